@@ -1,0 +1,33 @@
+use sea_orm::entity::prelude::*;
+
+/// Whether an API client's credentials and tokens are honoured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))", rename_all = "snake_case")]
+pub enum ApiClientStatus {
+    Active,
+    Suspended,
+    Revoked,
+}
+
+/// A partner system's OAuth2 client (client-credentials grant).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "api_client")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub organization_id: i64,
+    #[sea_orm(unique)]
+    pub client_id: String,
+    pub secret_hash: String,
+    pub name: String,
+    /// Space-separated scopes.
+    pub scopes: String,
+    pub status: ApiClientStatus,
+    pub created_at: DateTimeUtc,
+    pub revoked_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,31 @@
+use sea_orm::entity::prelude::*;
+
+/// Whether a service post takes applications.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))", rename_all = "snake_case")]
+pub enum PostStatus {
+    /// Open for applications.
+    Open,
+    /// Closed.
+    Closed,
+}
+
+/// A post a community publishes for registered members (building steward, civility guide …).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "service_post")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub community_id: i64,
+    pub title: String,
+    pub description: Option<String>,
+    pub head_count: i32,
+    pub status: PostStatus,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

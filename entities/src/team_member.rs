@@ -1,0 +1,31 @@
+use sea_orm::entity::prelude::*;
+
+/// A member's role within a volunteer team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))", rename_all = "snake_case")]
+pub enum TeamRole {
+    /// Leads the team.
+    Leader,
+    /// Deputy leader.
+    Deputy,
+    /// Member.
+    Member,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "team_member")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub team_id: i64,
+    pub person_id: i64,
+    pub role: TeamRole,
+    pub joined_at: DateTimeUtc,
+    pub left_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,27 @@
+//! Schema migrations of Gongzhi. Every migration runs on SQLite (the embedded default) and on
+//! PostgreSQL (production) alike, so only portable DDL is used: checks, foreign keys and partial
+//! unique indexes hold the domain's invariants in the database on both.
+
+pub use sea_orm_migration::prelude::*;
+
+mod ddl;
+mod m20261128_000001_create_structure;
+mod m20261128_000002_create_people;
+mod m20261128_000003_create_dual_reporting;
+mod m20261128_000004_create_volunteering;
+mod m20261128_000005_create_micro_wishes;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261128_000001_create_structure::Migration),
+            Box::new(m20261128_000002_create_people::Migration),
+            Box::new(m20261128_000003_create_dual_reporting::Migration),
+            Box::new(m20261128_000004_create_volunteering::Migration),
+            Box::new(m20261128_000005_create_micro_wishes::Migration),
+        ]
+    }
+}
