@@ -1,1 +1,54 @@
+//! Gongzhi (共治): the partner-integration GraphQL API of a district's community governance.
+//!
+//! Data flows one way: HTTP ([`http`]) → who is asking ([`auth`]) → GraphQL resolvers
+//! ([`graphql`]) → rules and transactions ([`domain`]) → SeaORM ([`entities`]).
 
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod seed;
+
+use std::sync::Arc;
+
+use axum::Router;
+
+pub use config::Config;
+pub use graphql::build_schema;
+pub use http::AppState;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("token keys: {0}")]
+    Keys(#[from] auth::KeyError),
+}
+
+/// Connects to the database, brings its schema up to date, loads the token keys and (on an
+/// empty database, when configured) the demo district: everything a server needs.
+pub async fn prepare(config: &Config) -> Result<AppState, StartupError> {
+    let statements = db::StatementCounter::default();
+    let db = db::connect(config, &statements).await?;
+    db::migrate(&db).await?;
+    if config.seed_demo && seed::is_empty(&db).await? {
+        tracing::info!("empty database: loading the demo district");
+        seed::seed(&db, seed::Profile::Demo, false).await?;
+    }
+    let keys = auth::KeySet::load(config)?;
+    Ok(AppState {
+        db,
+        schema: build_schema(config),
+        tokens: Arc::new(auth::TokenService::new(keys, config)),
+        statements,
+    })
+}
+
+/// The HTTP application: every route of the API.
+pub fn app(state: AppState) -> Router {
+    http::router(state)
+}

@@ -1,1 +1,211 @@
-fn main() {}
+//! The `gongzhi` command: the server and its tools.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use entities::admin_unit;
+use entities::role_grant::Role;
+use gongzhi::auth::{Grant, KeySet, PrincipalKind, Subject, TokenService, UnitRef};
+use gongzhi::{Config, db, seed};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(
+    name = "gongzhi",
+    version,
+    about = "The Gongzhi community-governance API"
+)]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default): migrate, seed the demo district into an empty database, listen.
+    Serve,
+    /// Apply pending migrations, or roll them all back with --down.
+    Migrate {
+        /// Roll back every migration instead.
+        #[arg(long)]
+        down: bool,
+    },
+    /// Load a data set into an empty, migrated database.
+    Seed {
+        /// Which data set: the small demo district or the report's full scale.
+        #[arg(long, value_enum, default_value = "demo")]
+        profile: seed::Profile,
+    },
+    /// Print the GraphQL schema (SDL), as schema.graphql holds it.
+    Schema,
+    /// Sign a development access token, to try the API at once.
+    Token(TokenArgs),
+}
+
+#[derive(clap::Args)]
+struct TokenArgs {
+    /// A role to grant: district_staff, subdistrict_staff, community_staff, grid_staff,
+    /// department_handler, org_admin or party_unit_admin.
+    #[arg(long, value_parser = parse_role)]
+    role: Option<Role>,
+    /// The code of the unit where the role is held (staff roles).
+    #[arg(long)]
+    unit: Option<String>,
+    /// The organisation (numeric id) the caller acts for.
+    #[arg(long)]
+    org: Option<i64>,
+    /// The person (numeric id) the caller is; without --role, a token for that person.
+    #[arg(long)]
+    person: Option<i64>,
+    /// OAuth2 scopes to include.
+    #[arg(long = "scope")]
+    scopes: Vec<String>,
+    /// Lifetime in seconds.
+    #[arg(long, default_value_t = 86_400)]
+    ttl: u64,
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|_| format!("unknown role `{text}`"))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    // A local .env file is a convenience for development; the environment itself wins.
+    dotenvy::dotenv().ok();
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
+        .init();
+    let config = cli.config;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::Migrate { down } => migrate(&config, down).await,
+        Command::Seed { profile } => seed_profile(&config, profile).await,
+        Command::Schema => {
+            print!("{}", gongzhi::graphql::sdl(&gongzhi::build_schema(&config)));
+            Ok(())
+        }
+        Command::Token(args) => token(&config, args).await,
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let state = gongzhi::prepare(&config).await.context("cannot start")?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, "listening");
+    println!("Gongzhi is serving GraphiQL at http://{address}/graphql");
+    axum::serve(listener, gongzhi::app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn migrate(config: &Config, down: bool) -> anyhow::Result<()> {
+    use migration::{Migrator, MigratorTrait};
+    let db = db::connect(config, &Default::default()).await?;
+    if down {
+        Migrator::down(&db, None).await?;
+        println!("rolled back every migration");
+    } else {
+        db::migrate(&db).await?;
+        println!("the database schema is up to date");
+    }
+    Ok(())
+}
+
+async fn seed_profile(config: &Config, profile: seed::Profile) -> anyhow::Result<()> {
+    let db = db::connect(config, &Default::default()).await?;
+    db::migrate(&db).await?;
+    let started = std::time::Instant::now();
+    let report = seed::seed(&db, profile, true).await?;
+    for (table, rows) in &report.rows {
+        println!("{table:>24} {rows:>9}");
+    }
+    println!(
+        "seeded {profile:?} in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn token(config: &Config, args: TokenArgs) -> anyhow::Result<()> {
+    let unit = match &args.unit {
+        Some(code) => {
+            let db = db::connect(config, &Default::default()).await?;
+            let unit = admin_unit::Entity::find()
+                .filter(admin_unit::Column::Code.eq(code.as_str()))
+                .one(&db)
+                .await?
+                .with_context(|| format!("no unit has the code {code}"))?;
+            Some(UnitRef {
+                id: unit.id,
+                path: unit.path,
+            })
+        }
+        None => None,
+    };
+    let kind = match (args.role, args.person, args.org) {
+        (Some(_), _, _) => PrincipalKind::Staff,
+        (None, Some(_), _) => PrincipalKind::Person,
+        (None, None, Some(_)) => PrincipalKind::Client,
+        (None, None, None) => anyhow::bail!(
+            "say who the token is for: --role (with --unit or --org), --person or --org"
+        ),
+    };
+    let grants = args
+        .role
+        .map(|role| Grant {
+            role,
+            unit,
+            org: args.org,
+        })
+        .into_iter()
+        .collect();
+    let subject = Subject {
+        sub: format!("dev:{}", uuid::Uuid::now_v7()),
+        kind,
+        org: args.org,
+        person: args.person,
+        grants,
+        scopes: args.scopes,
+    };
+    let tokens = TokenService::new(KeySet::load(config)?, config);
+    let (token, _) = tokens.issue(subject, Some(Duration::from_secs(args.ttl)));
+    println!("{token}");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM, so in-flight requests finish before the server stops.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        tokio::signal::ctrl_c().await.ok();
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -2,7 +2,11 @@ use sea_orm::entity::prelude::*;
 
 /// Whether an API client's credentials and tokens are honoured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))", rename_all = "snake_case")]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::N(32))",
+    rename_all = "snake_case"
+)]
 pub enum ApiClientStatus {
     Active,
     Suspended,

@@ -3,7 +3,11 @@ use sea_orm::entity::prelude::*;
 /// Where a member's claim of a service post stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))", rename_all = "snake_case")]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::N(32))",
+    rename_all = "snake_case"
+)]
 pub enum PostClaimStatus {
     /// Applied, waiting for staff.
     Applied,

@@ -3,7 +3,11 @@ use sea_orm::entity::prelude::*;
 /// The seven service centres every community has ("一有七中心").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))", rename_all = "snake_case")]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::N(32))",
+    rename_all = "snake_case"
+)]
 pub enum CentreKind {
     /// Convenience services (便民服务中心).
     Convenience,

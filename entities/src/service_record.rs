@@ -5,7 +5,11 @@ use crate::volunteer_team::VolunteerArea;
 /// Whether a service record counts yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
-#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))", rename_all = "snake_case")]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::N(32))",
+    rename_all = "snake_case"
+)]
 pub enum RecordStatus {
     /// Waiting for the recording organisation's confirmation.
     Pending,

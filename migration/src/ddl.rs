@@ -1,7 +1,9 @@
 //! A few helpers so that each migration reads like the DDL it produces.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{big_integer, big_integer_null, big_pk_auto, string_len, string_len_null};
+use sea_orm_migration::schema::{
+    big_integer, big_integer_null, big_pk_auto, string_len, string_len_null,
+};
 
 /// `CREATE TABLE name (id BIGINT PRIMARY KEY AUTOINCREMENT, ...)`.
 pub fn table(name: &'static str) -> TableCreateStatement {
@@ -19,7 +21,11 @@ pub fn reference_null(column: &'static str) -> ColumnDef {
 }
 
 /// A foreign key `table.column → target.id`, named after its place.
-pub fn fk(table: &'static str, column: &'static str, target: &'static str) -> ForeignKeyCreateStatement {
+pub fn fk(
+    table: &'static str,
+    column: &'static str,
+    target: &'static str,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(format!("fk_{table}_{column}"))
         .from(table, column)
@@ -47,7 +53,9 @@ pub fn composite_fk(
 
 /// A short text column whose value must be one of `values` (the database keeps enums honest).
 pub fn one_of(column: &'static str, values: &[&'static str]) -> ColumnDef {
-    string_len(column, 32).check(Expr::col(column).is_in(values.iter().copied())).take()
+    string_len(column, 32)
+        .check(Expr::col(column).is_in(values.iter().copied()))
+        .take()
 }
 
 /// Like [`one_of`], but the column may be NULL.
@@ -65,7 +73,9 @@ pub fn check(name: &'static str, sql: &'static str) -> (&'static str, Expr) {
 /// A plain index over `columns`.
 pub fn index(table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
     let mut index = Index::create();
-    index.name(format!("ix_{table}_{}", columns.join("_"))).table(table);
+    index
+        .name(format!("ix_{table}_{}", columns.join("_")))
+        .table(table);
     for column in columns {
         index.col(*column);
     }
@@ -107,9 +117,40 @@ pub async fn create(
 }
 
 /// Drops the tables in reverse order of creation (their indexes go with them).
-pub async fn drop(manager: &SchemaManager<'_>, tables: &[&'static str]) -> Result<(), DbErr> {
+/// `self_references` names the tables whose rows reference each other, with that column.
+pub async fn drop(
+    manager: &SchemaManager<'_>,
+    tables: &[&'static str],
+    self_references: &[(&str, &str)],
+) -> Result<(), DbErr> {
     for table in tables.iter().rev() {
-        manager.drop_table(Table::drop().table(*table).to_owned()).await?;
+        if let Some((_, column)) = self_references.iter().find(|(name, _)| name == table) {
+            delete_leaves_first(manager, table, column).await?;
+        }
+        manager
+            .drop_table(Table::drop().table(*table).to_owned())
+            .await?;
     }
+    Ok(())
+}
+
+/// Empties a table whose rows reference each other through `column`, leaves first: SQLite
+/// checks each row of the implicit delete that `DROP TABLE` performs, so a row may not go
+/// before the rows that point at it.
+async fn delete_leaves_first(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    column: &str,
+) -> Result<(), DbErr> {
+    let leaves = format!(
+        "DELETE FROM {table} WHERE id NOT IN (SELECT {column} FROM {table} WHERE {column} IS NOT NULL)"
+    );
+    while manager
+        .get_connection()
+        .execute_unprepared(&leaves)
+        .await?
+        .rows_affected()
+        > 0
+    {}
     Ok(())
 }

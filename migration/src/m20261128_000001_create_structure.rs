@@ -4,7 +4,9 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-use crate::ddl::{self, check, composite_fk, fk, index, one_of, one_of_null, reference, reference_null, unique};
+use crate::ddl::{
+    self, check, composite_fk, fk, index, one_of, one_of_null, reference, reference_null, unique,
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -40,6 +42,10 @@ impl MigrationTrait for Migration {
                 "ck_admin_unit_featured_type",
                 "featured_type IS NULL OR level = 'community'",
             ))
+            // Targets of the composite foreign keys that keep nesting and "grid inside its
+            // community" true; declared with the table, as the first of them is its own.
+            .index(&mut unique("ux_admin_unit_id_level", "admin_unit", &["id", "level"], None))
+            .index(&mut unique("ux_admin_unit_id_parent", "admin_unit", &["id", "parent_id"], None))
             .foreign_key(&mut composite_fk(
                 "fk_admin_unit_parent",
                 "admin_unit",
@@ -79,20 +85,21 @@ impl MigrationTrait for Migration {
             manager,
             vec![admin_unit, department, service_centre],
             vec![
-                // Targets of the composite foreign keys that keep nesting and "grid inside its
-                // community" true.
-                unique("ux_admin_unit_id_level", "admin_unit", &["id", "level"], None),
-                unique("ux_admin_unit_id_parent", "admin_unit", &["id", "parent_id"], None),
                 index("admin_unit", &["parent_id"]),
                 // One centre of each kind per community ("一有七中心").
-                unique("ux_service_centre_kind", "service_centre", &["community_id", "kind"], None),
+                unique(
+                    "ux_service_centre_kind",
+                    "service_centre",
+                    &["community_id", "kind"],
+                    None,
+                ),
             ],
         )
         .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        ddl::drop(manager, TABLES).await
+        ddl::drop(manager, TABLES, &[("admin_unit", "parent_id")]).await
     }
 }
 

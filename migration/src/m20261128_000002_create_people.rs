@@ -3,7 +3,9 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
-use crate::ddl::{self, check, composite_fk, fk, index, one_of, one_of_null, reference, reference_null, unique};
+use crate::ddl::{
+    self, check, composite_fk, fk, index, one_of, one_of_null, reference, reference_null, unique,
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -63,7 +65,16 @@ impl MigrationTrait for Migration {
 
         let organization = ddl::table("organization")
             .col(string_len("name", 100))
-            .col(one_of("kind", &["social_organization", "business", "party_unit", "department", "community"]))
+            .col(one_of(
+                "kind",
+                &[
+                    "social_organization",
+                    "business",
+                    "party_unit",
+                    "department",
+                    "community",
+                ],
+            ))
             .col(string_len_null("credit_code", 18))
             .col(one_of("status", &["active", "suspended", "dissolved"]))
             .col(reference_null("community_id"))
@@ -168,7 +179,10 @@ impl MigrationTrait for Migration {
         // An append-only log: no foreign keys, so it outlives whatever it describes.
         let audit_log = ddl::table("audit_log")
             .col(timestamp_with_time_zone("occurred_at"))
-            .col(one_of("actor_kind", &["account", "person", "api_client", "system"]))
+            .col(one_of(
+                "actor_kind",
+                &["account", "person", "api_client", "system"],
+            ))
             .col(big_integer_null("actor_id"))
             .col(big_integer_null("organization_id"))
             .col(string_len("action", 64))
@@ -221,6 +235,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        ddl::drop(manager, TABLES).await
+        ddl::drop(manager, TABLES, &[]).await
     }
 }

@@ -27,7 +27,10 @@ impl MigrationTrait for Migration {
             .col(text("offers"))
             .col(text("needs"))
             .col(text("projects"))
-            .col(one_of("status", &["submitted", "accepted", "returned", "withdrawn"]))
+            .col(one_of(
+                "status",
+                &["submitted", "accepted", "returned", "withdrawn"],
+            ))
             .col(text_null("review_note"))
             .col(small_integer_null("community_rating"))
             .col(small_integer_null("organization_rating"))
@@ -39,7 +42,11 @@ impl MigrationTrait for Migration {
                 "(community_rating IS NULL OR community_rating BETWEEN 1 AND 5) \
                  AND (organization_rating IS NULL OR organization_rating BETWEEN 1 AND 5)",
             ))
-            .foreign_key(&mut fk("org_registration", "organization_id", "organization"))
+            .foreign_key(&mut fk(
+                "org_registration",
+                "organization_id",
+                "organization",
+            ))
             .foreign_key(&mut fk("org_registration", "community_id", "admin_unit"))
             .take();
 
@@ -49,7 +56,16 @@ impl MigrationTrait for Migration {
             .col(reference_null("grid_id"))
             // The member's unit when they registered: reports follow the unit of each period.
             .col(reference("organization_id"))
-            .col(one_of("status", &["submitted", "accepted", "rejected", "transferred", "deregistered"]))
+            .col(one_of(
+                "status",
+                &[
+                    "submitted",
+                    "accepted",
+                    "rejected",
+                    "transferred",
+                    "deregistered",
+                ],
+            ))
             .col(one_of("submitted_by", &["member", "unit"]))
             .col(text_null("decision_note"))
             .col(reference_null("transferred_to_id"))
@@ -61,10 +77,22 @@ impl MigrationTrait for Migration {
                 "ck_member_registration_grid",
                 "status IN ('submitted', 'rejected') OR grid_id IS NOT NULL",
             ))
-            .foreign_key(&mut fk("member_registration", "party_member_id", "party_member"))
+            .foreign_key(&mut fk(
+                "member_registration",
+                "party_member_id",
+                "party_member",
+            ))
             .foreign_key(&mut fk("member_registration", "community_id", "admin_unit"))
-            .foreign_key(&mut fk("member_registration", "organization_id", "organization"))
-            .foreign_key(&mut fk("member_registration", "transferred_to_id", "member_registration"))
+            .foreign_key(&mut fk(
+                "member_registration",
+                "organization_id",
+                "organization",
+            ))
+            .foreign_key(&mut fk(
+                "member_registration",
+                "transferred_to_id",
+                "member_registration",
+            ))
             .foreign_key(&mut composite_fk(
                 "fk_member_registration_grid_in_community",
                 "member_registration",
@@ -87,7 +115,10 @@ impl MigrationTrait for Migration {
         let post_claim = ddl::table("post_claim")
             .col(reference("post_id"))
             .col(reference("party_member_id"))
-            .col(one_of("status", &["applied", "confirmed", "rejected", "withdrawn", "ended"]))
+            .col(one_of(
+                "status",
+                &["applied", "confirmed", "rejected", "withdrawn", "ended"],
+            ))
             .col(timestamp_with_time_zone_null("decided_at"))
             .col(timestamp_with_time_zone("created_at"))
             .foreign_key(&mut fk("post_claim", "post_id", "service_post"))
@@ -99,7 +130,10 @@ impl MigrationTrait for Migration {
             .col(reference("organization_id"))
             .col(integer("year"))
             .col(small_integer("quarter").check(Expr::col("quarter").between(1, 4)))
-            .col(one_of("status", &["generated", "signed", "sent", "acknowledged"]))
+            .col(one_of(
+                "status",
+                &["generated", "signed", "sent", "acknowledged"],
+            ))
             // The report's figures as generated (JSON), so a sent report never changes.
             .col(text("content"))
             .col(reference_null("signed_by_person_id"))
@@ -108,13 +142,23 @@ impl MigrationTrait for Migration {
             .col(timestamp_with_time_zone_null("acknowledged_at"))
             .col(timestamp_with_time_zone("created_at"))
             .foreign_key(&mut fk("feedback_report", "community_id", "admin_unit"))
-            .foreign_key(&mut fk("feedback_report", "organization_id", "organization"))
+            .foreign_key(&mut fk(
+                "feedback_report",
+                "organization_id",
+                "organization",
+            ))
             .foreign_key(&mut fk("feedback_report", "signed_by_person_id", "person"))
             .take();
 
         ddl::create(
             manager,
-            vec![org_registration, member_registration, service_post, post_claim, feedback_report],
+            vec![
+                org_registration,
+                member_registration,
+                service_post,
+                post_claim,
+                feedback_report,
+            ],
             vec![
                 unique(
                     "ux_org_registration_open",
@@ -153,6 +197,11 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        ddl::drop(manager, TABLES).await
+        ddl::drop(
+            manager,
+            TABLES,
+            &[("member_registration", "transferred_to_id")],
+        )
+        .await
     }
 }

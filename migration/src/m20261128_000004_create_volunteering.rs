@@ -104,7 +104,15 @@ impl MigrationTrait for Migration {
             .col(reference("person_id"))
             .col(one_of(
                 "status",
-                &["applied", "approved", "waitlisted", "cancelled", "checked_in", "checked_out", "no_show"],
+                &[
+                    "applied",
+                    "approved",
+                    "waitlisted",
+                    "cancelled",
+                    "checked_in",
+                    "checked_out",
+                    "no_show",
+                ],
             ))
             .col(timestamp_with_time_zone_null("checked_in_at"))
             .col(timestamp_with_time_zone_null("checked_out_at"))
@@ -116,7 +124,11 @@ impl MigrationTrait for Migration {
                  AND (checked_out_at IS NOT NULL OR status <> 'checked_out') \
                  AND (checked_out_at IS NULL OR checked_out_at > checked_in_at)",
             ))
-            .foreign_key(&mut fk("activity_signup", "activity_id", "volunteer_activity"))
+            .foreign_key(&mut fk(
+                "activity_signup",
+                "activity_id",
+                "volunteer_activity",
+            ))
             .foreign_key(&mut fk("activity_signup", "person_id", "person"))
             .take();
 
@@ -155,7 +167,13 @@ impl MigrationTrait for Migration {
 
         ddl::create(
             manager,
-            vec![volunteer_team, team_member, volunteer_activity, activity_signup, service_record],
+            vec![
+                volunteer_team,
+                team_member,
+                volunteer_activity,
+                activity_signup,
+                service_record,
+            ],
             vec![
                 index("volunteer_team", &["community_id"]),
                 index("volunteer_team", &["organization_id"]),
@@ -191,6 +209,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        ddl::drop(manager, TABLES).await
+        ddl::drop(manager, TABLES, &[("service_record", "corrects_id")]).await
     }
 }

@@ -24,7 +24,14 @@ impl MigrationTrait for Migration {
             .col(text("description"))
             .col(one_of(
                 "category",
-                &["daily_necessities", "study", "health_care", "home_repair", "companionship", "other"],
+                &[
+                    "daily_necessities",
+                    "study",
+                    "health_care",
+                    "home_repair",
+                    "companionship",
+                    "other",
+                ],
             ))
             .col(integer("estimated_value_cents").check(Expr::col("estimated_value_cents").gte(0)))
             .col(timestamp_with_time_zone("deadline"))
@@ -44,7 +51,11 @@ impl MigrationTrait for Migration {
                 ],
             ))
             // Every transition is a compare-and-set on this version.
-            .col(integer("version").default(1).check(Expr::col("version").gte(1)))
+            .col(
+                integer("version")
+                    .default(1)
+                    .check(Expr::col("version").gte(1)),
+            )
             .col(text_null("review_note"))
             .col(timestamp_with_time_zone_null("published_at"))
             .col(timestamp_with_time_zone_null("realized_at"))
@@ -120,6 +131,6 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        ddl::drop(manager, TABLES).await
+        ddl::drop(manager, TABLES, &[]).await
     }
 }

@@ -1,1 +1,232 @@
+//! The end-to-end harness: each test gets its own database — a temporary SQLite file, or a
+//! PostgreSQL database created for it and dropped after — and the real router served over HTTP.
+//!
+//! Write a test once as `async fn name(app: TestApp)` and list it in [`e2e!`]; it then runs on
+//! both databases.
 
+use std::time::Duration;
+
+use gongzhi::auth::{Grant, PrincipalKind, Subject, UnitRef};
+use gongzhi::{AppState, Config};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+
+pub use entities::role_grant::Role;
+
+/// PostgreSQL server the suite creates its databases in.
+pub fn postgres_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A running server on a database of its own.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    pub backend: Backend,
+    pub config: Config,
+    pub state: AppState,
+    pub client: reqwest::Client,
+    postgres_database: Option<String>,
+    _data_dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    /// Creates a fresh database, migrates it, loads the demo district and serves the API on a
+    /// free port. Panics (failing the test) when the database cannot be had: a test never
+    /// silently skips.
+    pub async fn spawn(backend: Backend) -> Self {
+        // `RUST_LOG=gongzhi::db=trace cargo test …` shows each test's server log and statements.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
+        let data_dir = tempfile::tempdir().expect("a temporary directory");
+        let (database_url, postgres_database) = match backend {
+            Backend::Sqlite => (
+                format!(
+                    "sqlite://{}?mode=rwc",
+                    data_dir.path().join("gongzhi.db").display()
+                ),
+                None,
+            ),
+            Backend::Postgres => {
+                let name = format!("gongzhi_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(postgres_url()).await.unwrap_or_else(|err| {
+                    panic!("PostgreSQL does not answer at {} ({err}); start it or set TEST_POSTGRES_URL", postgres_url())
+                });
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create the test database");
+                admin.close().await.ok();
+                (database_url_for(&name), Some(name))
+            }
+        };
+        let config = Config::new(database_url, data_dir.path());
+        let state = gongzhi::prepare(&config)
+            .await
+            .expect("the server prepares");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free port");
+        let address = format!("http://{}", listener.local_addr().expect("a local address"));
+        let app = gongzhi::app(state.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self {
+            address,
+            backend,
+            config,
+            state,
+            client: reqwest::Client::new(),
+            postgres_database,
+            _data_dir: data_dir,
+        }
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.state.db
+    }
+
+    /// Posts a GraphQL request, anonymously or with `token`, and returns the HTTP status and
+    /// the JSON body.
+    pub async fn post(&self, token: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .header("accept", "application/graphql-response+json")
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("the server answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("a JSON body"))
+    }
+
+    /// Runs a query anonymously and returns its `data`, failing on any error.
+    pub async fn query(&self, query: &str, variables: Value) -> Value {
+        self.query_as(None, query, variables).await
+    }
+
+    /// Runs a query with `token` and returns its `data`, failing on any error.
+    pub async fn query_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let (status, body) = self.post(token, query, variables).await;
+        assert_eq!(status, 200, "unexpected status; body: {body}");
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// The errors of a request that is expected to fail, with the HTTP status.
+    pub async fn errors(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (u16, Vec<Value>) {
+        let (status, body) = self.post(token, query, variables).await;
+        let errors = body["errors"].as_array().cloned().unwrap_or_default();
+        assert!(!errors.is_empty(), "expected errors, got {body}");
+        (status, errors)
+    }
+
+    /// A staff token for `role` at the unit with administrative `code`.
+    pub async fn staff_token(&self, role: Role, code: &str) -> String {
+        use entities::admin_unit;
+        use sea_orm::ColumnTrait;
+        let unit = admin_unit::Entity::find()
+            .filter(admin_unit::Column::Code.eq(code))
+            .one(self.db())
+            .await
+            .expect("query units")
+            .unwrap_or_else(|| panic!("the demo district has a unit {code}"));
+        self.token(Subject {
+            sub: format!("test:{role:?}"),
+            kind: PrincipalKind::Staff,
+            org: None,
+            person: None,
+            grants: vec![Grant {
+                role,
+                unit: Some(UnitRef {
+                    id: unit.id,
+                    path: unit.path,
+                }),
+                org: None,
+            }],
+            scopes: Vec::new(),
+        })
+    }
+
+    /// A token signed by this server for `subject`.
+    pub fn token(&self, subject: Subject) -> String {
+        self.state
+            .tokens
+            .issue(subject, Some(Duration::from_secs(600)))
+            .0
+    }
+
+    /// The number of SQL statements the server has run so far.
+    pub fn statements(&self) -> u64 {
+        self.state.statements.get()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let Some(name) = self.postgres_database.take() else {
+            return;
+        };
+        // Dropping is async, and this runtime is ending: use a thread with a runtime of its own.
+        // FORCE closes the server's pooled connections.
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(async {
+                if let Ok(admin) = Database::connect(postgres_url()).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                }
+            });
+        })
+        .join()
+        .ok();
+    }
+}
+
+fn database_url_for(name: &str) -> String {
+    let base = postgres_url();
+    match base.rsplit_once('/') {
+        Some((server, _)) => format!("{server}/{name}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// Declares end-to-end tests that run once on SQLite and once on PostgreSQL:
+/// `e2e!(anonymous_callers_see_the_public_catalogue, ...);` generates a module per test with a
+/// `sqlite` and a `postgres` test calling `async fn name(app: TestApp)`.
+#[macro_export]
+macro_rules! e2e {
+    ($($name:ident),* $(,)?) => {
+        $(mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::TestApp::spawn($crate::Backend::Sqlite).await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::TestApp::spawn($crate::Backend::Postgres).await).await;
+            }
+        })*
+    };
+}

@@ -1,0 +1,91 @@
+//! Settings, read once from the environment (or the command line) with working defaults. Nothing
+//! else in the crate reads the environment.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where the embedded database lives when `DATABASE_URL` is not set.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/gongzhi.db?mode=rwc";
+
+/// Server settings. Each one can be given as an environment variable (see `.env.example`) or as
+/// a command-line flag of the same name.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Config {
+    /// Database to use: `sqlite://path?mode=rwc` or `postgres://user@host:port/db`.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+
+    /// Size of the database connection pool.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
+    pub database_max_connections: u32,
+
+    /// Address the HTTP server listens on.
+    #[arg(long, env = "GONGZHI_LISTEN", default_value = "127.0.0.1:8000")]
+    pub listen: SocketAddr,
+
+    /// Directory for the server's own files: the generated signing key (and the SQLite file,
+    /// with the default `DATABASE_URL`).
+    #[arg(long, env = "GONGZHI_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// Load the demo district into an empty database at start-up.
+    #[arg(long, env = "GONGZHI_SEED_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
+    pub seed_demo: bool,
+
+    /// PEM file of the Ed25519 private key that signs tokens. Without it, a key pair is
+    /// generated into the data directory on first start and reused after.
+    #[arg(long, env = "GONGZHI_SIGNING_KEY")]
+    pub signing_key: Option<PathBuf>,
+
+    /// Extra PEM public keys (comma-separated paths) accepted when verifying tokens, so tokens
+    /// signed with a retired key stay valid until they expire.
+    #[arg(long, env = "GONGZHI_VERIFY_KEYS", value_delimiter = ',')]
+    pub verify_keys: Vec<PathBuf>,
+
+    /// `iss` of the tokens this server signs and accepts.
+    #[arg(long, env = "GONGZHI_TOKEN_ISSUER", default_value = "gongzhi")]
+    pub token_issuer: String,
+
+    /// `aud` of the tokens this server signs and accepts.
+    #[arg(long, env = "GONGZHI_TOKEN_AUDIENCE", default_value = "gongzhi-api")]
+    pub token_audience: String,
+
+    /// Lifetime of access tokens, in seconds.
+    #[arg(long, env = "GONGZHI_ACCESS_TOKEN_TTL", default_value_t = 900)]
+    pub access_token_ttl_secs: u64,
+
+    /// Deepest query nesting accepted.
+    #[arg(long, env = "GONGZHI_MAX_QUERY_DEPTH", default_value_t = 12)]
+    pub max_query_depth: usize,
+
+    /// Highest query complexity accepted (each field costs 1, a connection multiplies its
+    /// children by its page size).
+    #[arg(long, env = "GONGZHI_MAX_QUERY_COMPLEXITY", default_value_t = 20_000)]
+    pub max_query_complexity: usize,
+}
+
+impl Config {
+    /// The settings of the environment (or the defaults), with another database and data
+    /// directory and a generated signing key: what tests and tools start from.
+    pub fn new(database_url: impl Into<String>, data_dir: impl Into<PathBuf>) -> Self {
+        use clap::Parser;
+
+        #[derive(Parser)]
+        struct Defaults {
+            #[command(flatten)]
+            config: Config,
+        }
+        // An empty command line yields the documented defaults, so they are written down once.
+        let mut config = Defaults::parse_from(["gongzhi"]).config;
+        config.database_url = database_url.into();
+        config.data_dir = data_dir.into();
+        config.signing_key = None;
+        config.verify_keys = Vec::new();
+        config
+    }
+
+    pub fn access_token_ttl(&self) -> Duration {
+        Duration::from_secs(self.access_token_ttl_secs)
+    }
+}

@@ -1,0 +1,4 @@
+//! Business rules, free of GraphQL: who may see which rows, and (area by area) the transactions
+//! that change them.
+
+pub mod scope;

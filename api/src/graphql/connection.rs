@@ -1,0 +1,420 @@
+//! Relay cursor connections over any scoped entity, with keyset pagination: a page costs one
+//! indexed query (plus one `COUNT` only when `totalCount` is asked for), however deep it is.
+
+use std::borrow::Cow;
+
+use async_graphql::connection::{CursorType, PageInfo};
+use async_graphql::{
+    Context, Enum, ErrorExtensions, InputObject, InputType, Object, OutputType, TypeName,
+};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, ModelTrait, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
+};
+use serde::{Deserialize, Serialize};
+
+use super::batch::AllAtOnce;
+use super::context::ContextExt;
+use super::node::NodeType;
+use crate::domain::scope::Scoped;
+use crate::error::{ApiError, OrGql};
+
+/// The most items one page may hold.
+pub const MAX_PAGE_SIZE: usize = 100;
+/// The page size when neither `first` nor `last` is given.
+pub const DEFAULT_PAGE_SIZE: usize = 20;
+
+/// Which way to sort.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Enum)]
+pub enum OrderDirection {
+    /// Smallest (or earliest) first.
+    #[default]
+    Asc,
+    /// Largest (or latest) first.
+    Desc,
+}
+
+/// A sortable value of a row, kept in cursors so the next page starts right after it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SortKey {
+    Int(i64),
+    Time(DateTime<Utc>),
+    Text(String),
+}
+
+impl From<SortKey> for sea_orm::Value {
+    fn from(key: SortKey) -> Self {
+        match key {
+            SortKey::Int(value) => value.into(),
+            SortKey::Time(value) => value.into(),
+            SortKey::Text(value) => value.into(),
+        }
+    }
+}
+
+/// One way to order the rows of an entity: a non-null column and how to read it off a row.
+pub trait SortField<E: EntityTrait>: Copy + Send + Sync {
+    fn column(self) -> E::Column;
+    fn key(self, row: &E::Model) -> SortKey;
+}
+
+/// The position of a row in an ordering: its sort key, then its id to break ties.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cursor {
+    #[serde(rename = "k")]
+    key: SortKey,
+    #[serde(rename = "i")]
+    id: i64,
+}
+
+impl CursorType for Cursor {
+    type Error = ApiError;
+
+    fn decode_cursor(s: &str) -> Result<Self, Self::Error> {
+        URL_SAFE_NO_PAD
+            .decode(s)
+            .ok()
+            .and_then(|json| serde_json::from_slice(&json).ok())
+            .ok_or_else(|| ApiError::bad_input("after", "the cursor is not one this API gave out"))
+    }
+
+    fn encode_cursor(&self) -> String {
+        let json = serde_json::to_vec(self).expect("a cursor always serialises");
+        URL_SAFE_NO_PAD.encode(json)
+    }
+}
+
+/// The Relay arguments of a connection field.
+#[derive(Debug, Default, Clone)]
+pub struct PageArgs {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+/// One page of a list of `N`, as a Relay cursor connection.
+pub struct NodeConnection<N: NodeType> {
+    edges: Vec<NodeEdge<N>>,
+    has_previous_page: bool,
+    has_next_page: bool,
+    /// The whole filtered and scoped list, counted only when `totalCount` is asked for.
+    matching: Select<N::Entity>,
+}
+
+impl<N: NodeType + OutputType> TypeName for NodeConnection<N> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Connection", N::type_name()).into()
+    }
+}
+
+/// A page of a list, as a Relay cursor connection: its edges (or just their nodes), where it
+/// stands in the list, and how long the list is.
+#[Object(name_type)]
+impl<N: NodeType + OutputType> NodeConnection<N> {
+    /// The items of the page with their cursors.
+    async fn edges(&self) -> AllAtOnce<&NodeEdge<N>> {
+        AllAtOnce(self.edges.iter().collect())
+    }
+
+    /// The items of the page.
+    async fn nodes(&self) -> AllAtOnce<&N> {
+        AllAtOnce(self.edges.iter().map(|edge| &edge.node).collect())
+    }
+
+    /// Where the page stands in the list.
+    async fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_previous_page: self.has_previous_page,
+            has_next_page: self.has_next_page,
+            start_cursor: self.edges.first().map(|edge| edge.cursor.encode_cursor()),
+            end_cursor: self.edges.last().map(|edge| edge.cursor.encode_cursor()),
+        }
+    }
+
+    /// How many items match the filter, over all pages.
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        self.matching
+            .clone()
+            .count(&ctx.request()?.db)
+            .await
+            .or_gql()
+    }
+}
+
+/// An item of a list with its cursor.
+pub struct NodeEdge<N> {
+    cursor: Cursor,
+    node: N,
+}
+
+impl<N: OutputType> TypeName for NodeEdge<N> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Edge", N::type_name()).into()
+    }
+}
+
+/// An item of a list, with the cursor that points at it.
+#[Object(name_type)]
+impl<N: NodeType + OutputType> NodeEdge<N> {
+    /// The item.
+    async fn node(&self) -> &N {
+        &self.node
+    }
+
+    /// Pass it as `after` (or `before`) to continue the list after (or before) this item.
+    async fn cursor(&self) -> String {
+        self.cursor.encode_cursor()
+    }
+}
+
+/// Loads one page of `select` (already filtered by the caller's arguments), restricted to what
+/// the caller may see, in `ordering`.
+pub async fn paginate<N, F>(
+    ctx: &Context<'_>,
+    select: Select<N::Entity>,
+    (field, direction): (F, OrderDirection),
+    page: PageArgs,
+) -> async_graphql::Result<NodeConnection<N>>
+where
+    N: NodeType + OutputType,
+    F: SortField<N::Entity>,
+    <N::Entity as EntityTrait>::Model: Sync,
+{
+    let request = ctx.request()?;
+    let select = select.filter(<N::Entity as Scoped>::visible_to(&request.principal));
+    let window = Window::from_args(&page).or_gql()?;
+
+    let forward = !window.backward;
+    let order = match (direction, forward) {
+        (OrderDirection::Asc, true) | (OrderDirection::Desc, false) => Order::Asc,
+        _ => Order::Desc,
+    };
+    let column = field.column();
+    let id = id_column::<N::Entity>();
+    let mut query = select
+        .clone()
+        .order_by(column, order.clone())
+        .order_by(id, order.clone());
+    if let Some(cursor) = window.cursor() {
+        query = query.filter(beyond(column, id, &order, cursor.clone()));
+    }
+    let limit = window.size as u64 + 1;
+    let mut rows = query.limit(limit).all(&request.db).await.or_gql()?;
+    let has_more = rows.len() > window.size;
+    rows.truncate(window.size);
+    if !forward {
+        rows.reverse();
+    }
+
+    let (has_previous_page, has_next_page) = if forward {
+        (window.after.is_some(), has_more)
+    } else {
+        (has_more, window.before.is_some())
+    };
+    let edges = rows
+        .into_iter()
+        .map(|row| NodeEdge {
+            cursor: Cursor {
+                key: field.key(&row),
+                id: id_of::<N::Entity>(&row),
+            },
+            node: N::from_model(row),
+        })
+        .collect();
+    Ok(NodeConnection {
+        edges,
+        has_previous_page,
+        has_next_page,
+        matching: select,
+    })
+}
+
+/// Rows strictly after `cursor` in the direction of travel.
+fn beyond<C: ColumnTrait>(column: C, id: C, direction: &Order, cursor: Cursor) -> Condition {
+    let key: sea_orm::Value = cursor.key.into();
+    let (past_key, past_id) = match direction {
+        Order::Asc => (
+            Expr::col(column).gt(key.clone()),
+            Expr::col(id).gt(cursor.id),
+        ),
+        _ => (
+            Expr::col(column).lt(key.clone()),
+            Expr::col(id).lt(cursor.id),
+        ),
+    };
+    Condition::any().add(past_key).add(
+        Condition::all()
+            .add(Expr::col(column).eq(key))
+            .add(past_id)
+            .into_condition(),
+    )
+}
+
+/// The validated page window: its size, and the cursor it starts from.
+struct Window {
+    size: usize,
+    after: Option<Cursor>,
+    before: Option<Cursor>,
+    /// Paging backwards (`last`, `before`).
+    backward: bool,
+}
+
+impl Window {
+    fn from_args(page: &PageArgs) -> Result<Self, ApiError> {
+        let size = |name: &str, value: i32| -> Result<usize, ApiError> {
+            usize::try_from(value)
+                .ok()
+                .filter(|size| *size <= MAX_PAGE_SIZE)
+                .ok_or_else(|| {
+                    ApiError::bad_input(
+                        name,
+                        format!("`{name}` must be between 0 and {MAX_PAGE_SIZE}"),
+                    )
+                })
+        };
+        let after = page
+            .after
+            .as_deref()
+            .map(Cursor::decode_cursor)
+            .transpose()?;
+        let before = page
+            .before
+            .as_deref()
+            .map(Cursor::decode_cursor)
+            .transpose()?;
+        match (page.first, page.last) {
+            (Some(_), Some(_)) => Err(ApiError::bad_input(
+                "last",
+                "pass `first` or `last`, not both",
+            )),
+            (_, Some(last)) => Ok(Self {
+                size: size("last", last)?,
+                after,
+                before,
+                backward: true,
+            }),
+            (first, None) => Ok(Self {
+                size: first.map_or(Ok(DEFAULT_PAGE_SIZE), |first| size("first", first))?,
+                after,
+                before,
+                backward: false,
+            }),
+        }
+    }
+
+    fn cursor(&self) -> Option<&Cursor> {
+        if self.backward {
+            self.before.as_ref()
+        } else {
+            self.after.as_ref()
+        }
+    }
+}
+
+/// The primary key column: every Gongzhi table has a single `id`.
+pub fn id_column<E: EntityTrait>() -> E::Column {
+    use sea_orm::{Iterable, PrimaryKeyToColumn};
+    E::PrimaryKey::iter()
+        .next()
+        .expect("every entity has an id")
+        .into_column()
+}
+
+pub fn id_of<E: EntityTrait>(row: &E::Model) -> i64 {
+    match row.get(id_column::<E>()) {
+        sea_orm::Value::BigInt(Some(id)) => id,
+        other => unreachable!("ids are BIGINT, got {other:?}"),
+    }
+}
+
+/// How to order a list: a field and a direction.
+#[derive(Debug, Clone, Copy, InputObject)]
+#[graphql(
+    concrete(name = "AdminUnitOrder", params(super::queries::AdminUnitOrderField)),
+    concrete(
+        name = "OrganizationOrder",
+        params(super::queries::OrganizationOrderField)
+    ),
+    concrete(name = "CreatedOrder", params(super::queries::CreatedOrderField)),
+    concrete(
+        name = "VolunteerActivityOrder",
+        params(super::queries::ActivityOrderField)
+    ),
+    concrete(
+        name = "ServiceRecordOrder",
+        params(super::queries::ServiceRecordOrderField)
+    ),
+    concrete(name = "MicroWishOrder", params(super::queries::WishOrderField))
+)]
+pub struct OrderBy<F: InputType + Copy> {
+    /// The field to sort by; ties are broken by id.
+    pub field: F,
+    /// Which way to sort.
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl<F: InputType + Copy + Default> OrderBy<F> {
+    /// The field and direction of an optional ordering argument (by default, the field's
+    /// default ascending).
+    pub fn or_default(order_by: Option<Self>) -> (F, OrderDirection) {
+        order_by.map_or((F::default(), OrderDirection::Asc), |order| {
+            (order.field, order.direction)
+        })
+    }
+}
+
+/// Ordering by id alone, for lists that offer no other.
+#[derive(Debug, Clone, Copy)]
+pub struct ById;
+
+impl<E: EntityTrait> SortField<E> for ById
+where
+    E::Model: Sync,
+{
+    fn column(self) -> E::Column {
+        id_column::<E>()
+    }
+
+    fn key(self, row: &E::Model) -> SortKey {
+        SortKey::Int(id_of::<E>(row))
+    }
+}
+
+/// The `filter` argument of a list: it narrows the rows of one entity.
+pub trait ListFilter: Default {
+    type Entity: EntityTrait;
+    fn condition(self) -> Result<Condition, ApiError>;
+}
+
+/// A list field: the rows matching `filter`, scoped to the caller, in `order_by`, one page.
+pub async fn list<N, F, O>(
+    ctx: &Context<'_>,
+    filter: Option<F>,
+    order_by: Option<OrderBy<O>>,
+    page: PageArgs,
+) -> async_graphql::Result<NodeConnection<N>>
+where
+    N: NodeType + OutputType,
+    F: ListFilter<Entity = N::Entity>,
+    O: SortField<N::Entity> + InputType + Copy + Default,
+    <N::Entity as EntityTrait>::Model: Sync,
+{
+    let condition = filter
+        .unwrap_or_default()
+        .condition()
+        .map_err(|err| err.extend())?;
+    paginate(
+        ctx,
+        N::Entity::find().filter(condition),
+        OrderBy::or_default(order_by),
+        page,
+    )
+    .await
+}

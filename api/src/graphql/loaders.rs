@@ -1,0 +1,242 @@
+//! Batched loading: every nested relation is loaded with one query per kind of relation for the
+//! whole response, never one per parent.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use async_graphql::dataloader::Loader;
+use entities::micro_wish::WishStatus;
+use entities::{admin_unit, household, micro_wish};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Query};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, IdenStatic, ModelTrait,
+    QueryFilter, QueryOrder, StatementBuilder,
+};
+
+use super::connection::{id_column, id_of};
+use crate::auth::Principal;
+use crate::domain::scope::Scoped;
+
+/// The loaders of one request, for one caller: everything they load is scoped to that caller.
+pub struct Loaders {
+    db: DatabaseConnection,
+    principal: Principal,
+}
+
+impl Loaders {
+    pub fn new(db: DatabaseConnection, principal: Principal) -> Self {
+        Self { db, principal }
+    }
+}
+
+/// A row of `E` by id.
+pub struct ById<E>(i64, PhantomData<fn() -> E>);
+
+impl<E> ById<E> {
+    pub fn new(id: i64) -> Self {
+        Self(id, PhantomData)
+    }
+}
+
+impl<E> Clone for ById<E> {
+    fn clone(&self) -> Self {
+        Self::new(self.0)
+    }
+}
+impl<E> PartialEq for ById<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl<E> Eq for ById<E> {}
+impl<E> Hash for ById<E> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl<E> Loader<ById<E>> for Loaders
+where
+    E: Scoped,
+    E::Model: Send + Sync + Clone,
+{
+    type Value = E::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(&self, keys: &[ById<E>]) -> Result<HashMap<ById<E>, E::Model>, Self::Error> {
+        let rows = E::find()
+            .filter(id_column::<E>().is_in(keys.iter().map(|key| key.0)))
+            .filter(E::visible_to(&self.principal))
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (ById::new(id_of::<E>(&row)), row))
+            .collect())
+    }
+}
+
+/// The rows of `E` whose `column` references `parent`.
+pub struct ChildrenOf<E: EntityTrait> {
+    column: E::Column,
+    parent: i64,
+}
+
+impl<E: EntityTrait> ChildrenOf<E> {
+    pub fn new(column: E::Column, parent: i64) -> Self {
+        Self { column, parent }
+    }
+}
+
+impl<E: EntityTrait> Clone for ChildrenOf<E> {
+    fn clone(&self) -> Self {
+        Self {
+            column: self.column,
+            parent: self.parent,
+        }
+    }
+}
+impl<E: EntityTrait> PartialEq for ChildrenOf<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.parent == other.parent && self.column.as_str() == other.column.as_str()
+    }
+}
+impl<E: EntityTrait> Eq for ChildrenOf<E> {}
+impl<E: EntityTrait> Hash for ChildrenOf<E> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.column.as_str().hash(state);
+        self.parent.hash(state);
+    }
+}
+
+impl<E> Loader<ChildrenOf<E>> for Loaders
+where
+    E: Scoped,
+    E::Model: Send + Sync + Clone,
+    E::Column: Send + Sync,
+{
+    type Value = Vec<E::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(
+        &self,
+        keys: &[ChildrenOf<E>],
+    ) -> Result<HashMap<ChildrenOf<E>, Vec<E::Model>>, Self::Error> {
+        // One query per relation (column) asked for, whatever the number of parents.
+        let mut by_column: HashMap<&'static str, (E::Column, Vec<i64>)> = HashMap::new();
+        for key in keys {
+            by_column
+                .entry(key.column.as_str())
+                .or_insert_with(|| (key.column, Vec::new()))
+                .1
+                .push(key.parent);
+        }
+        let mut children: HashMap<ChildrenOf<E>, Vec<E::Model>> = HashMap::new();
+        for (column, parents) in by_column.into_values() {
+            let rows = E::find()
+                .filter(column.is_in(parents))
+                .filter(E::visible_to(&self.principal))
+                .order_by_asc(id_column::<E>())
+                .all(&self.db)
+                .await?;
+            for row in rows {
+                if let sea_orm::Value::BigInt(Some(parent)) = row.get(column) {
+                    children
+                        .entry(ChildrenOf::new(column, parent))
+                        .or_default()
+                        .push(row);
+                }
+            }
+        }
+        Ok(children)
+    }
+}
+
+/// The number of open wishes in a unit and everything below it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OpenWishCount(pub i64);
+
+impl Loader<OpenWishCount> for Loaders {
+    type Value = u64;
+    type Error = Arc<DbErr>;
+
+    async fn load(
+        &self,
+        keys: &[OpenWishCount],
+    ) -> Result<HashMap<OpenWishCount, u64>, Self::Error> {
+        #[derive(FromQueryResult)]
+        struct Row {
+            unit_id: i64,
+            open: i64,
+        }
+        let (unit, below) = (Alias::new("unit"), Alias::new("below"));
+        let path = admin_unit::Column::Path;
+        // Open wishes are public, so the count needs no further scoping.
+        let query = Query::select()
+            .expr_as(
+                Expr::col((unit.clone(), admin_unit::Column::Id)),
+                Alias::new("unit_id"),
+            )
+            .expr_as(
+                Func::count(Expr::col((micro_wish::Entity, micro_wish::Column::Id))),
+                Alias::new("open"),
+            )
+            .from_as(admin_unit::Entity, unit.clone())
+            .join_as(
+                JoinType::InnerJoin,
+                admin_unit::Entity,
+                below.clone(),
+                Expr::col((below.clone(), path))
+                    .gte(Expr::col((unit.clone(), path)))
+                    .and(Expr::col((below.clone(), path)).lt(Expr::cust(
+                        "substr(unit.path, 1, length(unit.path) - 1) || '0'",
+                    ))),
+            )
+            .join(
+                JoinType::InnerJoin,
+                micro_wish::Entity,
+                Expr::col((micro_wish::Entity, micro_wish::Column::GridId))
+                    .equals((below, admin_unit::Column::Id)),
+            )
+            .and_where(
+                Expr::col((unit.clone(), admin_unit::Column::Id))
+                    .is_in(keys.iter().map(|key| key.0)),
+            )
+            .and_where(
+                Expr::col((micro_wish::Entity, micro_wish::Column::Status)).eq(WishStatus::Open),
+            )
+            .group_by_col((unit, admin_unit::Column::Id))
+            .to_owned();
+        let statement = StatementBuilder::build(&query, &self.db.get_database_backend());
+        let rows = Row::find_by_statement(statement).all(&self.db).await?;
+        let mut counts: HashMap<OpenWishCount, u64> = keys.iter().map(|key| (*key, 0)).collect();
+        counts.extend(
+            rows.into_iter()
+                .map(|row| (OpenWishCount(row.unit_id), row.open.unsigned_abs())),
+        );
+        Ok(counts)
+    }
+}
+
+/// A person's household, for deciding what of their data a caller sees. Not exposed itself, so
+/// loaded without scoping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct HomeOf(pub i64);
+
+impl Loader<HomeOf> for Loaders {
+    type Value = household::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(
+        &self,
+        keys: &[HomeOf],
+    ) -> Result<HashMap<HomeOf, household::Model>, Self::Error> {
+        let rows = household::Entity::find()
+            .filter(household::Column::Id.is_in(keys.iter().map(|key| key.0)))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|row| (HomeOf(row.id), row)).collect())
+    }
+}

@@ -1,0 +1,282 @@
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use entities::feedback_report::ReportStatus;
+use entities::member_registration::MemberRegistrationStatus;
+use entities::org_registration::OrgRegistrationStatus;
+use entities::post_claim::PostClaimStatus;
+use entities::service_post::PostStatus;
+use entities::{feedback_report, member_registration, org_registration, post_claim, service_post};
+use sea_orm::{ColumnTrait, Condition};
+
+use super::{CreatedOrderField, id_of};
+use crate::error::ApiError;
+use crate::graphql::connection::{ListFilter, NodeConnection, OrderBy, PageArgs, list};
+use crate::graphql::types::{
+    AdminUnit, FeedbackReport, MemberRegistration, OrgRegistration, Organization, PostClaim,
+    ServicePost,
+};
+
+/// Which organisation registrations to list.
+#[derive(Debug, Default, InputObject)]
+pub struct OrgRegistrationFilter {
+    /// Only registrations with this community.
+    community: Option<ID>,
+    /// Only registrations of this organisation.
+    organization: Option<ID>,
+    /// Only registrations in this status.
+    status: Option<OrgRegistrationStatus>,
+    /// Only registrations for this year.
+    year: Option<i32>,
+}
+
+impl ListFilter for OrgRegistrationFilter {
+    type Entity = org_registration::Entity;
+
+    fn condition(self) -> Result<Condition, ApiError> {
+        use org_registration::Column as C;
+        let community = id_of::<AdminUnit>("community", self.community)?;
+        let organization = id_of::<Organization>("organization", self.organization)?;
+        Ok(Condition::all()
+            .add_option(community.map(|id| C::CommunityId.eq(id)))
+            .add_option(organization.map(|id| C::OrganizationId.eq(id)))
+            .add_option(self.status.map(|status| C::Status.eq(status)))
+            .add_option(self.year.map(|year| C::Year.eq(year))))
+    }
+}
+
+/// Which member registrations to list.
+#[derive(Debug, Default, InputObject)]
+pub struct MemberRegistrationFilter {
+    /// Only registrations with this community.
+    community: Option<ID>,
+    /// Only registrations assigned to this grid.
+    grid: Option<ID>,
+    /// Only registrations of members of this unit.
+    unit: Option<ID>,
+    /// Only registrations in these statuses.
+    status: Option<Vec<MemberRegistrationStatus>>,
+}
+
+impl ListFilter for MemberRegistrationFilter {
+    type Entity = member_registration::Entity;
+
+    fn condition(self) -> Result<Condition, ApiError> {
+        use member_registration::Column as C;
+        let community = id_of::<AdminUnit>("community", self.community)?;
+        let grid = id_of::<AdminUnit>("grid", self.grid)?;
+        let unit = id_of::<Organization>("unit", self.unit)?;
+        Ok(Condition::all()
+            .add_option(community.map(|id| C::CommunityId.eq(id)))
+            .add_option(grid.map(|id| C::GridId.eq(id)))
+            .add_option(unit.map(|id| C::OrganizationId.eq(id)))
+            .add_option(self.status.map(|statuses| C::Status.is_in(statuses))))
+    }
+}
+
+/// Which service posts to list.
+#[derive(Debug, Default, InputObject)]
+pub struct ServicePostFilter {
+    /// Only posts of this community.
+    community: Option<ID>,
+    /// Only posts in this status.
+    status: Option<PostStatus>,
+}
+
+impl ListFilter for ServicePostFilter {
+    type Entity = service_post::Entity;
+
+    fn condition(self) -> Result<Condition, ApiError> {
+        use service_post::Column as C;
+        let community = id_of::<AdminUnit>("community", self.community)?;
+        Ok(Condition::all()
+            .add_option(community.map(|id| C::CommunityId.eq(id)))
+            .add_option(self.status.map(|status| C::Status.eq(status))))
+    }
+}
+
+/// Which post claims to list.
+#[derive(Debug, Default, InputObject)]
+pub struct PostClaimFilter {
+    /// Only claims of this post.
+    post: Option<ID>,
+    /// Only claims in this status.
+    status: Option<PostClaimStatus>,
+}
+
+impl ListFilter for PostClaimFilter {
+    type Entity = post_claim::Entity;
+
+    fn condition(self) -> Result<Condition, ApiError> {
+        use post_claim::Column as C;
+        let post = id_of::<ServicePost>("post", self.post)?;
+        Ok(Condition::all()
+            .add_option(post.map(|id| C::PostId.eq(id)))
+            .add_option(self.status.map(|status| C::Status.eq(status))))
+    }
+}
+
+/// Which feedback reports to list.
+#[derive(Debug, Default, InputObject)]
+pub struct FeedbackReportFilter {
+    /// Only reports of this community.
+    community: Option<ID>,
+    /// Only reports to this unit.
+    unit: Option<ID>,
+    /// Only reports for this year.
+    year: Option<i32>,
+    /// Only reports for this quarter (1–4).
+    quarter: Option<i16>,
+    /// Only reports in this status.
+    status: Option<ReportStatus>,
+}
+
+impl ListFilter for FeedbackReportFilter {
+    type Entity = feedback_report::Entity;
+
+    fn condition(self) -> Result<Condition, ApiError> {
+        use feedback_report::Column as C;
+        let community = id_of::<AdminUnit>("community", self.community)?;
+        let unit = id_of::<Organization>("unit", self.unit)?;
+        Ok(Condition::all()
+            .add_option(community.map(|id| C::CommunityId.eq(id)))
+            .add_option(unit.map(|id| C::OrganizationId.eq(id)))
+            .add_option(self.year.map(|year| C::Year.eq(year)))
+            .add_option(self.quarter.map(|quarter| C::Quarter.eq(quarter)))
+            .add_option(self.status.map(|status| C::Status.eq(status))))
+    }
+}
+
+#[derive(Default)]
+pub struct DualReportingQuery;
+
+#[Object]
+impl DualReportingQuery {
+    /// Organisations' registrations with communities (accepted ones are public).
+    #[expect(clippy::too_many_arguments, reason = "Relay connection arguments")]
+    async fn org_registrations(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<OrgRegistrationFilter>,
+        order_by: Option<OrderBy<CreatedOrderField>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<NodeConnection<OrgRegistration>> {
+        list(
+            ctx,
+            filter,
+            order_by,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await
+    }
+
+    /// Party members' registrations with their residential communities.
+    #[expect(clippy::too_many_arguments, reason = "Relay connection arguments")]
+    async fn member_registrations(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<MemberRegistrationFilter>,
+        order_by: Option<OrderBy<CreatedOrderField>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<NodeConnection<MemberRegistration>> {
+        list(
+            ctx,
+            filter,
+            order_by,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await
+    }
+
+    /// Service posts communities publish for registered members.
+    #[expect(clippy::too_many_arguments, reason = "Relay connection arguments")]
+    async fn service_posts(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ServicePostFilter>,
+        order_by: Option<OrderBy<CreatedOrderField>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<NodeConnection<ServicePost>> {
+        list(
+            ctx,
+            filter,
+            order_by,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await
+    }
+
+    /// Members' claims of service posts.
+    #[expect(clippy::too_many_arguments, reason = "Relay connection arguments")]
+    async fn post_claims(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<PostClaimFilter>,
+        order_by: Option<OrderBy<CreatedOrderField>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<NodeConnection<PostClaim>> {
+        list(
+            ctx,
+            filter,
+            order_by,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await
+    }
+
+    /// Communities' quarterly reports to members' units.
+    #[expect(clippy::too_many_arguments, reason = "Relay connection arguments")]
+    async fn feedback_reports(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<FeedbackReportFilter>,
+        order_by: Option<OrderBy<CreatedOrderField>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<NodeConnection<FeedbackReport>> {
+        list(
+            ctx,
+            filter,
+            order_by,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await
+    }
+}

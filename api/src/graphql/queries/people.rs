@@ -1,0 +1,212 @@
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use entities::organization::{OrganizationKind, OrganizationStatus, ServiceCategory};
+use entities::{household, organization, party_member, person};
+use sea_orm::sea_query::Query;
+use sea_orm::{ColumnTrait, Condition};
+
+use super::{CreatedOrderField, id_of};
+use crate::error::ApiError;
+use crate::graphql::connection::{
+    ListFilter, NodeConnection, OrderBy, PageArgs, SortField, SortKey, list,
+};
+use crate::graphql::types::{AdminUnit, Organization, PartyMember, Person};
+
+/// Which people to list.
+#[derive(Debug, Default, InputObject)]
+pub struct PersonFilter {
+    /// Only people living in this community.
+    community: Option<ID>,
+    /// Only people living in this grid.
+    grid: Option<ID>,
+}
+
+impl ListFilter for PersonFilter {
+    type Entity = person::Entity;
+
+    fn condition(self) -> Result<Condition, ApiError> {
+        let community = id_of::<AdminUnit>("community", self.community)?;
+        let grid = id_of::<AdminUnit>("grid", self.grid)?;
+        if community.is_none() && grid.is_none() {
+            return Ok(Condition::all());
+        }
+        let homes = Query::select()
+            .column(household::Column::Id)
+            .from(household::Entity)
+            .cond_where(
+                Condition::all()
+                    .add_option(community.map(|id| household::Column::CommunityId.eq(id)))
+                    .add_option(grid.map(|id| household::Column::GridId.eq(id))),
+            )
+            .to_owned();
+        Ok(Condition::all().add(person::Column::HouseholdId.in_subquery(homes)))
+    }
+}
+
+/// Which organisations to list.
+#[derive(Debug, Default, InputObject)]
+pub struct OrganizationFilter {
+    /// Only organisations of this kind.
+    kind: Option<OrganizationKind>,
+    /// Only organisations in this status.
+    status: Option<OrganizationStatus>,
+    /// Only organisations based in this community.
+    community: Option<ID>,
+    /// Only social organisations bringing in this professional service.
+    service_category: Option<ServiceCategory>,
+    /// Only organisations whose name contains this text.
+    name_contains: Option<String>,
+}
+
+impl ListFilter for OrganizationFilter {
+    type Entity = organization::Entity;
+
+    fn condition(self) -> Result<Condition, ApiError> {
+        use organization::Column as C;
+        let community = id_of::<AdminUnit>("community", self.community)?;
+        Ok(Condition::all()
+            .add_option(self.kind.map(|kind| C::Kind.eq(kind)))
+            .add_option(self.status.map(|status| C::Status.eq(status)))
+            .add_option(community.map(|id| C::CommunityId.eq(id)))
+            .add_option(
+                self.service_category
+                    .map(|category| C::ServiceCategory.eq(category)),
+            )
+            .add_option(self.name_contains.map(|text| C::Name.contains(text))))
+    }
+}
+
+/// What to order organisations by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Enum)]
+pub enum OrganizationOrderField {
+    /// By id: the order in which they joined the platform.
+    #[default]
+    Id,
+    /// By name.
+    Name,
+    /// By when they joined the platform.
+    CreatedAt,
+}
+
+impl SortField<organization::Entity> for OrganizationOrderField {
+    fn column(self) -> organization::Column {
+        match self {
+            Self::Id => organization::Column::Id,
+            Self::Name => organization::Column::Name,
+            Self::CreatedAt => organization::Column::CreatedAt,
+        }
+    }
+
+    fn key(self, row: &organization::Model) -> SortKey {
+        match self {
+            Self::Id => SortKey::Int(row.id),
+            Self::Name => SortKey::Text(row.name.clone()),
+            Self::CreatedAt => SortKey::Time(row.created_at),
+        }
+    }
+}
+
+/// Which Party members to list.
+#[derive(Debug, Default, InputObject)]
+pub struct PartyMemberFilter {
+    /// Only members of this unit's Party organisation.
+    unit: Option<ID>,
+    /// Only serving (or only retired) members.
+    serving: Option<bool>,
+}
+
+impl ListFilter for PartyMemberFilter {
+    type Entity = party_member::Entity;
+
+    fn condition(self) -> Result<Condition, ApiError> {
+        use party_member::Column as C;
+        let unit = id_of::<Organization>("unit", self.unit)?;
+        Ok(Condition::all()
+            .add_option(unit.map(|id| C::OrganizationId.eq(id)))
+            .add_option(self.serving.map(|serving| C::Serving.eq(serving))))
+    }
+}
+
+#[derive(Default)]
+pub struct PeopleQuery;
+
+#[Object]
+impl PeopleQuery {
+    /// People the caller may see: staff see the residents of their units, organisations their
+    /// members, a person themself. Personal data is masked unless the caller needs it.
+    #[expect(clippy::too_many_arguments, reason = "Relay connection arguments")]
+    async fn people(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<PersonFilter>,
+        order_by: Option<OrderBy<CreatedOrderField>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<NodeConnection<Person>> {
+        list(
+            ctx,
+            filter,
+            order_by,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await
+    }
+
+    /// The organisations on the platform.
+    #[expect(clippy::too_many_arguments, reason = "Relay connection arguments")]
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<OrganizationFilter>,
+        order_by: Option<OrderBy<OrganizationOrderField>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<NodeConnection<Organization>> {
+        list(
+            ctx,
+            filter,
+            order_by,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await
+    }
+
+    /// Party members the caller may see.
+    #[expect(clippy::too_many_arguments, reason = "Relay connection arguments")]
+    async fn party_members(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<PartyMemberFilter>,
+        order_by: Option<OrderBy<CreatedOrderField>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<NodeConnection<PartyMember>> {
+        list(
+            ctx,
+            filter,
+            order_by,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await
+    }
+}

@@ -1,0 +1,187 @@
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use entities::admin_unit::UnitLevel;
+use entities::service_centre::CentreKind;
+use entities::{admin_unit, department, service_centre};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
+
+use super::id_of;
+use crate::domain::scope::units_within;
+use crate::error::{ApiError, OrGql};
+use crate::graphql::connection::{
+    ById, ListFilter, NodeConnection, OrderBy, PageArgs, SortField, SortKey, list, paginate,
+};
+use crate::graphql::context::ContextExt;
+use crate::graphql::types::{AdminUnit, Department, ServiceCentre};
+
+/// Which units to list.
+#[derive(Debug, Default, InputObject)]
+pub struct AdminUnitFilter {
+    /// Only units at this level.
+    level: Option<UnitLevel>,
+    /// Only the units directly below this one.
+    parent: Option<ID>,
+    /// Only this unit and the units anywhere below it.
+    within: Option<ID>,
+    /// Only units whose name contains this text.
+    name_contains: Option<String>,
+}
+
+impl ListFilter for AdminUnitFilter {
+    type Entity = admin_unit::Entity;
+
+    fn condition(self) -> Result<Condition, ApiError> {
+        use admin_unit::Column as C;
+        let parent = id_of::<AdminUnit>("parent", self.parent)?;
+        let within = id_of::<AdminUnit>("within", self.within)?;
+        Ok(Condition::all()
+            .add_option(self.level.map(|level| C::Level.eq(level)))
+            .add_option(parent.map(|parent| C::ParentId.eq(parent)))
+            .add_option(within.map(|unit| C::Id.in_subquery(units_within(unit))))
+            .add_option(self.name_contains.map(|text| C::Name.contains(text))))
+    }
+}
+
+/// What to order units by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Enum)]
+pub enum AdminUnitOrderField {
+    /// By id.
+    #[default]
+    Id,
+    /// By administrative code.
+    Code,
+    /// By name.
+    Name,
+    /// By household count.
+    Households,
+}
+
+impl SortField<admin_unit::Entity> for AdminUnitOrderField {
+    fn column(self) -> admin_unit::Column {
+        match self {
+            Self::Id => admin_unit::Column::Id,
+            Self::Code => admin_unit::Column::Code,
+            Self::Name => admin_unit::Column::Name,
+            Self::Households => admin_unit::Column::Households,
+        }
+    }
+
+    fn key(self, row: &admin_unit::Model) -> SortKey {
+        match self {
+            Self::Id => SortKey::Int(row.id),
+            Self::Code => SortKey::Text(row.code.clone()),
+            Self::Name => SortKey::Text(row.name.clone()),
+            Self::Households => SortKey::Int(row.households.into()),
+        }
+    }
+}
+
+/// Which service centres to list.
+#[derive(Debug, Default, InputObject)]
+pub struct ServiceCentreFilter {
+    /// Only the centres of this community.
+    community: Option<ID>,
+    /// Only centres of this kind.
+    kind: Option<CentreKind>,
+}
+
+#[derive(Default)]
+pub struct StructureQuery;
+
+#[Object]
+impl StructureQuery {
+    /// The district's units: sub-districts, communities and grids.
+    #[expect(clippy::too_many_arguments, reason = "Relay connection arguments")]
+    async fn admin_units(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<AdminUnitFilter>,
+        order_by: Option<OrderBy<AdminUnitOrderField>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<NodeConnection<AdminUnit>> {
+        list(
+            ctx,
+            filter,
+            order_by,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await
+    }
+
+    /// A unit by its administrative code.
+    async fn admin_unit_by_code(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+    ) -> Result<Option<AdminUnit>> {
+        let request = ctx.request()?;
+        let unit = admin_unit::Entity::find()
+            .filter(admin_unit::Column::Code.eq(code))
+            .one(&request.db)
+            .await;
+        Ok(unit.or_gql()?.map(AdminUnit))
+    }
+
+    /// The communities' service centres.
+    async fn service_centres(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ServiceCentreFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<NodeConnection<ServiceCentre>> {
+        use service_centre::Column as C;
+        let filter = filter.unwrap_or_default();
+        let community = id_of::<AdminUnit>("community", filter.community).or_gql()?;
+        let select = service_centre::Entity::find().filter(
+            Condition::all()
+                .add_option(community.map(|community| C::CommunityId.eq(community)))
+                .add_option(filter.kind.map(|kind| C::Kind.eq(kind))),
+        );
+        paginate(
+            ctx,
+            select,
+            (ById, Default::default()),
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await
+    }
+
+    /// The district departments that send work down to grids.
+    async fn departments(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<NodeConnection<Department>> {
+        let select = department::Entity::find();
+        paginate(
+            ctx,
+            select,
+            (ById, Default::default()),
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await
+    }
+}

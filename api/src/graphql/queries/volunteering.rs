@@ -1,0 +1,308 @@
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use chrono::{DateTime, Utc};
+use entities::activity_signup::SignupStatus;
+use entities::service_record::RecordStatus;
+use entities::volunteer_activity::ActivityStatus;
+use entities::volunteer_team::VolunteerArea;
+use entities::{activity_signup, service_record, volunteer_activity, volunteer_team};
+use sea_orm::{ColumnTrait, Condition};
+
+use super::{CreatedOrderField, id_of};
+use crate::error::ApiError;
+use crate::graphql::connection::{
+    ListFilter, NodeConnection, OrderBy, PageArgs, SortField, SortKey, list,
+};
+use crate::graphql::types::{
+    ActivitySignup, AdminUnit, Organization, Person, ServiceRecord, VolunteerActivity,
+    VolunteerTeam,
+};
+
+/// Which volunteer teams to list.
+#[derive(Debug, Default, InputObject)]
+pub struct VolunteerTeamFilter {
+    /// Only teams based in this community.
+    community: Option<ID>,
+    /// Only teams run by this organisation.
+    organization: Option<ID>,
+    /// Only teams serving in this area.
+    area: Option<VolunteerArea>,
+}
+
+impl ListFilter for VolunteerTeamFilter {
+    type Entity = volunteer_team::Entity;
+
+    fn condition(self) -> Result<Condition, ApiError> {
+        use volunteer_team::Column as C;
+        let community = id_of::<AdminUnit>("community", self.community)?;
+        let organization = id_of::<Organization>("organization", self.organization)?;
+        Ok(Condition::all()
+            .add_option(community.map(|id| C::CommunityId.eq(id)))
+            .add_option(organization.map(|id| C::OrganizationId.eq(id)))
+            .add_option(self.area.map(|area| C::Area.eq(area))))
+    }
+}
+
+/// Which volunteer activities to list.
+#[derive(Debug, Default, InputObject)]
+pub struct VolunteerActivityFilter {
+    /// Only activities in this community.
+    community: Option<ID>,
+    /// Only activities organised by this organisation.
+    organization: Option<ID>,
+    /// Only activities in these statuses.
+    status: Option<Vec<ActivityStatus>>,
+    /// Only activities in this area.
+    area: Option<VolunteerArea>,
+    /// Only activities starting at or after this time.
+    starts_after: Option<DateTime<Utc>>,
+    /// Only activities starting before this time.
+    starts_before: Option<DateTime<Utc>>,
+}
+
+impl ListFilter for VolunteerActivityFilter {
+    type Entity = volunteer_activity::Entity;
+
+    fn condition(self) -> Result<Condition, ApiError> {
+        use volunteer_activity::Column as C;
+        let community = id_of::<AdminUnit>("community", self.community)?;
+        let organization = id_of::<Organization>("organization", self.organization)?;
+        Ok(Condition::all()
+            .add_option(community.map(|id| C::CommunityId.eq(id)))
+            .add_option(organization.map(|id| C::OrganizationId.eq(id)))
+            .add_option(self.status.map(|statuses| C::Status.is_in(statuses)))
+            .add_option(self.area.map(|area| C::Area.eq(area)))
+            .add_option(self.starts_after.map(|time| C::StartsAt.gte(time)))
+            .add_option(self.starts_before.map(|time| C::StartsAt.lt(time))))
+    }
+}
+
+/// What to order activities by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Enum)]
+pub enum ActivityOrderField {
+    /// By start time.
+    #[default]
+    StartsAt,
+    /// By id: the order in which they were created.
+    Id,
+    /// By when they were created.
+    CreatedAt,
+}
+
+impl SortField<volunteer_activity::Entity> for ActivityOrderField {
+    fn column(self) -> volunteer_activity::Column {
+        match self {
+            Self::StartsAt => volunteer_activity::Column::StartsAt,
+            Self::Id => volunteer_activity::Column::Id,
+            Self::CreatedAt => volunteer_activity::Column::CreatedAt,
+        }
+    }
+
+    fn key(self, row: &volunteer_activity::Model) -> SortKey {
+        match self {
+            Self::StartsAt => SortKey::Time(row.starts_at),
+            Self::Id => SortKey::Int(row.id),
+            Self::CreatedAt => SortKey::Time(row.created_at),
+        }
+    }
+}
+
+/// Which sign-ups to list.
+#[derive(Debug, Default, InputObject)]
+pub struct ActivitySignupFilter {
+    /// Only sign-ups for this activity.
+    activity: Option<ID>,
+    /// Only sign-ups of this volunteer.
+    volunteer: Option<ID>,
+    /// Only sign-ups in these statuses.
+    status: Option<Vec<SignupStatus>>,
+}
+
+impl ListFilter for ActivitySignupFilter {
+    type Entity = activity_signup::Entity;
+
+    fn condition(self) -> Result<Condition, ApiError> {
+        use activity_signup::Column as C;
+        let activity = id_of::<VolunteerActivity>("activity", self.activity)?;
+        let volunteer = id_of::<Person>("volunteer", self.volunteer)?;
+        Ok(Condition::all()
+            .add_option(activity.map(|id| C::ActivityId.eq(id)))
+            .add_option(volunteer.map(|id| C::PersonId.eq(id)))
+            .add_option(self.status.map(|statuses| C::Status.is_in(statuses))))
+    }
+}
+
+/// Which service records to list.
+#[derive(Debug, Default, InputObject)]
+pub struct ServiceRecordFilter {
+    /// Only records of this volunteer.
+    volunteer: Option<ID>,
+    /// Only records kept by this organisation.
+    organization: Option<ID>,
+    /// Only records of members of this unit (as it was at the time of service).
+    member_unit: Option<ID>,
+    /// Only records of service in this community.
+    community: Option<ID>,
+    /// Only records in this status.
+    status: Option<RecordStatus>,
+    /// Only service that started at or after this time.
+    started_after: Option<DateTime<Utc>>,
+    /// Only service that started before this time.
+    started_before: Option<DateTime<Utc>>,
+}
+
+impl ListFilter for ServiceRecordFilter {
+    type Entity = service_record::Entity;
+
+    fn condition(self) -> Result<Condition, ApiError> {
+        use service_record::Column as C;
+        let volunteer = id_of::<Person>("volunteer", self.volunteer)?;
+        let organization = id_of::<Organization>("organization", self.organization)?;
+        let member_unit = id_of::<Organization>("memberUnit", self.member_unit)?;
+        let community = id_of::<AdminUnit>("community", self.community)?;
+        Ok(Condition::all()
+            .add_option(volunteer.map(|id| C::PersonId.eq(id)))
+            .add_option(organization.map(|id| C::OrganizationId.eq(id)))
+            .add_option(member_unit.map(|id| C::MemberUnitId.eq(id)))
+            .add_option(community.map(|id| C::CommunityId.eq(id)))
+            .add_option(self.status.map(|status| C::Status.eq(status)))
+            .add_option(self.started_after.map(|time| C::StartedAt.gte(time)))
+            .add_option(self.started_before.map(|time| C::StartedAt.lt(time))))
+    }
+}
+
+/// What to order service records by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Enum)]
+pub enum ServiceRecordOrderField {
+    /// By id: the order in which they were recorded.
+    #[default]
+    Id,
+    /// By when the service started.
+    StartedAt,
+}
+
+impl SortField<service_record::Entity> for ServiceRecordOrderField {
+    fn column(self) -> service_record::Column {
+        match self {
+            Self::Id => service_record::Column::Id,
+            Self::StartedAt => service_record::Column::StartedAt,
+        }
+    }
+
+    fn key(self, row: &service_record::Model) -> SortKey {
+        match self {
+            Self::Id => SortKey::Int(row.id),
+            Self::StartedAt => SortKey::Time(row.started_at),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct VolunteeringQuery;
+
+#[Object]
+impl VolunteeringQuery {
+    /// The district's volunteer service teams.
+    #[expect(clippy::too_many_arguments, reason = "Relay connection arguments")]
+    async fn volunteer_teams(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<VolunteerTeamFilter>,
+        order_by: Option<OrderBy<CreatedOrderField>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<NodeConnection<VolunteerTeam>> {
+        list(
+            ctx,
+            filter,
+            order_by,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await
+    }
+
+    /// Volunteer activities: published ones for everyone, drafts for their organisers and
+    /// community staff.
+    #[expect(clippy::too_many_arguments, reason = "Relay connection arguments")]
+    async fn volunteer_activities(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<VolunteerActivityFilter>,
+        order_by: Option<OrderBy<ActivityOrderField>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<NodeConnection<VolunteerActivity>> {
+        list(
+            ctx,
+            filter,
+            order_by,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await
+    }
+
+    /// Sign-ups for activities, as the caller may see them.
+    #[expect(clippy::too_many_arguments, reason = "Relay connection arguments")]
+    async fn activity_signups(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ActivitySignupFilter>,
+        order_by: Option<OrderBy<CreatedOrderField>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<NodeConnection<ActivitySignup>> {
+        list(
+            ctx,
+            filter,
+            order_by,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await
+    }
+
+    /// Service records (volunteer hours), as the caller may see them.
+    #[expect(clippy::too_many_arguments, reason = "Relay connection arguments")]
+    async fn service_records(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ServiceRecordFilter>,
+        order_by: Option<OrderBy<ServiceRecordOrderField>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<NodeConnection<ServiceRecord>> {
+        list(
+            ctx,
+            filter,
+            order_by,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await
+    }
+}

@@ -1,0 +1,171 @@
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use chrono::{DateTime, Utc};
+use entities::micro_wish::{WishCategory, WishStatus};
+use entities::wish_claim::ClaimStatus;
+use entities::{micro_wish, wish_claim};
+use sea_orm::{ColumnTrait, Condition};
+
+use super::{CreatedOrderField, id_of};
+use crate::domain::scope::units_within;
+use crate::error::ApiError;
+use crate::graphql::connection::{
+    ListFilter, NodeConnection, OrderBy, PageArgs, SortField, SortKey, list,
+};
+use crate::graphql::types::{AdminUnit, MicroWish, Organization, WishClaim};
+
+/// Which wishes to list.
+#[derive(Debug, Default, InputObject)]
+pub struct MicroWishFilter {
+    /// Only wishes in this unit or anywhere below it (a sub-district, community or grid).
+    within: Option<ID>,
+    /// Only wishes of this community.
+    community: Option<ID>,
+    /// Only wishes of this grid.
+    grid: Option<ID>,
+    /// Only wishes in these statuses.
+    status: Option<Vec<WishStatus>>,
+    /// Only wishes of this category.
+    category: Option<WishCategory>,
+    /// Only wishes whose deadline is at or after this time.
+    deadline_after: Option<DateTime<Utc>>,
+    /// Only wishes whose deadline is before this time.
+    deadline_before: Option<DateTime<Utc>>,
+}
+
+impl ListFilter for MicroWishFilter {
+    type Entity = micro_wish::Entity;
+
+    fn condition(self) -> Result<Condition, ApiError> {
+        use micro_wish::Column as C;
+        let within = id_of::<AdminUnit>("within", self.within)?;
+        let community = id_of::<AdminUnit>("community", self.community)?;
+        let grid = id_of::<AdminUnit>("grid", self.grid)?;
+        Ok(Condition::all()
+            .add_option(within.map(|unit| C::GridId.in_subquery(units_within(unit))))
+            .add_option(community.map(|id| C::CommunityId.eq(id)))
+            .add_option(grid.map(|id| C::GridId.eq(id)))
+            .add_option(self.status.map(|statuses| C::Status.is_in(statuses)))
+            .add_option(self.category.map(|category| C::Category.eq(category)))
+            .add_option(self.deadline_after.map(|time| C::Deadline.gte(time)))
+            .add_option(self.deadline_before.map(|time| C::Deadline.lt(time))))
+    }
+}
+
+/// What to order wishes by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Enum)]
+pub enum WishOrderField {
+    /// By id: the order in which they were submitted.
+    #[default]
+    Id,
+    /// By deadline.
+    Deadline,
+    /// By estimated value.
+    EstimatedValue,
+    /// By when they were submitted.
+    CreatedAt,
+}
+
+impl SortField<micro_wish::Entity> for WishOrderField {
+    fn column(self) -> micro_wish::Column {
+        match self {
+            Self::Id => micro_wish::Column::Id,
+            Self::Deadline => micro_wish::Column::Deadline,
+            Self::EstimatedValue => micro_wish::Column::EstimatedValueCents,
+            Self::CreatedAt => micro_wish::Column::CreatedAt,
+        }
+    }
+
+    fn key(self, row: &micro_wish::Model) -> SortKey {
+        match self {
+            Self::Id => SortKey::Int(row.id),
+            Self::Deadline => SortKey::Time(row.deadline),
+            Self::EstimatedValue => SortKey::Int(row.estimated_value_cents.into()),
+            Self::CreatedAt => SortKey::Time(row.created_at),
+        }
+    }
+}
+
+/// Which wish claims to list.
+#[derive(Debug, Default, InputObject)]
+pub struct WishClaimFilter {
+    /// Only claims of this wish.
+    wish: Option<ID>,
+    /// Only claims by this organisation.
+    claimant_organization: Option<ID>,
+    /// Only claims in these statuses.
+    status: Option<Vec<ClaimStatus>>,
+}
+
+impl ListFilter for WishClaimFilter {
+    type Entity = wish_claim::Entity;
+
+    fn condition(self) -> Result<Condition, ApiError> {
+        use wish_claim::Column as C;
+        let wish = id_of::<MicroWish>("wish", self.wish)?;
+        let organization =
+            id_of::<Organization>("claimantOrganization", self.claimant_organization)?;
+        Ok(Condition::all()
+            .add_option(wish.map(|id| C::WishId.eq(id)))
+            .add_option(organization.map(|id| C::ClaimantOrganizationId.eq(id)))
+            .add_option(self.status.map(|statuses| C::Status.is_in(statuses))))
+    }
+}
+
+#[derive(Default)]
+pub struct WishQuery;
+
+#[Object]
+impl WishQuery {
+    /// Micro-wishes: open ones for everyone (without their beneficiary), the rest for the
+    /// staff of their units, their claimants and the residents they are for.
+    #[expect(clippy::too_many_arguments, reason = "Relay connection arguments")]
+    async fn micro_wishes(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<MicroWishFilter>,
+        order_by: Option<OrderBy<WishOrderField>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<NodeConnection<MicroWish>> {
+        list(
+            ctx,
+            filter,
+            order_by,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await
+    }
+
+    /// Claims of wishes, as the caller may see them (a partner sees its own).
+    #[expect(clippy::too_many_arguments, reason = "Relay connection arguments")]
+    async fn wish_claims(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<WishClaimFilter>,
+        order_by: Option<OrderBy<CreatedOrderField>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<NodeConnection<WishClaim>> {
+        list(
+            ctx,
+            filter,
+            order_by,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await
+    }
+}

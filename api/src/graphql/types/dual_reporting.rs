@@ -1,0 +1,308 @@
+use async_graphql::{Context, ID, Json, Object, Result};
+use chrono::{DateTime, Utc};
+use entities::feedback_report::ReportStatus;
+use entities::member_registration::{MemberRegistrationStatus, SubmittedBy};
+use entities::org_registration::OrgRegistrationStatus;
+use entities::post_claim;
+use entities::post_claim::PostClaimStatus;
+use entities::service_post::PostStatus;
+
+use super::{AdminUnit, Organization, PartyMember};
+use crate::graphql::context::ContextExt;
+use crate::graphql::node::{NodeType, node_type};
+
+node_type!(
+    /// An organisation's registration with a community.
+    OrgRegistration => org_registration
+);
+
+/// An in-office Party organisation's registration (报到) with a community: what it offers,
+/// what it needs, and the projects they build together. Reviewed yearly.
+#[Object]
+impl OrgRegistration {
+    /// The registration's opaque, globally unique id.
+    pub async fn id(&self) -> ID {
+        self.global_id()
+    }
+
+    /// The registering organisation.
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        ctx.request()?.load(self.0.organization_id).await
+    }
+
+    /// The community registered with.
+    async fn community(&self, ctx: &Context<'_>) -> Result<Option<AdminUnit>> {
+        ctx.request()?.load(self.0.community_id).await
+    }
+
+    /// The year the registration is for.
+    async fn year(&self) -> i32 {
+        self.0.year
+    }
+
+    /// What the organisation offers: resources, skills, funds.
+    async fn offers(&self) -> &str {
+        &self.0.offers
+    }
+
+    /// What the organisation needs from the community.
+    async fn needs(&self) -> &str {
+        &self.0.needs
+    }
+
+    /// Co-building projects agreed with the community.
+    async fn projects(&self) -> &str {
+        &self.0.projects
+    }
+
+    /// Where the registration stands.
+    async fn status(&self) -> OrgRegistrationStatus {
+        self.0.status
+    }
+
+    /// The community's note from its review.
+    async fn review_note(&self) -> Option<&str> {
+        self.0.review_note.as_deref()
+    }
+
+    /// The community's rating of the organisation in the yearly review, 1–5.
+    async fn community_rating(&self) -> Option<i16> {
+        self.0.community_rating
+    }
+
+    /// The organisation's rating of the community in the yearly review, 1–5.
+    async fn organization_rating(&self) -> Option<i16> {
+        self.0.organization_rating
+    }
+
+    /// When the community last reviewed the registration.
+    async fn reviewed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.reviewed_at
+    }
+
+    /// When the registration was submitted.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+node_type!(
+    /// A Party member's registration with their residential community.
+    MemberRegistration => member_registration
+);
+
+/// A serving Party member's registration (报到) with the community where they live. At most one
+/// registration per member is open (submitted or accepted) at a time.
+#[Object]
+impl MemberRegistration {
+    /// The registration's opaque, globally unique id.
+    pub async fn id(&self) -> ID {
+        self.global_id()
+    }
+
+    /// The registering member.
+    async fn member(&self, ctx: &Context<'_>) -> Result<Option<PartyMember>> {
+        ctx.request()?.load(self.0.party_member_id).await
+    }
+
+    /// The residential community.
+    async fn community(&self, ctx: &Context<'_>) -> Result<Option<AdminUnit>> {
+        ctx.request()?.load(self.0.community_id).await
+    }
+
+    /// The grid the community assigned, inside the community; null until accepted.
+    async fn grid(&self, ctx: &Context<'_>) -> Result<Option<AdminUnit>> {
+        ctx.request()?.load_opt(self.0.grid_id).await
+    }
+
+    /// The member's own unit (its Party organisation) at the time of registration.
+    async fn unit(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        ctx.request()?.load(self.0.organization_id).await
+    }
+
+    /// Where the registration stands.
+    async fn status(&self) -> MemberRegistrationStatus {
+        self.0.status
+    }
+
+    /// Whether the member or their unit submitted it.
+    async fn submitted_by(&self) -> SubmittedBy {
+        self.0.submitted_by
+    }
+
+    /// The community's note on its decision.
+    async fn decision_note(&self) -> Option<&str> {
+        self.0.decision_note.as_deref()
+    }
+
+    /// For a transferred registration: the registration that replaced it.
+    async fn transferred_to(&self, ctx: &Context<'_>) -> Result<Option<MemberRegistration>> {
+        ctx.request()?.load_opt(self.0.transferred_to_id).await
+    }
+
+    /// When the community accepted or rejected it.
+    async fn decided_at(&self) -> Option<DateTime<Utc>> {
+        self.0.decided_at
+    }
+
+    /// When the member's unit was sent its receipt.
+    async fn receipt_issued_at(&self) -> Option<DateTime<Utc>> {
+        self.0.receipt_issued_at
+    }
+
+    /// When the registration was submitted.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+node_type!(
+    /// A service post a community publishes for registered members.
+    ServicePost => service_post
+);
+
+/// A post a community publishes for its registered Party members, such as building steward
+/// (楼栋长) or civility guide; never more active holders than its head count.
+#[Object]
+impl ServicePost {
+    /// The post's opaque, globally unique id.
+    pub async fn id(&self) -> ID {
+        self.global_id()
+    }
+
+    /// The community publishing the post.
+    async fn community(&self, ctx: &Context<'_>) -> Result<Option<AdminUnit>> {
+        ctx.request()?.load(self.0.community_id).await
+    }
+
+    /// The post's title.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// What the post involves.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+
+    /// How many members may hold the post at once.
+    async fn head_count(&self) -> i32 {
+        self.0.head_count
+    }
+
+    /// Whether the post takes applications.
+    async fn status(&self) -> PostStatus {
+        self.0.status
+    }
+
+    /// The claims of the post the caller may see, oldest first.
+    async fn claims(&self, ctx: &Context<'_>) -> Result<Vec<PostClaim>> {
+        ctx.request()?
+            .children(post_claim::Column::PostId, self.0.id)
+            .await
+    }
+
+    /// When the post was published.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+node_type!(
+    /// A member's claim of a service post.
+    PostClaim => post_claim
+);
+
+/// A registered member's claim of a service post.
+#[Object]
+impl PostClaim {
+    /// The claim's opaque, globally unique id.
+    pub async fn id(&self) -> ID {
+        self.global_id()
+    }
+
+    /// The post claimed.
+    async fn post(&self, ctx: &Context<'_>) -> Result<Option<ServicePost>> {
+        ctx.request()?.load(self.0.post_id).await
+    }
+
+    /// The claiming member.
+    async fn member(&self, ctx: &Context<'_>) -> Result<Option<PartyMember>> {
+        ctx.request()?.load(self.0.party_member_id).await
+    }
+
+    /// Where the claim stands.
+    async fn status(&self) -> PostClaimStatus {
+        self.0.status
+    }
+
+    /// When staff confirmed or rejected it.
+    async fn decided_at(&self) -> Option<DateTime<Utc>> {
+        self.0.decided_at
+    }
+
+    /// When the member applied.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+node_type!(
+    /// A community's quarterly report to a member's unit.
+    FeedbackReport => feedback_report
+);
+
+/// A community's report (社区反馈) to a unit for one quarter (China Standard Time): its members'
+/// service hours, realised wishes, activities and posts, with the community's rating of each.
+#[Object]
+impl FeedbackReport {
+    /// The report's opaque, globally unique id.
+    pub async fn id(&self) -> ID {
+        self.global_id()
+    }
+
+    /// The reporting community.
+    async fn community(&self, ctx: &Context<'_>) -> Result<Option<AdminUnit>> {
+        ctx.request()?.load(self.0.community_id).await
+    }
+
+    /// The unit reported to.
+    async fn unit(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        ctx.request()?.load(self.0.organization_id).await
+    }
+
+    /// The year of the period.
+    async fn year(&self) -> i32 {
+        self.0.year
+    }
+
+    /// The quarter of the period, 1–4.
+    async fn quarter(&self) -> i16 {
+        self.0.quarter
+    }
+
+    /// Where the report stands.
+    async fn status(&self) -> ReportStatus {
+        self.0.status
+    }
+
+    /// The report's figures as generated (JSON).
+    async fn content(&self) -> Json<serde_json::Value> {
+        Json(serde_json::from_str(&self.0.content).unwrap_or(serde_json::Value::Null))
+    }
+
+    /// When the community secretary signed it.
+    async fn signed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.signed_at
+    }
+
+    /// When it was sent to the unit.
+    async fn sent_at(&self) -> Option<DateTime<Utc>> {
+        self.0.sent_at
+    }
+
+    /// When the unit acknowledged it.
+    async fn acknowledged_at(&self) -> Option<DateTime<Utc>> {
+        self.0.acknowledged_at
+    }
+}

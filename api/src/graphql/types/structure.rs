@@ -1,0 +1,210 @@
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use entities::admin_unit::{FeaturedType, UnitLevel};
+use entities::service_centre::CentreKind;
+use entities::staff_assignment::StaffRole;
+use entities::{admin_unit, service_centre, staff_assignment};
+
+use super::Person;
+use crate::graphql::context::ContextExt;
+use crate::graphql::loaders::OpenWishCount;
+use crate::graphql::node::{NodeType, node_type};
+
+node_type!(
+    /// A unit of the district's organisation: the district, a sub-district, a community or a grid.
+    AdminUnit => admin_unit
+);
+
+/// A unit of the district's organisation: the district, a sub-district (街道), a community (社区)
+/// or a grid (网格). Units nest strictly in that order.
+#[Object]
+impl AdminUnit {
+    /// The unit's opaque, globally unique id.
+    pub async fn id(&self) -> ID {
+        self.global_id()
+    }
+
+    /// The unit's administrative code, unique in the district.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    /// The unit's name, e.g. 七一社区.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Where the unit sits in the hierarchy.
+    async fn level(&self) -> UnitLevel {
+        self.0.level
+    }
+
+    /// Registered households in the unit (for a grid, 200–300).
+    async fn households(&self) -> i32 {
+        self.0.households
+    }
+
+    /// A community's featured theme, if it has one.
+    async fn featured_type(&self) -> Option<FeaturedType> {
+        self.0.featured_type
+    }
+
+    /// Whether a community has passed the district's standardisation (9 aspects, 25 standards).
+    async fn standardised(&self) -> bool {
+        self.0.standardised
+    }
+
+    /// The unit this one belongs to; null for the district.
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<AdminUnit>> {
+        ctx.request()?.load_opt(self.0.parent_id).await
+    }
+
+    /// The units directly below this one, in id order.
+    async fn children(&self, ctx: &Context<'_>) -> Result<Vec<AdminUnit>> {
+        ctx.request()?
+            .children(admin_unit::Column::ParentId, self.0.id)
+            .await
+    }
+
+    /// A community's service centres (one of each of the seven kinds).
+    async fn service_centres(&self, ctx: &Context<'_>) -> Result<Vec<ServiceCentre>> {
+        ctx.request()?
+            .children(service_centre::Column::CommunityId, self.0.id)
+            .await
+    }
+
+    /// The posts currently held at this unit (for a grid: its leader, Party-building instructor
+    /// and administrator).
+    async fn staff(&self, ctx: &Context<'_>) -> Result<Vec<StaffAssignment>> {
+        let all: Vec<StaffAssignment> = ctx
+            .request()?
+            .children(staff_assignment::Column::UnitId, self.0.id)
+            .await?;
+        Ok(all
+            .into_iter()
+            .filter(|post| post.0.ended_on.is_none())
+            .collect())
+    }
+
+    /// How many wishes are open in this unit and everything below it.
+    async fn open_wish_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        Ok(ctx
+            .request()?
+            .fetch(OpenWishCount(self.0.id))
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// When the unit was created in Gongzhi.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+node_type!(
+    /// A post held by a person at a unit, over a period.
+    StaffAssignment => staff_assignment
+);
+
+/// A post held by a person at a unit over a period, such as a grid's leader (网格长).
+#[Object]
+impl StaffAssignment {
+    /// The post's opaque, globally unique id.
+    pub async fn id(&self) -> ID {
+        self.global_id()
+    }
+
+    /// The post.
+    async fn role(&self) -> StaffRole {
+        self.0.role
+    }
+
+    /// Where the post is held.
+    async fn unit(&self, ctx: &Context<'_>) -> Result<Option<AdminUnit>> {
+        ctx.request()?.load(self.0.unit_id).await
+    }
+
+    /// Who holds the post; null when the caller may not see the person.
+    async fn holder(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        ctx.request()?.load(self.0.person_id).await
+    }
+
+    /// First day in the post.
+    async fn started_on(&self) -> NaiveDate {
+        self.0.started_on
+    }
+
+    /// Last day in the post; null while it is held.
+    async fn ended_on(&self) -> Option<NaiveDate> {
+        self.0.ended_on
+    }
+}
+
+node_type!(
+    /// One of a community's seven service centres.
+    ServiceCentre => service_centre
+);
+
+/// One of the seven service centres every community has ("一有七中心").
+#[Object]
+impl ServiceCentre {
+    /// The centre's opaque, globally unique id.
+    pub async fn id(&self) -> ID {
+        self.global_id()
+    }
+
+    /// What the centre does.
+    async fn kind(&self) -> CentreKind {
+        self.0.kind
+    }
+
+    /// The centre's name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Street address.
+    async fn address(&self) -> Option<&str> {
+        self.0.address.as_deref()
+    }
+
+    /// Opening hours, as the community publishes them.
+    async fn opening_hours(&self) -> Option<&str> {
+        self.0.opening_hours.as_deref()
+    }
+
+    /// The community the centre belongs to.
+    async fn community(&self, ctx: &Context<'_>) -> Result<Option<AdminUnit>> {
+        ctx.request()?.load(self.0.community_id).await
+    }
+}
+
+node_type!(
+    /// A district department that sends work down to grids.
+    Department => department
+);
+
+/// A district department whose tasks are dispatched down to grids (petitions, safety,
+/// environment, city management, civil affairs …).
+#[Object]
+impl Department {
+    /// The department's opaque, globally unique id.
+    pub async fn id(&self) -> ID {
+        self.global_id()
+    }
+
+    /// The department's code.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    /// The department's name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// What the department is responsible for.
+    async fn duties(&self) -> Option<&str> {
+        self.0.duties.as_deref()
+    }
+}

@@ -1,0 +1,325 @@
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, Utc};
+use entities::activity_signup::SignupStatus;
+use entities::organization::ServiceCategory;
+use entities::service_record::RecordStatus;
+use entities::team_member::TeamRole;
+use entities::volunteer_activity::ActivityStatus;
+use entities::volunteer_team::{TeamStatus, VolunteerArea};
+use entities::{activity_signup, team_member};
+
+use super::{AdminUnit, Organization, Person, ServiceCentre};
+use crate::graphql::context::ContextExt;
+use crate::graphql::node::{NodeType, node_type};
+
+node_type!(
+    /// A volunteer service team.
+    VolunteerTeam => volunteer_team
+);
+
+/// A volunteer service team in one of six areas, based in a community and run by an
+/// organisation.
+#[Object]
+impl VolunteerTeam {
+    /// The team's opaque, globally unique id.
+    pub async fn id(&self) -> ID {
+        self.global_id()
+    }
+
+    /// The team's name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The area the team serves in.
+    async fn area(&self) -> VolunteerArea {
+        self.0.area
+    }
+
+    /// The community the team is based in.
+    async fn community(&self, ctx: &Context<'_>) -> Result<Option<AdminUnit>> {
+        ctx.request()?.load(self.0.community_id).await
+    }
+
+    /// The organisation running the team.
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        ctx.request()?.load(self.0.organization_id).await
+    }
+
+    /// Whether the team is active.
+    async fn status(&self) -> TeamStatus {
+        self.0.status
+    }
+
+    /// The team's current members the caller may see.
+    async fn members(&self, ctx: &Context<'_>) -> Result<Vec<TeamMembership>> {
+        let all: Vec<TeamMembership> = ctx
+            .request()?
+            .children(team_member::Column::TeamId, self.0.id)
+            .await?;
+        Ok(all
+            .into_iter()
+            .filter(|member| member.0.left_at.is_none())
+            .collect())
+    }
+
+    /// When the team was founded.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+node_type!(
+    /// A person's membership of a volunteer team.
+    TeamMembership => team_member
+);
+
+/// A person's membership of a volunteer team.
+#[Object]
+impl TeamMembership {
+    /// The membership's opaque, globally unique id.
+    pub async fn id(&self) -> ID {
+        self.global_id()
+    }
+
+    /// The member; null when the caller may not see the person.
+    async fn person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        ctx.request()?.load(self.0.person_id).await
+    }
+
+    /// The member's role in the team.
+    async fn role(&self) -> TeamRole {
+        self.0.role
+    }
+
+    /// When the member joined.
+    async fn joined_at(&self) -> DateTime<Utc> {
+        self.0.joined_at
+    }
+}
+
+node_type!(
+    /// A volunteer activity.
+    VolunteerActivity => volunteer_activity
+);
+
+/// A volunteer activity: a time window, a place, a capacity and a sign-up window. Partner
+/// activities need the community's approval before they are published.
+#[Object]
+impl VolunteerActivity {
+    /// The activity's opaque, globally unique id.
+    pub async fn id(&self) -> ID {
+        self.global_id()
+    }
+
+    /// The activity's title.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// What volunteers will do.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+
+    /// The volunteer area of the activity.
+    async fn area(&self) -> Option<VolunteerArea> {
+        self.0.area
+    }
+
+    /// The professional service category, for activities of social organisations.
+    async fn service_category(&self) -> Option<ServiceCategory> {
+        self.0.service_category
+    }
+
+    /// The organising organisation.
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        ctx.request()?.load(self.0.organization_id).await
+    }
+
+    /// The team running the activity, if any.
+    async fn team(&self, ctx: &Context<'_>) -> Result<Option<VolunteerTeam>> {
+        ctx.request()?.load_opt(self.0.team_id).await
+    }
+
+    /// The community where it takes place.
+    async fn community(&self, ctx: &Context<'_>) -> Result<Option<AdminUnit>> {
+        ctx.request()?.load(self.0.community_id).await
+    }
+
+    /// The service centre where it takes place, if it is in one.
+    async fn centre(&self, ctx: &Context<'_>) -> Result<Option<ServiceCentre>> {
+        ctx.request()?.load_opt(self.0.centre_id).await
+    }
+
+    /// Where it takes place, when not in a centre.
+    async fn place(&self) -> Option<&str> {
+        self.0.place.as_deref()
+    }
+
+    /// When it starts.
+    async fn starts_at(&self) -> DateTime<Utc> {
+        self.0.starts_at
+    }
+
+    /// When it ends.
+    async fn ends_at(&self) -> DateTime<Utc> {
+        self.0.ends_at
+    }
+
+    /// When sign-ups open.
+    async fn signup_opens_at(&self) -> DateTime<Utc> {
+        self.0.signup_opens_at
+    }
+
+    /// When sign-ups close.
+    async fn signup_closes_at(&self) -> DateTime<Utc> {
+        self.0.signup_closes_at
+    }
+
+    /// How many volunteers it takes.
+    async fn capacity(&self) -> i32 {
+        self.0.capacity
+    }
+
+    /// Whether sign-ups are approved at once, without the organiser.
+    async fn self_scheduling(&self) -> bool {
+        self.0.self_scheduling
+    }
+
+    /// Where the activity stands.
+    async fn status(&self) -> ActivityStatus {
+        self.0.status
+    }
+
+    /// The sign-ups the caller may see, oldest first.
+    async fn signups(&self, ctx: &Context<'_>) -> Result<Vec<ActivitySignup>> {
+        ctx.request()?
+            .children(activity_signup::Column::ActivityId, self.0.id)
+            .await
+    }
+}
+
+node_type!(
+    /// A volunteer's sign-up for an activity.
+    ActivitySignup => activity_signup
+);
+
+/// A volunteer's sign-up for an activity, with its attendance.
+#[Object]
+impl ActivitySignup {
+    /// The sign-up's opaque, globally unique id.
+    pub async fn id(&self) -> ID {
+        self.global_id()
+    }
+
+    /// The activity.
+    async fn activity(&self, ctx: &Context<'_>) -> Result<Option<VolunteerActivity>> {
+        ctx.request()?.load(self.0.activity_id).await
+    }
+
+    /// The volunteer; null when the caller may not see the person.
+    async fn volunteer(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        ctx.request()?.load(self.0.person_id).await
+    }
+
+    /// Where the sign-up stands.
+    async fn status(&self) -> SignupStatus {
+        self.0.status
+    }
+
+    /// When the volunteer checked in.
+    async fn checked_in_at(&self) -> Option<DateTime<Utc>> {
+        self.0.checked_in_at
+    }
+
+    /// When the volunteer checked out.
+    async fn checked_out_at(&self) -> Option<DateTime<Utc>> {
+        self.0.checked_out_at
+    }
+
+    /// When the volunteer signed up.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+node_type!(
+    /// Service time credited to a volunteer.
+    ServiceRecord => service_record
+);
+
+/// Service time from checked-out attendance, confirmed by the recording organisation. Records
+/// are never edited: a correction is a new record with a reason that points at the original.
+#[Object]
+impl ServiceRecord {
+    /// The record's opaque, globally unique id.
+    pub async fn id(&self) -> ID {
+        self.global_id()
+    }
+
+    /// The volunteer; null when the caller may not see the person.
+    async fn volunteer(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        ctx.request()?.load(self.0.person_id).await
+    }
+
+    /// The organisation that recorded (and confirms) the service.
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        ctx.request()?.load(self.0.organization_id).await
+    }
+
+    /// The volunteer's own unit at the time of service, for reports to that unit.
+    async fn member_unit(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        ctx.request()?.load_opt(self.0.member_unit_id).await
+    }
+
+    /// The community served.
+    async fn community(&self, ctx: &Context<'_>) -> Result<Option<AdminUnit>> {
+        ctx.request()?.load(self.0.community_id).await
+    }
+
+    /// The activity served in, if any.
+    async fn activity(&self, ctx: &Context<'_>) -> Result<Option<VolunteerActivity>> {
+        ctx.request()?.load_opt(self.0.activity_id).await
+    }
+
+    /// The volunteer area of the service.
+    async fn area(&self) -> Option<VolunteerArea> {
+        self.0.area
+    }
+
+    /// When the service started.
+    async fn started_at(&self) -> DateTime<Utc> {
+        self.0.started_at
+    }
+
+    /// When the service ended.
+    async fn ended_at(&self) -> DateTime<Utc> {
+        self.0.ended_at
+    }
+
+    /// Minutes credited; negative only in a correction.
+    async fn minutes(&self) -> i32 {
+        self.0.minutes
+    }
+
+    /// Whether the record counts yet.
+    async fn status(&self) -> RecordStatus {
+        self.0.status
+    }
+
+    /// For a correction: the record it corrects.
+    async fn corrects(&self, ctx: &Context<'_>) -> Result<Option<ServiceRecord>> {
+        ctx.request()?.load_opt(self.0.corrects_id).await
+    }
+
+    /// For a correction: why it was made.
+    async fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+
+    /// When the recording organisation confirmed it.
+    async fn confirmed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.confirmed_at
+    }
+}

@@ -1,0 +1,195 @@
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, Utc};
+use entities::micro_wish::{WishCategory, WishStatus};
+use entities::wish_claim;
+use entities::wish_claim::{ClaimStatus, ClaimantKind};
+
+use super::{AdminUnit, Organization, Person};
+use crate::graphql::context::ContextExt;
+use crate::graphql::node::{NodeType, node_type};
+
+node_type!(
+    /// A resident's micro-wish.
+    MicroWish => micro_wish
+);
+
+/// A resident's small, concrete wish (微心愿): posted through the grid or community, reviewed
+/// and published by staff, claimed and fulfilled by a partner organisation or a Party member,
+/// and confirmed by the resident or grid staff.
+#[Object]
+impl MicroWish {
+    /// The wish's opaque, globally unique id.
+    pub async fn id(&self) -> ID {
+        self.global_id()
+    }
+
+    /// A short title.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// What is wished for, in the resident's words.
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+
+    /// What the wish asks for.
+    async fn category(&self) -> WishCategory {
+        self.0.category
+    }
+
+    /// Estimated value in fen (1/100 yuan).
+    async fn estimated_value_cents(&self) -> i32 {
+        self.0.estimated_value_cents
+    }
+
+    /// When the wish expires if nobody has claimed it.
+    async fn deadline(&self) -> DateTime<Utc> {
+        self.0.deadline
+    }
+
+    /// Where the wish stands.
+    async fn status(&self) -> WishStatus {
+        self.0.status
+    }
+
+    /// Incremented by every change; each transition is a compare-and-set on it.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// The community of the wish.
+    async fn community(&self, ctx: &Context<'_>) -> Result<Option<AdminUnit>> {
+        ctx.request()?.load(self.0.community_id).await
+    }
+
+    /// The grid of the wish.
+    async fn grid(&self, ctx: &Context<'_>) -> Result<Option<AdminUnit>> {
+        ctx.request()?.load(self.0.grid_id).await
+    }
+
+    /// The resident the wish is for; null for partners and anyone else who may not see them.
+    async fn beneficiary(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        ctx.request()?.load(self.0.beneficiary_person_id).await
+    }
+
+    /// The community's note from its review (the reason when rejected).
+    async fn review_note(&self) -> Option<&str> {
+        self.0.review_note.as_deref()
+    }
+
+    /// The claim now being fulfilled (active or delivered), if the caller may see it.
+    async fn active_claim(&self, ctx: &Context<'_>) -> Result<Option<WishClaim>> {
+        let claims: Vec<WishClaim> = ctx
+            .request()?
+            .children(wish_claim::Column::WishId, self.0.id)
+            .await?;
+        Ok(claims
+            .into_iter()
+            .find(|claim| matches!(claim.0.status, ClaimStatus::Active | ClaimStatus::Delivered)))
+    }
+
+    /// Every claim of the wish the caller may see, oldest first.
+    async fn claims(&self, ctx: &Context<'_>) -> Result<Vec<WishClaim>> {
+        ctx.request()?
+            .children(wish_claim::Column::WishId, self.0.id)
+            .await
+    }
+
+    /// When staff published the wish.
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.0.published_at
+    }
+
+    /// When the wish was confirmed as fulfilled.
+    async fn realized_at(&self) -> Option<DateTime<Utc>> {
+        self.0.realized_at
+    }
+
+    /// When the wish was submitted.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+node_type!(
+    /// A claim of a micro-wish.
+    WishClaim => wish_claim
+);
+
+/// A claim of a micro-wish by a partner organisation, a Party member or a volunteer. A wish has
+/// at most one active claim at a time.
+#[Object]
+impl WishClaim {
+    /// The claim's opaque, globally unique id.
+    pub async fn id(&self) -> ID {
+        self.global_id()
+    }
+
+    /// The wish claimed.
+    async fn wish(&self, ctx: &Context<'_>) -> Result<Option<MicroWish>> {
+        ctx.request()?.load(self.0.wish_id).await
+    }
+
+    /// Who claimed it.
+    async fn claimant_kind(&self) -> ClaimantKind {
+        self.0.claimant_kind
+    }
+
+    /// The claiming organisation, for organisation claims.
+    async fn claimant_organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        ctx.request()?
+            .load_opt(self.0.claimant_organization_id)
+            .await
+    }
+
+    /// The claiming person, for claims by Party members and volunteers; null when the caller may
+    /// not see the person.
+    async fn claimant_person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        ctx.request()?.load_opt(self.0.claimant_person_id).await
+    }
+
+    /// Where the claim stands.
+    async fn status(&self) -> ClaimStatus {
+        self.0.status
+    }
+
+    /// When the claimant must have delivered; overdue claims are revoked.
+    async fn due_at(&self) -> DateTime<Utc> {
+        self.0.due_at
+    }
+
+    /// The claimant's note on the delivery.
+    async fn evidence_note(&self) -> Option<&str> {
+        self.0.evidence_note.as_deref()
+    }
+
+    /// Photos of the delivery.
+    async fn evidence_urls(&self) -> Vec<String> {
+        self.0
+            .evidence_urls
+            .as_deref()
+            .and_then(|json| serde_json::from_str(json).ok())
+            .unwrap_or_default()
+    }
+
+    /// The resident's rating of the fulfilment, 1–5.
+    async fn rating(&self) -> Option<i16> {
+        self.0.rating
+    }
+
+    /// The resident's feedback.
+    async fn feedback(&self) -> Option<&str> {
+        self.0.feedback.as_deref()
+    }
+
+    /// When the claim ended (fulfilled, released or revoked).
+    async fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.closed_at
+    }
+
+    /// When the wish was claimed.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}

@@ -1,0 +1,430 @@
+//! The HTTP surface: GraphQL over HTTP (GET and POST, with the media types the spec names),
+//! GraphiQL for browsers, health, metrics and the token keys.
+
+use std::sync::Arc;
+
+use async_graphql::http::GraphiQLSource;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::header::{ACCEPT, ALLOW, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use sea_orm::DatabaseConnection;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tower_http::request_id::{
+    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::trace::TraceLayer;
+
+use crate::auth::{Principal, TokenError, TokenService};
+use crate::db::{self, StatementCounter};
+use crate::graphql::{GongzhiSchema, RequestContext};
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
+const JSON: &str = "application/json; charset=utf-8";
+static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub schema: GongzhiSchema,
+    pub tokens: Arc<TokenService>,
+    pub statements: StatementCounter,
+}
+
+/// The router with every route and the request-id and tracing layers.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/health", get(health))
+        .route("/metrics", get(metrics))
+        .route("/.well-known/jwks.json", get(jwks))
+        .with_state(state)
+        .layer(PropagateRequestIdLayer::new(X_REQUEST_ID.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            let request_id = request
+                .extensions()
+                .get::<RequestId>()
+                .and_then(|id| id.header_value().to_str().ok())
+                .unwrap_or_default();
+            tracing::info_span!("request", request.id = %request_id, http.method = %request.method(), http.path = %request.uri().path())
+        }))
+        .layer(SetRequestIdLayer::new(X_REQUEST_ID.clone(), MakeRequestUuid))
+}
+
+/// The GraphQL request parameters, from a query string or a JSON body.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetParams {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+async fn graphql_get(
+    State(app): State<AppState>,
+    Query(params): Query<GetParams>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(query) = params.query else {
+        if accepts_html(&headers) {
+            return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
+        }
+        return request_error(
+            &headers,
+            StatusCode::BAD_REQUEST,
+            "the `query` parameter is missing",
+        );
+    };
+    let json_object = |name: &str, text: Option<String>| -> Result<Option<Value>, String> {
+        text.map(|text| {
+            serde_json::from_str::<Value>(&text)
+                .ok()
+                .filter(Value::is_object)
+                .ok_or_else(|| format!("`{name}` must be a JSON object"))
+        })
+        .transpose()
+    };
+    let (variables, extensions) = match (
+        json_object("variables", params.variables),
+        json_object("extensions", params.extensions),
+    ) {
+        (Ok(variables), Ok(extensions)) => (variables, extensions),
+        (Err(message), _) | (_, Err(message)) => {
+            return request_error(&headers, StatusCode::BAD_REQUEST, &message);
+        }
+    };
+    // GET must never change anything (it may be cached or prefetched): mutations go by POST.
+    if is_mutation(&query, params.operation_name.as_deref()) {
+        let mut response = request_error(
+            &headers,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "mutations must be sent with POST",
+        );
+        response
+            .headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    let request = GraphqlParams {
+        query,
+        operation_name: params.operation_name,
+        variables,
+        extensions,
+    };
+    execute(app, headers, request).await
+}
+
+async fn graphql_post(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let is_json = headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|media_type| media_type.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return request_error(
+            &headers,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the request as `Content-Type: application/json`",
+        );
+    }
+    match GraphqlParams::from_body(&body) {
+        Ok(request) => execute(app, headers, request).await,
+        Err(message) => request_error(&headers, StatusCode::BAD_REQUEST, &message),
+    }
+}
+
+/// A GraphQL-over-HTTP request, checked.
+struct GraphqlParams {
+    query: String,
+    operation_name: Option<String>,
+    variables: Option<Value>,
+    extensions: Option<Value>,
+}
+
+impl GraphqlParams {
+    fn from_body(body: &[u8]) -> Result<Self, String> {
+        let Ok(Value::Object(mut body)) = serde_json::from_slice::<Value>(body) else {
+            return Err("the body must be a JSON object".to_owned());
+        };
+        let Some(Value::String(query)) = body.remove("query") else {
+            return Err("`query` must be a string".to_owned());
+        };
+        let operation_name = match body.remove("operationName") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(name)) => Some(name),
+            Some(_) => return Err("`operationName` must be a string".to_owned()),
+        };
+        let object = |name: &str, value: Option<Value>| match value {
+            None | Some(Value::Null) => Ok(None),
+            Some(value @ Value::Object(_)) => Ok(Some(value)),
+            Some(_) => Err(format!("`{name}` must be an object")),
+        };
+        let variables = object("variables", body.remove("variables"))?;
+        let extensions = object("extensions", body.remove("extensions"))?;
+        Ok(Self {
+            query,
+            operation_name,
+            variables,
+            extensions,
+        })
+    }
+}
+
+async fn execute(app: AppState, headers: HeaderMap, params: GraphqlParams) -> Response {
+    let Some(media_type) = negotiate(&headers) else {
+        return (
+            StatusCode::NOT_ACCEPTABLE,
+            [(CONTENT_TYPE, JSON)],
+            error_body(
+                "accept `application/graphql-response+json` or `application/json`",
+                "BAD_USER_INPUT",
+            ),
+        )
+            .into_response();
+    };
+    let principal = match authenticate(&app.tokens, &headers) {
+        Ok(principal) => principal,
+        Err(err) => return token_refused(media_type, err),
+    };
+    let (context, batches) = RequestContext::new(app.db.clone(), principal);
+    let mut request = async_graphql::Request::new(params.query).data(context);
+    request.operation_name = params.operation_name;
+    if let Some(variables) = params.variables {
+        request.variables = async_graphql::Variables::from_json(variables);
+    }
+    if let Some(Value::Object(extensions)) = params.extensions {
+        request.extensions = async_graphql::Extensions(
+            extensions
+                .into_iter()
+                .filter_map(|(key, value)| {
+                    Some((key, async_graphql::Value::from_json(value).ok()?))
+                })
+                .collect(),
+        );
+    }
+    let response = batches.drive(app.schema.execute(request)).await;
+    let request_id = headers
+        .get(&X_REQUEST_ID)
+        .and_then(|id| id.to_str().ok())
+        .unwrap_or_default();
+    graphql_response(media_type, response, request_id)
+}
+
+/// The media type of the answer: `application/graphql-response+json` when the client asks for
+/// it, `application/json` when it asks for that, for anything (`*/*`) or says nothing.
+fn negotiate(headers: &HeaderMap) -> Option<&'static str> {
+    let Some(accept) = headers.get(ACCEPT).and_then(|value| value.to_str().ok()) else {
+        return Some(JSON);
+    };
+    let mut best: Option<(&'static str, f32)> = None;
+    for range in accept.split(',') {
+        let mut parts = range.split(';').map(str::trim);
+        let media_range = parts.next().unwrap_or_default().to_ascii_lowercase();
+        let quality = parts
+            .filter_map(|param| param.strip_prefix("q="))
+            .find_map(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let candidate = match media_range.as_str() {
+            "application/graphql-response+json" => GRAPHQL_RESPONSE_JSON,
+            "application/json" | "application/*" | "*/*" => JSON,
+            _ => continue,
+        };
+        // Prefer the higher quality; on a tie, prefer the explicitly named GraphQL type.
+        let better = match best {
+            None => quality > 0.0,
+            Some((current, best_quality)) => {
+                quality > best_quality
+                    || (quality == best_quality
+                        && candidate == GRAPHQL_RESPONSE_JSON
+                        && current != candidate)
+            }
+        };
+        if better {
+            best = Some((candidate, quality));
+        }
+    }
+    best.map(|(media_type, _)| media_type)
+}
+
+fn accepts_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
+}
+
+fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let Ok(document) = async_graphql::parser::parse_query(query) else {
+        return false;
+    };
+    let mutation = |ty: OperationType| ty == OperationType::Mutation;
+    match document.operations {
+        DocumentOperations::Single(operation) => mutation(operation.node.ty),
+        DocumentOperations::Multiple(operations) => match operation_name {
+            Some(name) => operations
+                .get(name)
+                .is_some_and(|operation| mutation(operation.node.ty)),
+            None => operations
+                .values()
+                .any(|operation| mutation(operation.node.ty)),
+        },
+    }
+}
+
+/// The caller, from `Authorization: Bearer <token>`; anonymous without the header.
+fn authenticate(tokens: &TokenService, headers: &HeaderMap) -> Result<Principal, TokenError> {
+    let Some(value) = headers.get(AUTHORIZATION) else {
+        return Ok(Principal::anonymous());
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|value| {
+            value
+                .strip_prefix("Bearer ")
+                .or_else(|| value.strip_prefix("bearer "))
+        })
+        .ok_or(TokenError::Malformed)?;
+    tokens.verify(token.trim()).map(Principal::from)
+}
+
+/// A refused token: HTTP 401 with the RFC 6750 challenge and the reason as a code.
+fn token_refused(media_type: &'static str, err: TokenError) -> Response {
+    let challenge = format!("Bearer error=\"invalid_token\", error_description=\"{err}\"");
+    let body = json!({
+        "errors": [{
+            "message": err.to_string(),
+            "extensions": { "code": "UNAUTHENTICATED", "reason": err.code() },
+        }]
+    });
+    let mut response = (
+        StatusCode::UNAUTHORIZED,
+        [(CONTENT_TYPE, media_type)],
+        body.to_string(),
+    )
+        .into_response();
+    if let Ok(challenge) = HeaderValue::from_str(&challenge) {
+        response.headers_mut().insert(WWW_AUTHENTICATE, challenge);
+    }
+    response
+}
+
+/// The GraphQL response in the negotiated media type. A request that never reached execution
+/// (unparsable, invalid, too complex, bad variables) is a 400 under
+/// `application/graphql-response+json` and carries no `data`; under `application/json` it is a
+/// 200, as the spec asks for older clients.
+fn graphql_response(
+    media_type: &'static str,
+    response: async_graphql::Response,
+    request_id: &str,
+) -> Response {
+    let request_failed = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty());
+    let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
+    if let Some(errors) = body.get_mut("errors").and_then(Value::as_array_mut) {
+        for error in errors {
+            give_code(error, request_failed, request_id);
+        }
+    }
+    let status = if request_failed && media_type == GRAPHQL_RESPONSE_JSON {
+        if let Some(body) = body.as_object_mut() {
+            body.remove("data");
+        }
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (status, [(CONTENT_TYPE, media_type)], body.to_string()).into_response()
+}
+
+/// Every error leaves with a code. Errors raised before execution are the client's
+/// (QUERY_TOO_COMPLEX or BAD_USER_INPUT); an error without a code from execution is the
+/// server's own: its message is logged and replaced, so nothing internal leaks.
+fn give_code(error: &mut Value, request_failed: bool, request_id: &str) {
+    let Some(error) = error.as_object_mut() else {
+        return;
+    };
+    let has_code = error
+        .get("extensions")
+        .and_then(|extensions| extensions.get("code"))
+        .is_some();
+    if has_code {
+        return;
+    }
+    let message = error
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let code = if !request_failed {
+        tracing::error!(error.message = %message, "resolver failed without an error code");
+        error.insert("message".to_owned(), json!("internal error"));
+        "INTERNAL"
+    } else if message.contains("too complex") || message.contains("nested too deep") {
+        "QUERY_TOO_COMPLEX"
+    } else {
+        "BAD_USER_INPUT"
+    };
+    let extensions = error.entry("extensions").or_insert_with(|| json!({}));
+    if let Some(extensions) = extensions.as_object_mut() {
+        extensions.insert("code".to_owned(), json!(code));
+        if code == "INTERNAL" {
+            extensions.insert("requestId".to_owned(), json!(request_id));
+        }
+    }
+}
+
+fn error_body(message: &str, code: &str) -> String {
+    json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }).to_string()
+}
+
+/// A request error before any GraphQL processing, in whatever media type the client accepts.
+fn request_error(headers: &HeaderMap, status: StatusCode, message: &str) -> Response {
+    let media_type = negotiate(headers).unwrap_or(JSON);
+    (
+        status,
+        [(CONTENT_TYPE, media_type)],
+        error_body(message, "BAD_USER_INPUT"),
+    )
+        .into_response()
+}
+
+/// 200 when the database answers, 503 with the reason when it does not.
+async fn health(State(app): State<AppState>) -> Response {
+    match db::ping(&app.db).await {
+        Ok(()) => (StatusCode::OK, axum::Json(json!({ "status": "ok" }))).into_response(),
+        Err(err) => {
+            tracing::warn!(error = %err, "health check failed");
+            let body = json!({ "status": "unavailable", "reason": "the database does not answer" });
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
+        }
+    }
+}
+
+/// Counters in the Prometheus text format.
+async fn metrics(State(app): State<AppState>) -> Response {
+    let body = format!(
+        "# HELP gongzhi_db_statements_total SQL statements the server has run.\n\
+         # TYPE gongzhi_db_statements_total counter\n\
+         gongzhi_db_statements_total {}\n",
+        app.statements.get()
+    );
+    (
+        [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+/// The public keys that verify this server's tokens (RFC 7517).
+async fn jwks(State(app): State<AppState>) -> Response {
+    axum::Json(app.tokens.keys().jwks().clone()).into_response()
+}
