@@ -55,6 +55,19 @@ pub struct Config {
     #[arg(long, env = "GONGZHI_ACCESS_TOKEN_TTL", default_value_t = 900)]
     pub access_token_ttl_secs: u64,
 
+    /// Lifetime of refresh tokens, in seconds. Each refresh hands out a new one with a fresh
+    /// lifetime, so a sign-in lapses after this long unused.
+    #[arg(long, env = "GONGZHI_REFRESH_TOKEN_TTL", default_value_t = 14 * 24 * 3600)]
+    pub refresh_token_ttl_secs: u64,
+
+    /// Open (active or delivered) wish claims one claimant may hold at once.
+    #[arg(long, env = "GONGZHI_MAX_OPEN_CLAIMS", default_value_t = 5)]
+    pub max_open_claims: u64,
+
+    /// Days a claimant has to deliver a claimed wish before the claim is overdue.
+    #[arg(long, env = "GONGZHI_CLAIM_PERIOD_DAYS", default_value_t = 7)]
+    pub claim_period_days: i64,
+
     /// Deepest query nesting accepted.
     #[arg(long, env = "GONGZHI_MAX_QUERY_DEPTH", default_value_t = 12)]
     pub max_query_depth: usize,
@@ -87,5 +100,9 @@ impl Config {
 
     pub fn access_token_ttl(&self) -> Duration {
         Duration::from_secs(self.access_token_ttl_secs)
+    }
+
+    pub fn refresh_token_ttl(&self) -> Duration {
+        Duration::from_secs(self.refresh_token_ttl_secs)
     }
 }

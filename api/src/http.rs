@@ -2,6 +2,7 @@
 //! GraphiQL for browsers, health, metrics and the token keys.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
 use axum::Router;
@@ -19,8 +20,9 @@ use tower_http::request_id::{
 };
 use tower_http::trace::TraceLayer;
 
-use crate::auth::{Principal, TokenError, TokenService};
+use crate::auth::{self, AuthError, TokenError, TokenService};
 use crate::db::{self, StatementCounter};
+use crate::domain::audit::{Actor, PersonalDataReads};
 use crate::graphql::{GongzhiSchema, RequestContext};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
@@ -33,6 +35,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub schema: GongzhiSchema,
     pub tokens: Arc<TokenService>,
+    /// How long a refresh token of a signed-in account lasts.
+    pub refresh_token_ttl: Duration,
     pub statements: StatementCounter,
 }
 
@@ -43,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/metrics", get(metrics))
         .route("/.well-known/jwks.json", get(jwks))
+        .merge(auth::endpoints::routes())
         .with_state(state)
         .layer(PropagateRequestIdLayer::new(X_REQUEST_ID.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
@@ -188,11 +193,25 @@ async fn execute(app: AppState, headers: HeaderMap, params: GraphqlParams) -> Re
         )
             .into_response();
     };
-    let principal = match authenticate(&app.tokens, &headers) {
+    let authorization = headers.get(AUTHORIZATION);
+    let principal = match auth::authenticate(&app.tokens, &app.db, authorization).await {
         Ok(principal) => principal,
-        Err(err) => return token_refused(media_type, err),
+        Err(AuthError::Refused(err)) => return token_refused(media_type, err),
+        Err(AuthError::Database(err)) => {
+            tracing::error!(error = %err, "cannot check the token's client or account");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(CONTENT_TYPE, media_type)],
+                error_body("the server cannot check tokens right now", "INTERNAL"),
+            )
+                .into_response();
+        }
     };
-    let (context, batches) = RequestContext::new(app.db.clone(), principal);
+    let actor = Actor::from(&principal);
+    let personal_data_reads = PersonalDataReads::default();
+    let (context, batches) =
+        RequestContext::new(app.db.clone(), principal, personal_data_reads.clone());
+    let operation = params.operation_name.clone();
     let mut request = async_graphql::Request::new(params.query).data(context);
     request.operation_name = params.operation_name;
     if let Some(variables) = params.variables {
@@ -213,6 +232,20 @@ async fn execute(app: AppState, headers: HeaderMap, params: GraphqlParams) -> Re
         .get(&X_REQUEST_ID)
         .and_then(|id| id.to_str().ok())
         .unwrap_or_default();
+    // Personal data goes out only with its audit record.
+    if let Err(err) = personal_data_reads
+        .write(&app.db, &actor, operation.as_deref(), request_id)
+        .await
+    {
+        tracing::error!(error = %err, "cannot audit personal data reads");
+        let body = error_body("internal error", "INTERNAL");
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            [(CONTENT_TYPE, media_type)],
+            body,
+        )
+            .into_response();
+    }
     graphql_response(media_type, response, request_id)
 }
 
@@ -276,23 +309,6 @@ fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
                 .any(|operation| mutation(operation.node.ty)),
         },
     }
-}
-
-/// The caller, from `Authorization: Bearer <token>`; anonymous without the header.
-fn authenticate(tokens: &TokenService, headers: &HeaderMap) -> Result<Principal, TokenError> {
-    let Some(value) = headers.get(AUTHORIZATION) else {
-        return Ok(Principal::anonymous());
-    };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|value| {
-            value
-                .strip_prefix("Bearer ")
-                .or_else(|| value.strip_prefix("bearer "))
-        })
-        .ok_or(TokenError::Malformed)?;
-    tokens.verify(token.trim()).map(Principal::from)
 }
 
 /// A refused token: HTTP 401 with the RFC 6750 challenge and the reason as a code.

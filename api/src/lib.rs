@@ -44,6 +44,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartupError> {
         db,
         schema: build_schema(config),
         tokens: Arc::new(auth::TokenService::new(keys, config)),
+        refresh_token_ttl: config.refresh_token_ttl(),
         statements,
     })
 }

@@ -5,8 +5,10 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use entities::admin_unit;
+use entities::api_client::ApiClientStatus;
 use entities::role_grant::Role;
-use gongzhi::auth::{Grant, KeySet, PrincipalKind, Subject, TokenService, UnitRef};
+use gongzhi::auth::clients::{self, Credentials, NewClient};
+use gongzhi::auth::{Grant, KeySet, PrincipalKind, Subject, TokenService, UnitRef, accounts};
 use gongzhi::{Config, db, seed};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tracing_subscriber::EnvFilter;
@@ -44,6 +46,40 @@ enum Command {
     Schema,
     /// Sign a development access token, to try the API at once.
     Token(TokenArgs),
+    /// Manage partners' API clients (OAuth2 client credentials).
+    #[command(subcommand)]
+    Client(ClientCommand),
+    /// Manage login accounts.
+    #[command(subcommand)]
+    Account(AccountCommand),
+}
+
+#[derive(Subcommand)]
+enum ClientCommand {
+    /// Create a client for an organisation and print its id and secret (shown only this once).
+    Create {
+        /// The organisation (numeric id) the client acts for.
+        #[arg(long)]
+        org: i64,
+        /// What the client is, to recognise it by.
+        #[arg(long)]
+        name: String,
+        /// The scopes it may ask for, space-separated, e.g. "wishes:read volunteering:read".
+        #[arg(long)]
+        scopes: String,
+    },
+    /// Revoke a client for good; its tokens stop working at once.
+    Revoke { client_id: String },
+    /// Suspend a client; its tokens stop working at once, until it is activated again.
+    Suspend { client_id: String },
+    /// Activate a suspended client again.
+    Activate { client_id: String },
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Set an account's password, read as one line from standard input.
+    Password { username: String },
 }
 
 #[derive(clap::Args)]
@@ -94,6 +130,10 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token(args) => token(&config, args).await,
+        Command::Client(command) => client(&config, command).await,
+        Command::Account(AccountCommand::Password { username }) => {
+            password(&config, &username).await
+        }
     }
 }
 
@@ -184,6 +224,51 @@ async fn token(config: &Config, args: TokenArgs) -> anyhow::Result<()> {
     let tokens = TokenService::new(KeySet::load(config)?, config);
     let (token, _) = tokens.issue(subject, Some(Duration::from_secs(args.ttl)));
     println!("{token}");
+    Ok(())
+}
+
+async fn client(config: &Config, command: ClientCommand) -> anyhow::Result<()> {
+    let db = db::connect(config, &Default::default()).await?;
+    let (client_id, status, now) = match command {
+        ClientCommand::Create { org, name, scopes } => {
+            let new = NewClient {
+                organization_id: org,
+                name,
+                scopes,
+            };
+            let Credentials { client_id, secret } = clients::create(&db, new).await?;
+            println!("client_id:     {client_id}");
+            println!("client_secret: {secret}");
+            println!("Keep the secret now: it is not shown again. To get a token:");
+            println!(
+                "curl -s -u '{client_id}:{secret}' -d grant_type=client_credentials http://{}/oauth/token",
+                config.listen
+            );
+            return Ok(());
+        }
+        ClientCommand::Revoke { client_id } => (client_id, ApiClientStatus::Revoked, "revoked"),
+        ClientCommand::Suspend { client_id } => {
+            (client_id, ApiClientStatus::Suspended, "suspended")
+        }
+        ClientCommand::Activate { client_id } => (client_id, ApiClientStatus::Active, "active"),
+    };
+    clients::set_status(&db, &client_id, status).await?;
+    println!("client {client_id} is {now}");
+    Ok(())
+}
+
+async fn password(config: &Config, username: &str) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        eprint!("new password for {username}: ");
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    let db = db::connect(config, &Default::default()).await?;
+    accounts::set_password(&db, username, line.trim_end_matches(['\r', '\n'])).await?;
+    println!("the password of {username} is set");
     Ok(())
 }
 

@@ -16,6 +16,7 @@ pub mod organization;
 pub mod party_member;
 pub mod person;
 pub mod post_claim;
+pub mod refresh_token;
 pub mod role_grant;
 pub mod service_centre;
 pub mod service_post;

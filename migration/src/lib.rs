@@ -10,6 +10,7 @@ mod m20261128_000002_create_people;
 mod m20261128_000003_create_dual_reporting;
 mod m20261128_000004_create_volunteering;
 mod m20261128_000005_create_micro_wishes;
+mod m20261128_000006_create_refresh_tokens;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_create_dual_reporting::Migration),
             Box::new(m20261128_000004_create_volunteering::Migration),
             Box::new(m20261128_000005_create_micro_wishes::Migration),
+            Box::new(m20261128_000006_create_refresh_tokens::Migration),
         ]
     }
 }

@@ -1,9 +1,17 @@
-//! Who is asking: tokens, the principal they stand for, and its role grants and scopes.
+//! Who is asking: tokens, the principal they stand for, and its role grants and scopes; the
+//! API clients and accounts that tokens are issued to, and the endpoints that issue them.
 
+pub mod accounts;
+pub mod clients;
+pub mod endpoints;
 mod keys;
+mod request;
+pub mod secret;
+pub mod sessions;
 mod token;
 
 pub use keys::{KeyError, KeySet};
+pub use request::{AuthError, authenticate};
 pub use token::{Claims, Grant, PrincipalKind, Subject, TokenError, TokenService, UnitRef};
 
 use entities::role_grant::Role;
@@ -65,3 +73,67 @@ pub const STAFF_ROLES: &[Role] = &[
     Role::CommunityStaff,
     Role::GridStaff,
 ];
+
+/// What an API client's token may be used for. Staff and people act on their roles and their
+/// own records; a partner's client additionally needs the scope of the area it touches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Read wishes beyond the public ones: the client's claims and their wishes.
+    WishesRead,
+    /// Claim, release and deliver wishes.
+    WishesWrite,
+    /// Read sign-ups and service records of the client's organisation.
+    VolunteeringRead,
+    /// Manage the organisation's teams, activities, sign-ups and hours.
+    VolunteeringWrite,
+    /// Read the dual-reporting records of the organisation and its members.
+    RegistrationsRead,
+    /// Register the organisation and its members with communities.
+    RegistrationsWrite,
+    /// Read the people the organisation is responsible for (masked as ever).
+    PeopleRead,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 7] = [
+        Scope::WishesRead,
+        Scope::WishesWrite,
+        Scope::VolunteeringRead,
+        Scope::VolunteeringWrite,
+        Scope::RegistrationsRead,
+        Scope::RegistrationsWrite,
+        Scope::PeopleRead,
+    ];
+
+    /// The scope as OAuth2 tokens and clients name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::WishesRead => "wishes:read",
+            Scope::WishesWrite => "wishes:write",
+            Scope::VolunteeringRead => "volunteering:read",
+            Scope::VolunteeringWrite => "volunteering:write",
+            Scope::RegistrationsRead => "registrations:read",
+            Scope::RegistrationsWrite => "registrations:write",
+            Scope::PeopleRead => "people:read",
+        }
+    }
+}
+
+impl Principal {
+    /// Checks that the caller is signed in and, for an API client, that its token carries
+    /// `scope`.
+    pub fn require(&self, scope: Scope) -> Result<(), crate::error::ApiError> {
+        match self.kind {
+            None => Err(crate::error::ApiError::Unauthenticated),
+            Some(PrincipalKind::Client)
+                if !self.scopes.iter().any(|granted| granted == scope.as_str()) =>
+            {
+                Err(crate::error::ApiError::Forbidden(format!(
+                    "this token lacks the scope `{}`",
+                    scope.as_str()
+                )))
+            }
+            Some(_) => Ok(()),
+        }
+    }
+}

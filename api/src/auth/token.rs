@@ -96,6 +96,8 @@ pub enum TokenError {
     Audience,
     #[error("the token comes from another issuer")]
     Issuer,
+    #[error("the token's client or account has been revoked or suspended")]
+    Revoked,
 }
 
 impl TokenError {
@@ -109,6 +111,7 @@ impl TokenError {
             Self::NotYetValid => "TOKEN_NOT_YET_VALID",
             Self::Audience => "TOKEN_AUDIENCE",
             Self::Issuer => "TOKEN_ISSUER",
+            Self::Revoked => "TOKEN_REVOKED",
         }
     }
 }

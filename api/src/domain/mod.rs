@@ -1,4 +1,7 @@
 //! Business rules, free of GraphQL: who may see which rows, and (area by area) the transactions
 //! that change them.
 
+pub mod audit;
 pub mod scope;
+mod transaction;
+pub mod wishes;

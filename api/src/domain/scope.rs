@@ -82,7 +82,7 @@ impl Scoped for micro_wish::Entity {
             .to_owned();
         Condition::any()
             .also(C::Status.eq(WishStatus::Open))
-            .also(in_staff_units(C::CommunityId, p))
+            .also(in_staff_units(C::GridId, p))
             .also(is_caller(C::BeneficiaryPersonId, p))
             .also(is_caller(C::PosterPersonId, p))
             .also(unless_anonymous(p, || C::Id.in_subquery(claimed_by_caller)))
@@ -96,7 +96,7 @@ impl Scoped for wish_claim::Entity {
             .also(scoped_parent(
                 C::WishId,
                 micro_wish::Column::Id,
-                micro_wish::Column::CommunityId,
+                micro_wish::Column::GridId,
                 p,
             ))
             .also(in_organizations(C::ClaimantOrganizationId, p))
@@ -106,7 +106,7 @@ impl Scoped for wish_claim::Entity {
 
 impl Scoped for household::Entity {
     fn visible_to(p: &Principal) -> Condition {
-        in_staff_units(household::Column::CommunityId, p)
+        in_staff_units(household::Column::GridId, p)
     }
 }
 
@@ -118,7 +118,7 @@ impl Scoped for person::Entity {
             .also(scoped_parent(
                 C::HouseholdId,
                 household::Column::Id,
-                household::Column::CommunityId,
+                household::Column::GridId,
                 p,
             ))
             .also(unless_no_organization(p, || {
@@ -145,14 +145,22 @@ impl Scoped for party_member::Entity {
                 member_registration::Column::CommunityId,
                 p,
             ))
+            .also(scoped_parent(
+                C::Id,
+                member_registration::Column::PartyMemberId,
+                member_registration::Column::GridId,
+                p,
+            ))
     }
 }
 
 impl Scoped for member_registration::Entity {
     fn visible_to(p: &Principal) -> Condition {
         use member_registration::Column as C;
+        // A grid's staff see the registrations assigned to their grid.
         Condition::any()
             .also(in_staff_units(C::CommunityId, p))
+            .also(in_staff_units(C::GridId, p))
             .also(in_organizations(C::OrganizationId, p))
             .also(unless_anonymous(p, || {
                 C::PartyMemberId.in_subquery(members_who_are_caller(p))

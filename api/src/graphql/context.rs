@@ -17,6 +17,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DbErr};
 use super::loaders::{ById, ChildrenOf, Loaders};
 use super::node::NodeType;
 use crate::auth::Principal;
+use crate::domain::audit::PersonalDataReads;
 use crate::error::ApiError;
 
 /// The per-request state resolvers read; loaders cache what they load for this request only,
@@ -25,11 +26,17 @@ pub struct RequestContext {
     pub db: DatabaseConnection,
     pub principal: Principal,
     pub loader: DataLoader<Loaders, HashMapCache>,
+    /// The people whose personal data this request shows unmasked, for the audit log.
+    pub personal_data_reads: PersonalDataReads,
 }
 
 impl RequestContext {
     /// The context of one request, and the driver that runs its loaders' batches.
-    pub fn new(db: DatabaseConnection, principal: Principal) -> (Self, BatchDriver) {
+    pub fn new(
+        db: DatabaseConnection,
+        principal: Principal,
+        personal_data_reads: PersonalDataReads,
+    ) -> (Self, BatchDriver) {
         let loaders = Loaders::new(db.clone(), principal.clone());
         let (sender, batches) = mpsc::unbounded::<BoxFuture<'static, ()>>();
         let spawn_on_request = move |batch| {
@@ -43,6 +50,7 @@ impl RequestContext {
                 db,
                 principal,
                 loader,
+                personal_data_reads,
             },
             BatchDriver { batches },
         )

@@ -3,24 +3,33 @@
 mod batch;
 pub mod connection;
 pub mod context;
+mod guards;
 mod loaders;
+mod mutations;
 pub mod node;
 mod queries;
 mod types;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema};
+use async_graphql::{EmptySubscription, Schema};
 
 pub use context::RequestContext;
+pub use mutations::Mutation;
 pub use queries::Query;
 
 use crate::config::Config;
+use crate::domain::wishes::WishRules;
 
-pub type GongzhiSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type GongzhiSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Builds the schema with the configured limits. It holds no connection: each request brings
 /// its own [`RequestContext`].
 pub fn build_schema(config: &Config) -> GongzhiSchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+    let wish_rules = WishRules {
+        max_open_claims: config.max_open_claims,
+        claim_period: chrono::Duration::days(config.claim_period_days),
+    };
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .data(wish_rules)
         .limit_depth(config.max_query_depth)
         .limit_complexity(config.max_query_complexity)
         .finish()

@@ -1,6 +1,7 @@
 //! The demo: what a bare `cargo run` loads on first start. A small district (five sub-districts,
 //! eight communities including 七一社区, 许继社区, 府后社区 and 魏武社区) that still shows every
-//! state of every workflow, and the fixture accounts of the generator, one per role.
+//! state of every workflow. Like every profile, it comes with one login per role (`qiyi.staff`,
+//! `qiyi.grid1` …; see `ACCOUNTS` in the generator).
 
 use super::Scale;
 
@@ -24,4 +25,5 @@ pub(super) const SCALE: Scale = Scale {
     activities_per_team: 6,
     activity_capacity: 6..=15,
     micro_wishes: 60,
+    demo_client: true,
 };

@@ -25,6 +25,7 @@ pub(super) const SCALE: Scale = Scale {
     activities_per_team: 13,
     activity_capacity: 20..=45,
     micro_wishes: 20_000,
+    demo_client: false,
 };
 
 /// The district itself.

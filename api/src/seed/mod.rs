@@ -22,6 +22,7 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, SubsecRound, TimeDelta, U
 use entities::account::{self, AccountStatus};
 use entities::activity_signup::{self, SignupStatus};
 use entities::admin_unit::{self, FeaturedType, UnitLevel};
+use entities::api_client::{self, ApiClientStatus};
 use entities::feedback_report::{self, ReportStatus};
 use entities::member_registration::{self, MemberRegistrationStatus, SubmittedBy};
 use entities::micro_wish::{self, WishCategory, WishStatus};
@@ -159,6 +160,8 @@ struct Scale {
     activities_per_team: usize,
     activity_capacity: RangeInclusive<i32>,
     micro_wishes: usize,
+    /// Whether the first social organisation gets the demo API client, whose secret is public.
+    demo_client: bool,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -281,8 +284,9 @@ impl Output<'_> {
         self.bar.set_message(name);
     }
 
-    /// Flushes all `tables` once any of them holds a full batch. They are given parents first, and
-    /// flushed in that order, so that no row reaches the database before a row it refers to.
+    /// Flushes all `tables` once any of them has collected [`FLUSH_ROWS`] rows. They are given
+    /// parents first, and flushed in that order, so that no row reaches the database before a row
+    /// it refers to.
     async fn flush_when_full(&self, tables: &mut [&mut dyn Table]) -> Result<(), DbErr> {
         if tables.iter().any(|table| table.is_full()) {
             self.flush(tables).await?;
@@ -553,18 +557,16 @@ impl Seeder<'_> {
         let orgs = self.organizations(&structure).await?;
         let people = self.people(&structure).await?;
         let party = self.dual_reporting(&structure, &orgs, &people).await?;
-        let mut tally = Tally::default();
-        let volunteers = self
-            .volunteering(&structure, &orgs, &people, &party, &mut tally)
-            .await?;
         let base = Base {
             structure: &structure,
             orgs: &orgs,
             people: &people,
             party: &party,
         };
+        let mut tally = Tally::default();
+        let volunteers = self.volunteering(base, &mut tally).await?;
         self.micro_wishes(base, &volunteers, &mut tally).await?;
-        self.feedback_reports(&structure, &people, tally).await?;
+        self.feedback_reports(base, tally).await?;
         self.accounts(base).await?;
         self.out.reset_sequences().await?;
         Ok(self.out.report)
@@ -1179,9 +1181,9 @@ impl Seeder<'_> {
             .communities
             .iter()
             .map(|community| {
-                let holders =
+                let [secretary, _deputy, _party_affairs] =
                     COMMUNITY_ROLES.map(|role| self.appoint(&mut staff, community.unit.id, role));
-                holders[0]
+                secretary
             })
             .collect();
         let mut grids = Vec::with_capacity(structure.grids.len());
@@ -1191,11 +1193,12 @@ impl Seeder<'_> {
             .zip(residents_of_grid)
             .zip(vulnerable_of_grid)
         {
-            let holders = GRID_ROLES.map(|role| self.appoint(&mut staff, grid.unit.id, role));
+            let [_leader, _instructor, administrator] =
+                GRID_ROLES.map(|role| self.appoint(&mut staff, grid.unit.id, role));
             grids.push(GridPeople {
                 residents,
                 vulnerable,
-                administrator: holders[2],
+                administrator,
             });
         }
 
@@ -1959,14 +1962,17 @@ fn activity_titles(area: VolunteerArea) -> &'static [&'static str] {
 impl Seeder<'_> {
     async fn volunteering(
         &mut self,
-        structure: &Structure,
-        orgs: &Organizations,
-        people: &People,
-        party: &Party,
+        base: Base<'_>,
         tally: &mut Tally,
     ) -> Result<Volunteers, DbErr> {
         self.out
             .stage("volunteer teams, activities and service records");
+        let Base {
+            structure,
+            orgs,
+            people,
+            party,
+        } = base;
         let mut rows = Volunteering {
             teams: Rows::new(),
             members: Rows::new(),
@@ -2175,14 +2181,14 @@ impl Seeder<'_> {
     fn activity(
         &mut self,
         rows: &mut Volunteering,
-        place: &Neighbourhood<'_>,
+        neighbourhood: &Neighbourhood<'_>,
         team: &Team,
         status: ActivityStatus,
         day: i64,
         tally: &mut Tally,
     ) {
         let schedule = self.schedule(status, day);
-        let community = place.community;
+        let community = neighbourhood.community;
         let (centre_id, outdoor) = if self.rng.random_bool(0.75) {
             (Some(community.centre(centre_for(team.area))), None)
         } else {
@@ -2220,7 +2226,7 @@ impl Seeder<'_> {
                 updated_at: schedule.updated_at,
             })
             .clone();
-        for signup in self.signups(&activity, place.pool) {
+        for signup in self.signups(&activity, neighbourhood.pool) {
             let signup = rows
                 .signups
                 .add(|id| activity_signup::Model { id, ..signup });
@@ -2233,7 +2239,7 @@ impl Seeder<'_> {
                     started_at,
                     ended_at,
                 };
-                self.service_record(rows, place, &activity, attendance, tally);
+                self.service_record(rows, neighbourhood, &activity, attendance, tally);
             }
         }
     }
@@ -2338,7 +2344,7 @@ impl Seeder<'_> {
     fn service_record(
         &mut self,
         rows: &mut Volunteering,
-        place: &Neighbourhood<'_>,
+        neighbourhood: &Neighbourhood<'_>,
         activity: &volunteer_activity::Model,
         attendance: Attendance,
         tally: &mut Tally,
@@ -2351,7 +2357,7 @@ impl Seeder<'_> {
                 id,
                 person_id: attendance.person_id,
                 organization_id: activity.organization_id,
-                member_unit_id: place
+                member_unit_id: neighbourhood
                     .party
                     .unit_of_person
                     .get(&attendance.person_id)
@@ -2375,7 +2381,7 @@ impl Seeder<'_> {
                 created_at: attendance.ended_at,
             })
             .clone();
-        tally.record(place.index, &record);
+        tally.record(neighbourhood.index, &record);
         let Some(confirmed_at) = confirmed_at else {
             return;
         };
@@ -2393,7 +2399,7 @@ impl Seeder<'_> {
                 created_at: corrected_at,
                 ..record.clone()
             });
-            tally.record(place.index, correction);
+            tally.record(neighbourhood.index, correction);
         }
     }
 }
@@ -2805,13 +2811,11 @@ impl Seeder<'_> {
     /// A report from each community to each unit whose members served there, for every quarter
     /// that is over: generated a few days after, then signed, sent and acknowledged. Reports on
     /// the last quarter are still on their way.
-    async fn feedback_reports(
-        &mut self,
-        structure: &Structure,
-        people: &People,
-        tally: Tally,
-    ) -> Result<(), DbErr> {
+    async fn feedback_reports(&mut self, base: Base<'_>, tally: Tally) -> Result<(), DbErr> {
         self.out.stage("feedback reports");
+        let Base {
+            structure, people, ..
+        } = base;
         let now = self.clock.now;
         let last_quarter = previous_quarter(now);
         let mut rows = Rows::<feedback_report::Entity>::new();
@@ -2867,7 +2871,7 @@ enum Scope {
     PartyUnit,
 }
 
-/// Logins for trying the API, one per role; they have no password yet.
+/// Logins for trying the API, one per role, each with the password [`DEMO_PASSWORD`].
 const ACCOUNTS: &[(&str, Role, Scope)] = &[
     ("district.admin", Role::DistrictStaff, Scope::District),
     (
@@ -2968,19 +2972,37 @@ impl Base<'_> {
     }
 }
 
+/// The password of every fixture account.
+pub const DEMO_PASSWORD: &str = "gongzhi-demo";
+
+/// The demo API client of the first social organisation (the one `ngo.admin` administers),
+/// with a published secret: the demo profile only.
+pub const DEMO_CLIENT_ID: &str = "gz_demo_partner";
+pub const DEMO_CLIENT_SECRET: &str = "demo-partner-secret";
+const DEMO_CLIENT_SCOPES: &str = "wishes:read wishes:write volunteering:read volunteering:write";
+
+/// An argon2 hash, as the seed's error.
+async fn hash(secret: &str) -> Result<String, DbErr> {
+    crate::auth::secret::hash(secret)
+        .await
+        .map_err(|err| DbErr::Custom(err.to_string()))
+}
+
 impl Seeder<'_> {
     async fn accounts(&mut self, base: Base<'_>) -> Result<(), DbErr> {
         self.out.stage("accounts");
         let created_at = self.clock.start;
         let mut accounts = Rows::<account::Entity>::new();
         let mut grants = Rows::<role_grant::Entity>::new();
+        // Argon2 is slow by design: one hash serves every account.
+        let password_hash = hash(DEMO_PASSWORD).await?;
         for (username, role, scope) in ACCOUNTS {
             let holder = base.holder(scope);
             let account_id = accounts
                 .add(|id| account::Model {
                     id,
                     username: (*username).to_owned(),
-                    password_hash: None,
+                    password_hash: Some(password_hash.clone()),
                     person_id: holder.person_id,
                     organization_id: holder.organization_id,
                     status: AccountStatus::Active,
@@ -2996,7 +3018,24 @@ impl Seeder<'_> {
                 created_at,
             });
         }
-        self.out.finish(&mut [&mut accounts, &mut grants]).await
+        let mut clients = Rows::<api_client::Entity>::new();
+        if self.scale.demo_client {
+            let secret_hash = hash(DEMO_CLIENT_SECRET).await?;
+            clients.add(|id| api_client::Model {
+                id,
+                organization_id: base.orgs.social[0].0,
+                client_id: DEMO_CLIENT_ID.to_owned(),
+                secret_hash,
+                name: "示范合作方对接".to_owned(),
+                scopes: DEMO_CLIENT_SCOPES.to_owned(),
+                status: ApiClientStatus::Active,
+                created_at,
+                revoked_at: None,
+            });
+        }
+        self.out
+            .finish(&mut [&mut accounts, &mut grants, &mut clients])
+            .await
     }
 }
 

@@ -8,8 +8,10 @@ use entities::{feedback_report, member_registration, org_registration, post_clai
 use sea_orm::{ColumnTrait, Condition};
 
 use super::{CreatedOrderField, id_of};
+use crate::auth::Scope;
 use crate::error::ApiError;
 use crate::graphql::connection::{ListFilter, NodeConnection, OrderBy, PageArgs, list};
+use crate::graphql::guards::Needs;
 use crate::graphql::types::{
     AdminUnit, FeedbackReport, MemberRegistration, OrgRegistration, Organization, PostClaim,
     ServicePost,
@@ -177,6 +179,7 @@ impl DualReportingQuery {
     }
 
     /// Party members' registrations with their residential communities.
+    #[graphql(guard = "Needs(Scope::RegistrationsRead)")]
     #[expect(clippy::too_many_arguments, reason = "Relay connection arguments")]
     async fn member_registrations(
         &self,
@@ -229,6 +232,7 @@ impl DualReportingQuery {
     }
 
     /// Members' claims of service posts.
+    #[graphql(guard = "Needs(Scope::RegistrationsRead)")]
     #[expect(clippy::too_many_arguments, reason = "Relay connection arguments")]
     async fn post_claims(
         &self,
@@ -255,6 +259,7 @@ impl DualReportingQuery {
     }
 
     /// Communities' quarterly reports to members' units.
+    #[graphql(guard = "Needs(Scope::RegistrationsRead)")]
     #[expect(clippy::too_many_arguments, reason = "Relay connection arguments")]
     async fn feedback_reports(
         &self,

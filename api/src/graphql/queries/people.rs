@@ -5,10 +5,12 @@ use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, Condition};
 
 use super::{CreatedOrderField, id_of};
+use crate::auth::Scope;
 use crate::error::ApiError;
 use crate::graphql::connection::{
     ListFilter, NodeConnection, OrderBy, PageArgs, SortField, SortKey, list,
 };
+use crate::graphql::guards::Needs;
 use crate::graphql::types::{AdminUnit, Organization, PartyMember, Person};
 
 /// Which people to list.
@@ -133,6 +135,7 @@ pub struct PeopleQuery;
 impl PeopleQuery {
     /// People the caller may see: staff see the residents of their units, organisations their
     /// members, a person themself. Personal data is masked unless the caller needs it.
+    #[graphql(guard = "Needs(Scope::PeopleRead)")]
     #[expect(clippy::too_many_arguments, reason = "Relay connection arguments")]
     async fn people(
         &self,
@@ -185,6 +188,7 @@ impl PeopleQuery {
     }
 
     /// Party members the caller may see.
+    #[graphql(guard = "Needs(Scope::PeopleRead)")]
     #[expect(clippy::too_many_arguments, reason = "Relay connection arguments")]
     async fn party_members(
         &self,

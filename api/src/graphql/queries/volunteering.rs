@@ -8,10 +8,12 @@ use entities::{activity_signup, service_record, volunteer_activity, volunteer_te
 use sea_orm::{ColumnTrait, Condition};
 
 use super::{CreatedOrderField, id_of};
+use crate::auth::Scope;
 use crate::error::ApiError;
 use crate::graphql::connection::{
     ListFilter, NodeConnection, OrderBy, PageArgs, SortField, SortKey, list,
 };
+use crate::graphql::guards::Needs;
 use crate::graphql::types::{
     ActivitySignup, AdminUnit, Organization, Person, ServiceRecord, VolunteerActivity,
     VolunteerTeam,
@@ -255,6 +257,7 @@ impl VolunteeringQuery {
     }
 
     /// Sign-ups for activities, as the caller may see them.
+    #[graphql(guard = "Needs(Scope::VolunteeringRead)")]
     #[expect(clippy::too_many_arguments, reason = "Relay connection arguments")]
     async fn activity_signups(
         &self,
@@ -281,6 +284,7 @@ impl VolunteeringQuery {
     }
 
     /// Service records (volunteer hours), as the caller may see them.
+    #[graphql(guard = "Needs(Scope::VolunteeringRead)")]
     #[expect(clippy::too_many_arguments, reason = "Relay connection arguments")]
     async fn service_records(
         &self,

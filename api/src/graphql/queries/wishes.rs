@@ -6,11 +6,13 @@ use entities::{micro_wish, wish_claim};
 use sea_orm::{ColumnTrait, Condition};
 
 use super::{CreatedOrderField, id_of};
+use crate::auth::Scope;
 use crate::domain::scope::units_within;
 use crate::error::ApiError;
 use crate::graphql::connection::{
     ListFilter, NodeConnection, OrderBy, PageArgs, SortField, SortKey, list,
 };
+use crate::graphql::guards::Needs;
 use crate::graphql::types::{AdminUnit, MicroWish, Organization, WishClaim};
 
 /// Which wishes to list.
@@ -144,6 +146,7 @@ impl WishQuery {
     }
 
     /// Claims of wishes, as the caller may see them (a partner sees its own).
+    #[graphql(guard = "Needs(Scope::WishesRead)")]
     #[expect(clippy::too_many_arguments, reason = "Relay connection arguments")]
     async fn wish_claims(
         &self,

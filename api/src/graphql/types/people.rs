@@ -2,7 +2,7 @@ use async_graphql::{Context, ID, Object, Result};
 use chrono::NaiveDate;
 use entities::organization::{OrganizationKind, OrganizationStatus, ServiceCategory};
 use entities::person::Gender;
-use entities::{household, member_registration};
+use entities::{household, member_registration, party_member};
 
 use super::{AdminUnit, Department, MemberRegistration};
 use crate::domain::scope::may_see_personal_data;
@@ -25,13 +25,24 @@ impl Person {
 
     /// Personal data is shown whole only to the person and to the staff of their community or
     /// grid; everyone else sees it masked.
-    async fn unmasked(&self, ctx: &Context<'_>) -> Result<bool> {
+    async fn may_unmask(&self, ctx: &Context<'_>) -> Result<bool> {
         let home = self.home(ctx).await?;
         Ok(may_see_personal_data(
             &ctx.request()?.principal,
             self.0.id,
             home.as_ref(),
         ))
+    }
+
+    /// Like [`may_unmask`](Self::may_unmask), for a read of personal data: an unmasked read of
+    /// someone else's data is recorded for the audit log.
+    async fn unmasked(&self, ctx: &Context<'_>) -> Result<bool> {
+        let unmasked = self.may_unmask(ctx).await?;
+        let request = ctx.request()?;
+        if unmasked && request.principal.person_id != Some(self.0.id) {
+            request.personal_data_reads.record(self.0.id);
+        }
+        Ok(unmasked)
     }
 }
 
@@ -47,7 +58,12 @@ impl Person {
 
     /// Whether this caller sees the person's personal data whole.
     async fn personal_data_visible(&self, ctx: &Context<'_>) -> Result<bool> {
-        self.unmasked(ctx).await
+        let home = self.home(ctx).await?;
+        Ok(may_see_personal_data(
+            &ctx.request()?.principal,
+            self.0.id,
+            home.as_ref(),
+        ))
     }
 
     /// The person's name; masked to its first character unless personal data is visible.
@@ -107,6 +123,15 @@ impl Person {
     /// Whether the person's household is in hardship; null unless personal data is visible.
     async fn hardship(&self, ctx: &Context<'_>) -> Result<Option<bool>> {
         Ok(self.unmasked(ctx).await?.then_some(self.0.hardship))
+    }
+
+    /// The person's Party membership, if they are a Party member the caller may see.
+    async fn party_member(&self, ctx: &Context<'_>) -> Result<Option<PartyMember>> {
+        let memberships: Vec<PartyMember> = ctx
+            .request()?
+            .children(party_member::Column::PersonId, self.0.id)
+            .await?;
+        Ok(memberships.into_iter().next())
     }
 
     /// The community the person lives in, when registered.

@@ -1,0 +1,343 @@
+//! The token endpoints: OAuth2 client credentials for partner systems (`POST /oauth/token`,
+//! RFC 6749 §4.4) and password sign-in with rotating refresh tokens for the district's own
+//! frontends (`POST /auth/login`, `/auth/refresh`, `/auth/logout`). Every answer is JSON, errors
+//! as RFC 6749 §5.2 writes them.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, PRAGMA, WWW_AUTHENTICATE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use percent_encoding::percent_decode_str;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::Subject;
+use super::accounts::{self, AccountError};
+use super::clients::{self, ClientError, Credentials};
+use super::sessions::{self, SessionError};
+use crate::http::AppState;
+
+/// The token routes, to merge into the application's router.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/oauth/token", post(token))
+        .route("/auth/login", post(login))
+        .route("/auth/refresh", post(refresh))
+        .route("/auth/logout", post(logout))
+}
+
+/// Client credentials: a partner system's client id and secret for an access token.
+async fn token(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, OAuthError> {
+    let is_form = headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|media_type| {
+            media_type
+                .trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
+    if !is_form {
+        return Err(OAuthError::invalid_request(
+            "send the request as `Content-Type: application/x-www-form-urlencoded`",
+        ));
+    }
+    let mut params = form_params(&body)?;
+    let credentials = client_credentials(&headers, &mut params)?;
+    match params.get("grant_type").map(String::as_str) {
+        Some("client_credentials") => {}
+        Some(other) => {
+            return Err(OAuthError::new(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                format!("the grant type `{other}` is not supported: use `client_credentials`"),
+            ));
+        }
+        None => return Err(OAuthError::invalid_request("`grant_type` is missing")),
+    }
+    let credentials = credentials.ok_or_else(|| {
+        OAuthError::invalid_client(
+            "authenticate the client with HTTP Basic (client_secret_basic) or with `client_id` \
+             and `client_secret` in the body (client_secret_post)",
+        )
+    })?;
+    let subject = clients::exchange(
+        &app.db,
+        &credentials,
+        params.get("scope").map(String::as_str),
+    )
+    .await?;
+    let (access_token, claims) = app.tokens.issue(subject, None);
+    Ok(no_store(
+        StatusCode::OK,
+        json!({
+            "access_token": access_token,
+            "token_type": "Bearer",
+            "expires_in": claims.exp - claims.iat,
+            "scope": claims.scope,
+        }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+#[derive(Deserialize)]
+struct RefreshRequest {
+    refresh_token: String,
+}
+
+/// Password sign-in of a staff member or person: an access token and the first refresh token
+/// of a new sign-in.
+async fn login(State(app): State<AppState>, body: Bytes) -> Result<Response, OAuthError> {
+    let request: LoginRequest = json_body(&body, r#"{"username": …, "password": …}"#)?;
+    let account = accounts::sign_in(&app.db, &request.username, &request.password).await?;
+    let subject = accounts::subject(&app.db, &account).await?;
+    let refresh_token = sessions::start(&app.db, account.id, app.refresh_token_ttl).await?;
+    Ok(signed_in(&app, subject, refresh_token))
+}
+
+/// A refresh token for a new access token and its successor.
+async fn refresh(State(app): State<AppState>, body: Bytes) -> Result<Response, OAuthError> {
+    let request: RefreshRequest = json_body(&body, r#"{"refresh_token": …}"#)?;
+    let (account_id, refresh_token) =
+        sessions::rotate(&app.db, &request.refresh_token, app.refresh_token_ttl).await?;
+    let Some(account) = accounts::active(&app.db, account_id).await? else {
+        // The account was disabled since it signed in: that sign-in ends here.
+        sessions::revoke(&app.db, &refresh_token).await?;
+        return Err(AccountError::NotActive.into());
+    };
+    let subject = accounts::subject(&app.db, &account).await?;
+    Ok(signed_in(&app, subject, refresh_token))
+}
+
+/// Signs out: the refresh token's sign-in ends. Access tokens already handed out run out on
+/// their own, soon.
+async fn logout(State(app): State<AppState>, body: Bytes) -> Result<StatusCode, OAuthError> {
+    let request: RefreshRequest = json_body(&body, r#"{"refresh_token": …}"#)?;
+    sessions::revoke(&app.db, &request.refresh_token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn signed_in(app: &AppState, subject: Subject, refresh_token: String) -> Response {
+    let (access_token, claims) = app.tokens.issue(subject, None);
+    no_store(
+        StatusCode::OK,
+        json!({
+            "access_token": access_token,
+            "token_type": "Bearer",
+            "expires_in": claims.exp - claims.iat,
+            "refresh_token": refresh_token,
+            "refresh_expires_in": app.refresh_token_ttl.as_secs(),
+        }),
+    )
+}
+
+/// A token answer (or an error of the token endpoints), which no cache may keep (RFC 6749 §5.1).
+fn no_store(status: StatusCode, body: Value) -> Response {
+    (
+        status,
+        [(CACHE_CONTROL, "no-store"), (PRAGMA, "no-cache")],
+        axum::Json(body),
+    )
+        .into_response()
+}
+
+fn json_body<T: DeserializeOwned>(body: &[u8], shape: &str) -> Result<T, OAuthError> {
+    serde_json::from_slice(body)
+        .map_err(|err| OAuthError::invalid_request(format!("send the JSON object {shape}: {err}")))
+}
+
+/// The parameters of a form body. Each may appear once (RFC 6749 §3.2); one without a value
+/// counts as absent (§3.1).
+fn form_params(body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
+    let mut params = HashMap::new();
+    for (name, value) in form_urlencoded::parse(body) {
+        if value.is_empty() {
+            continue;
+        }
+        if params
+            .insert(name.clone().into_owned(), value.into_owned())
+            .is_some()
+        {
+            return Err(OAuthError::invalid_request(format!(
+                "`{name}` is given more than once"
+            )));
+        }
+    }
+    Ok(params)
+}
+
+/// The client's credentials, by at most one method: HTTP Basic (`client_secret_basic`) or
+/// `client_id` and `client_secret` in the body (`client_secret_post`).
+fn client_credentials(
+    headers: &HeaderMap,
+    params: &mut HashMap<String, String>,
+) -> Result<Option<Credentials>, OAuthError> {
+    let basic = headers
+        .get(AUTHORIZATION)
+        .map(basic_credentials)
+        .transpose()?;
+    let posted_id = params.remove("client_id");
+    let posted_secret = params.remove("client_secret");
+    match (basic, posted_id, posted_secret) {
+        (Some(_), _, Some(_)) => Err(OAuthError::invalid_request(
+            "authenticate the client by one method only: HTTP Basic or `client_secret` in the body",
+        )),
+        (Some(basic), Some(client_id), None) if client_id != basic.client_id => Err(
+            OAuthError::invalid_request("`client_id` differs from the HTTP Basic user name"),
+        ),
+        (Some(basic), _, None) => Ok(Some(basic)),
+        (None, Some(client_id), Some(secret)) => Ok(Some(Credentials { client_id, secret })),
+        (None, _, _) => Ok(None),
+    }
+}
+
+/// `Authorization: Basic base64(client_id ":" secret)`, each part form-urlencoded first as
+/// RFC 6749 §2.3.1 asks.
+fn basic_credentials(value: &HeaderValue) -> Result<Credentials, OAuthError> {
+    let refused = || {
+        OAuthError::invalid_client(
+            "send `Authorization: Basic` with the base64 of the form-urlencoded client id, a \
+             colon and the form-urlencoded secret",
+        )
+    };
+    let (scheme, encoded) = value
+        .to_str()
+        .ok()
+        .and_then(|value| value.trim().split_once(' '))
+        .ok_or_else(refused)?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(refused());
+    }
+    let decoded = STANDARD
+        .decode(encoded.trim())
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or_else(refused)?;
+    let (client_id, secret) = decoded.split_once(':').ok_or_else(refused)?;
+    Ok(Credentials {
+        client_id: form_decode(client_id).ok_or_else(refused)?,
+        secret: form_decode(secret).ok_or_else(refused)?,
+    })
+}
+
+/// One form-urlencoded value: `+` is a space, `%XX` a byte.
+fn form_decode(text: &str) -> Option<String> {
+    percent_decode_str(&text.replace('+', " "))
+        .decode_utf8()
+        .ok()
+        .map(Cow::into_owned)
+}
+
+/// An error answer as RFC 6749 §5.2 writes it.
+#[derive(Debug)]
+struct OAuthError {
+    status: StatusCode,
+    error: &'static str,
+    description: String,
+}
+
+impl OAuthError {
+    fn new(status: StatusCode, error: &'static str, description: impl Into<String>) -> Self {
+        Self {
+            status,
+            error,
+            description: description.into(),
+        }
+    }
+
+    fn invalid_request(description: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_request", description)
+    }
+
+    fn invalid_client(description: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "invalid_client", description)
+    }
+
+    fn invalid_grant(description: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "invalid_grant", description)
+    }
+
+    /// A failure inside the server: logged (with the request's id, from its span), never sent.
+    fn internal(err: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %err, "token endpoint failed");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "internal error",
+        )
+    }
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        let challenge = self.error == "invalid_client";
+        let mut response = no_store(
+            self.status,
+            json!({ "error": self.error, "error_description": self.description }),
+        );
+        // A 401 names the scheme to use (RFC 9110 §15.5.2): for a client, HTTP Basic.
+        if challenge {
+            response.headers_mut().insert(
+                WWW_AUTHENTICATE,
+                HeaderValue::from_static(r#"Basic realm="gongzhi""#),
+            );
+        }
+        response
+    }
+}
+
+impl From<ClientError> for OAuthError {
+    fn from(err: ClientError) -> Self {
+        match err {
+            ClientError::InvalidCredentials => Self::invalid_client(err.to_string()),
+            ClientError::ScopeNotGranted(_) => {
+                Self::new(StatusCode::BAD_REQUEST, "invalid_scope", err.to_string())
+            }
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<AccountError> for OAuthError {
+    fn from(err: AccountError) -> Self {
+        match err {
+            AccountError::WrongCredentials | AccountError::NotActive => {
+                Self::invalid_grant(err.to_string())
+            }
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<SessionError> for OAuthError {
+    fn from(err: SessionError) -> Self {
+        match err {
+            SessionError::Invalid | SessionError::Reused => Self::invalid_grant(err.to_string()),
+            SessionError::Database(err) => Self::internal(err),
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for OAuthError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Self::internal(err)
+    }
+}

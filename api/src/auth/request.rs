@@ -1,0 +1,68 @@
+//! Who is asking: the bearer token of a request, verified, and the standing of the client or
+//! account it names — checked on every request, so that revoking or suspending one takes effect
+//! at once, on every server instance.
+
+use axum::http::HeaderValue;
+use sea_orm::{DatabaseConnection, DbErr};
+
+use super::{Principal, TokenError, TokenService, accounts, clients};
+
+/// Why a request's caller could not be established.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// The token was refused: the caller gets a 401 and the reason.
+    #[error(transparent)]
+    Refused(#[from] TokenError),
+    /// The standing of the token's client or account could not be checked.
+    #[error("database: {0}")]
+    Database(#[from] DbErr),
+}
+
+/// How the `sub` of a token for an API client begins; the client id follows.
+const CLIENT_SUBJECT: &str = "client:";
+/// How the `sub` of a token for a signed-in account begins; the account's id follows.
+const ACCOUNT_SUBJECT: &str = "account:";
+
+pub(super) fn client_subject(client_id: &str) -> String {
+    format!("{CLIENT_SUBJECT}{client_id}")
+}
+
+pub(super) fn account_subject(account_id: i64) -> String {
+    format!("{ACCOUNT_SUBJECT}{account_id}")
+}
+
+/// The caller of a request with this `Authorization` header (`Bearer <token>`); anonymous
+/// without one. A token for an API client or an account stands only while that client (or
+/// account) and its organisation are active; other tokens (development tokens that `gongzhi
+/// token` signs) stand on their signature alone.
+pub async fn authenticate(
+    tokens: &TokenService,
+    db: &DatabaseConnection,
+    authorization: Option<&HeaderValue>,
+) -> Result<Principal, AuthError> {
+    let Some(value) = authorization else {
+        return Ok(Principal::anonymous());
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|value| {
+            value
+                .strip_prefix("Bearer ")
+                .or_else(|| value.strip_prefix("bearer "))
+        })
+        .ok_or(TokenError::Malformed)?;
+    let claims = tokens.verify(token.trim())?;
+    let in_good_standing = if let Some(client_id) = claims.sub.strip_prefix(CLIENT_SUBJECT) {
+        clients::active(db, client_id).await?.is_some()
+    } else if let Some(account_id) = claims.sub.strip_prefix(ACCOUNT_SUBJECT) {
+        let account_id = account_id.parse().map_err(|_| TokenError::Malformed)?;
+        accounts::active(db, account_id).await?.is_some()
+    } else {
+        true
+    };
+    if !in_good_standing {
+        return Err(TokenError::Revoked.into());
+    }
+    Ok(Principal::from(claims))
+}

@@ -1,0 +1,144 @@
+//! The audit log: who, acting for which organisation, did what to what, and when.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use chrono::Utc;
+use entities::audit_log::{self, ActorKind};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+
+use crate::auth::{Principal, PrincipalKind};
+
+/// Who acted, as the audit log records it.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    kind: ActorKind,
+    id: Option<i64>,
+    organization_id: Option<i64>,
+    /// The token's subject, kept in the detail (an API client's id is a string).
+    subject: Option<String>,
+}
+
+impl From<&Principal> for Actor {
+    fn from(principal: &Principal) -> Self {
+        let numeric_subject = |prefix: &str| {
+            principal
+                .subject
+                .as_deref()
+                .and_then(|sub| sub.strip_prefix(prefix))
+                .and_then(|id| id.parse().ok())
+        };
+        let (kind, id) = match principal.kind {
+            Some(PrincipalKind::Staff) => (ActorKind::Account, numeric_subject("account:")),
+            Some(PrincipalKind::Person) => (ActorKind::Person, principal.person_id),
+            Some(PrincipalKind::Client) => (ActorKind::ApiClient, None),
+            None => (ActorKind::System, None),
+        };
+        Self {
+            kind,
+            id,
+            organization_id: principal.organizations().next(),
+            subject: principal.subject.clone(),
+        }
+    }
+}
+
+/// The people whose personal data a request showed unmasked, collected while it runs and
+/// written to the audit log once it is done.
+#[derive(Debug, Clone, Default)]
+pub struct PersonalDataReads(Arc<Mutex<BTreeSet<i64>>>);
+
+impl PersonalDataReads {
+    pub fn record(&self, person_id: i64) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(person_id);
+    }
+
+    fn take(&self) -> BTreeSet<i64> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Writes one audit record per person read, all in one statement.
+    pub async fn write(
+        &self,
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+        operation: Option<&str>,
+        request_id: &str,
+    ) -> Result<(), DbErr> {
+        let people = self.take();
+        if people.is_empty() {
+            return Ok(());
+        }
+        let detail =
+            serde_json::json!({ "subject": actor.subject, "operation": operation }).to_string();
+        let now = Utc::now();
+        let records = people.into_iter().map(|person_id| audit_log::ActiveModel {
+            occurred_at: Set(now),
+            actor_kind: Set(actor.kind),
+            actor_id: Set(actor.id),
+            organization_id: Set(actor.organization_id),
+            action: Set("read_personal_data".to_owned()),
+            entity_type: Set("person".to_owned()),
+            entity_id: Set(Some(person_id)),
+            detail: Set(Some(detail.clone())),
+            request_id: Set(Some(request_id.to_owned())),
+            ..Default::default()
+        });
+        audit_log::Entity::insert_many(records)
+            .exec(db)
+            .await
+            .map(drop)
+    }
+}
+
+/// A change of an object's state, as the audit log records it.
+#[derive(Debug, Clone)]
+pub struct Transition {
+    action: &'static str,
+    entity_type: &'static str,
+    entity_id: i64,
+    from: String,
+    to: String,
+}
+
+impl Transition {
+    /// The wish moving from its current status to `to` by `action`.
+    pub fn of_wish(
+        wish: &entities::micro_wish::Model,
+        to: entities::micro_wish::WishStatus,
+        action: &'static str,
+    ) -> Self {
+        use sea_orm::ActiveEnum;
+        Self {
+            action,
+            entity_type: "micro_wish",
+            entity_id: wish.id,
+            from: wish.status.to_value(),
+            to: to.to_value(),
+        }
+    }
+
+    /// Writes the record in the transaction of the change itself.
+    pub async fn record(self, db: &impl ConnectionTrait, actor: &Actor) -> Result<(), DbErr> {
+        let detail = serde_json::json!({ "subject": actor.subject }).to_string();
+        audit_log::ActiveModel {
+            occurred_at: Set(Utc::now()),
+            actor_kind: Set(actor.kind),
+            actor_id: Set(actor.id),
+            organization_id: Set(actor.organization_id),
+            action: Set(self.action.to_owned()),
+            entity_type: Set(self.entity_type.to_owned()),
+            entity_id: Set(Some(self.entity_id)),
+            from_state: Set(Some(self.from)),
+            to_state: Set(Some(self.to)),
+            detail: Set(Some(detail)),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .map(drop)
+    }
+}

@@ -1,0 +1,22 @@
+//! The mutation root: one `XxxMutation` per area, merged. Every mutation takes one `input` and
+//! returns a payload with the changed object and `userErrors` for rule violations.
+
+mod wishes;
+
+use async_graphql::{MergedObject, SimpleObject};
+
+/// Changes to the district's shared resources.
+#[derive(MergedObject, Default)]
+pub struct Mutation(wishes::WishMutation);
+
+/// A rule the change would break. Nothing was changed.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct UserError {
+    /// The input field the error is about, as a path from the input (e.g. `["wishId"]`); null
+    /// when it is about the request as a whole.
+    pub field: Option<Vec<String>>,
+    /// What went wrong, for people.
+    pub message: String,
+    /// What went wrong, for programs: a stable code such as `ALREADY_CLAIMED`.
+    pub code: String,
+}
