@@ -68,6 +68,10 @@ pub struct Config {
     #[arg(long, env = "GONGZHI_CLAIM_PERIOD_DAYS", default_value_t = 7)]
     pub claim_period_days: i64,
 
+    /// Hours a mutation's idempotency key (and its first result) is kept.
+    #[arg(long, env = "GONGZHI_IDEMPOTENCY_KEY_HOURS", default_value_t = 24)]
+    pub idempotency_key_hours: i64,
+
     /// Deepest query nesting accepted.
     #[arg(long, env = "GONGZHI_MAX_QUERY_DEPTH", default_value_t = 12)]
     pub max_query_depth: usize,

@@ -1,12 +1,24 @@
 use sea_orm::entity::prelude::*;
 
 /// Whether an API client's credentials and tokens are honoured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[sea_orm(
     rs_type = "String",
     db_type = "String(StringLen::N(32))",
     rename_all = "snake_case"
 )]
+#[serde(rename_all = "snake_case")]
 pub enum ApiClientStatus {
     Active,
     Suspended,
@@ -14,7 +26,7 @@ pub enum ApiClientStatus {
 }
 
 /// A partner system's OAuth2 client (client-credentials grant).
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "api_client")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One of the district departments whose tasks are dispatched down to grids.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "department")]
 pub struct Model {
     #[sea_orm(primary_key)]

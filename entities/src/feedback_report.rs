@@ -1,13 +1,25 @@
 use sea_orm::entity::prelude::*;
 
 /// Where a community's quarterly feedback report to a unit stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[sea_orm(
     rs_type = "String",
     db_type = "String(StringLen::N(32))",
     rename_all = "snake_case"
 )]
+#[serde(rename_all = "snake_case")]
 pub enum ReportStatus {
     /// Generated from the records.
     Generated,
@@ -20,7 +32,7 @@ pub enum ReportStatus {
 }
 
 /// A community's report (社区反馈) to a member's unit for one quarter.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "feedback_report")]
 pub struct Model {
     #[sea_orm(primary_key)]

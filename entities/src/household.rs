@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A household registered in a grid.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "household")]
 pub struct Model {
     #[sea_orm(primary_key)]

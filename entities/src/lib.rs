@@ -9,6 +9,7 @@ pub mod audit_log;
 pub mod department;
 pub mod feedback_report;
 pub mod household;
+pub mod idempotency_key;
 pub mod member_registration;
 pub mod micro_wish;
 pub mod org_registration;

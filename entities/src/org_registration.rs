@@ -1,13 +1,25 @@
 use sea_orm::entity::prelude::*;
 
 /// Where an organisation's registration with a community stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[sea_orm(
     rs_type = "String",
     db_type = "String(StringLen::N(32))",
     rename_all = "snake_case"
 )]
+#[serde(rename_all = "snake_case")]
 pub enum OrgRegistrationStatus {
     /// Submitted, waiting for the community's review.
     Submitted,
@@ -20,7 +32,7 @@ pub enum OrgRegistrationStatus {
 }
 
 /// An organisation's registration (报到) with a community: what it offers, needs and co-builds.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "org_registration")]
 pub struct Model {
     #[sea_orm(primary_key)]

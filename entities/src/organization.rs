@@ -1,13 +1,25 @@
 use sea_orm::entity::prelude::*;
 
 /// What kind of organisation a partner is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[sea_orm(
     rs_type = "String",
     db_type = "String(StringLen::N(32))",
     rename_all = "snake_case"
 )]
+#[serde(rename_all = "snake_case")]
 pub enum OrganizationKind {
     /// A social organisation (社会组织).
     SocialOrganization,
@@ -22,13 +34,25 @@ pub enum OrganizationKind {
 }
 
 /// Whether an organisation may act on the platform.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[sea_orm(
     rs_type = "String",
     db_type = "String(StringLen::N(32))",
     rename_all = "snake_case"
 )]
+#[serde(rename_all = "snake_case")]
 pub enum OrganizationStatus {
     /// Active.
     Active,
@@ -39,13 +63,25 @@ pub enum OrganizationStatus {
 }
 
 /// The professional service categories brought in through social organisations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[sea_orm(
     rs_type = "String",
     db_type = "String(StringLen::N(32))",
     rename_all = "snake_case"
 )]
+#[serde(rename_all = "snake_case")]
 pub enum ServiceCategory {
     /// Care for elders and children.
     ElderChildCare,
@@ -63,7 +99,7 @@ pub enum ServiceCategory {
     LegalServices,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "organization")]
 pub struct Model {
     #[sea_orm(primary_key)]

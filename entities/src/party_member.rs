@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A Party member, belonging to the Party organisation of their own unit.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "party_member")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -1,13 +1,25 @@
 use sea_orm::entity::prelude::*;
 
 /// A person's gender as registered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[sea_orm(
     rs_type = "String",
     db_type = "String(StringLen::N(32))",
     rename_all = "snake_case"
 )]
+#[serde(rename_all = "snake_case")]
 pub enum Gender {
     /// Female.
     Female,
@@ -17,7 +29,7 @@ pub enum Gender {
 
 /// A resident, volunteer, Party member or staff member. Name, phone and ID number are personal
 /// data and are masked for anyone without a need to see them.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "person")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -1,12 +1,24 @@
 use sea_orm::entity::prelude::*;
 
 /// Where a refresh token stands in its family.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[sea_orm(
     rs_type = "String",
     db_type = "String(StringLen::N(32))",
     rename_all = "snake_case"
 )]
+#[serde(rename_all = "snake_case")]
 pub enum RefreshTokenStatus {
     /// May be exchanged, once, for new tokens.
     Active,
@@ -18,7 +30,7 @@ pub enum RefreshTokenStatus {
 
 /// A refresh token of a signed-in account, kept as a digest. Every rotation of one sign-in adds
 /// a token to the same family.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "refresh_token")]
 pub struct Model {
     #[sea_orm(primary_key)]

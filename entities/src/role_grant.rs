@@ -38,7 +38,7 @@ pub enum Role {
     PartyUnitAdmin,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "role_grant")]
 pub struct Model {
     #[sea_orm(primary_key)]

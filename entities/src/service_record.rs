@@ -3,13 +3,25 @@ use sea_orm::entity::prelude::*;
 use crate::volunteer_team::VolunteerArea;
 
 /// Whether a service record counts yet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[sea_orm(
     rs_type = "String",
     db_type = "String(StringLen::N(32))",
     rename_all = "snake_case"
 )]
+#[serde(rename_all = "snake_case")]
 pub enum RecordStatus {
     /// Waiting for the recording organisation's confirmation.
     Pending,
@@ -18,7 +30,7 @@ pub enum RecordStatus {
 }
 
 /// Service time from checked-out attendance. Append-only: corrections are new records.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "service_record")]
 pub struct Model {
     #[sea_orm(primary_key)]

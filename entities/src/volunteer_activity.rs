@@ -4,13 +4,25 @@ use crate::organization::ServiceCategory;
 use crate::volunteer_team::VolunteerArea;
 
 /// Where a volunteer activity stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[sea_orm(
     rs_type = "String",
     db_type = "String(StringLen::N(32))",
     rename_all = "snake_case"
 )]
+#[serde(rename_all = "snake_case")]
 pub enum ActivityStatus {
     /// Being prepared by its organiser.
     Draft,
@@ -30,7 +42,7 @@ pub enum ActivityStatus {
     Cancelled,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "volunteer_activity")]
 pub struct Model {
     #[sea_orm(primary_key)]

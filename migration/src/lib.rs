@@ -11,6 +11,7 @@ mod m20261128_000003_create_dual_reporting;
 mod m20261128_000004_create_volunteering;
 mod m20261128_000005_create_micro_wishes;
 mod m20261128_000006_create_refresh_tokens;
+mod m20261128_000007_create_idempotency_keys;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_create_volunteering::Migration),
             Box::new(m20261128_000005_create_micro_wishes::Migration),
             Box::new(m20261128_000006_create_refresh_tokens::Migration),
+            Box::new(m20261128_000007_create_idempotency_keys::Migration),
         ]
     }
 }

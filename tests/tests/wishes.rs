@@ -15,6 +15,7 @@ e2e!(
     fifty_concurrent_claims_have_exactly_one_winner,
     a_claimant_releases_and_the_wish_reopens,
     refused_claims_say_why,
+    a_retried_claim_returns_its_first_result,
 );
 
 const CLAIM: &str = r#"mutation($id: ID!) {
@@ -177,6 +178,58 @@ async fn refused_claims_say_why(app: TestApp) {
     assert_eq!(
         (unchanged.status, unchanged.version),
         (WishStatus::Open, open.version)
+    );
+}
+
+async fn a_retried_claim_returns_its_first_result(app: TestApp) {
+    let wishes = micro_wish::Entity::find()
+        .filter(micro_wish::Column::Status.eq(WishStatus::Open))
+        .order_by_asc(micro_wish::Column::Id)
+        .limit(2)
+        .all(app.db())
+        .await
+        .expect("query wishes");
+    let [first, other] = [&wishes[0], &wishes[1]];
+    let [partner]: [String; 1] = claimants(&app, 1).await.try_into().expect("a claimant");
+    let claim = r#"mutation($id: ID!, $key: String) {
+        claimMicroWish(input: { wishId: $id, idempotencyKey: $key }) {
+            wish { status version }
+            userErrors { code }
+        }
+    }"#;
+    let request = json!({ "id": global_id("MicroWish", first.id), "key": "claim-7f3a" });
+
+    let original = app.query_as(Some(&partner), claim, request.clone()).await;
+    assert_eq!(
+        original["claimMicroWish"]["wish"],
+        json!({ "status": "CLAIMED", "version": first.version + 1 })
+    );
+    let retried = app.query_as(Some(&partner), claim, request.clone()).await;
+    assert_eq!(retried, original, "a retry returns the first result");
+    let claims = wish_claim::Entity::find()
+        .filter(wish_claim::Column::WishId.eq(first.id))
+        .filter(wish_claim::Column::Status.eq(ClaimStatus::Active))
+        .count(app.db())
+        .await
+        .expect("count claims");
+    assert_eq!(claims, 1, "the retry changed nothing");
+
+    // The same key for another wish is a different request.
+    let (_, errors) = app
+        .errors(
+            Some(&partner),
+            claim,
+            json!({ "id": global_id("MicroWish", other.id), "key": "claim-7f3a" }),
+        )
+        .await;
+    assert_eq!(errors[0]["extensions"]["code"], "CONFLICT");
+
+    // Keys are the caller's own: another caller's same key is a request of its own.
+    let [_, rival]: [String; 2] = claimants(&app, 2).await.try_into().expect("two claimants");
+    let rivalling = app.query_as(Some(&rival), claim, request).await;
+    assert_eq!(
+        rivalling["claimMicroWish"]["userErrors"][0]["code"],
+        "ALREADY_CLAIMED"
     );
 }
 

@@ -2,6 +2,7 @@
 //! that change them.
 
 pub mod audit;
+pub mod idempotency;
 pub mod scope;
 mod transaction;
 pub mod wishes;

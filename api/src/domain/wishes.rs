@@ -28,7 +28,9 @@ pub struct WishRules {
 
 /// Why a wish transition was refused: the caller's request does not fit the wish's state or the
 /// caller's role. Each has a stable code partners can act on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize,
+)]
 pub enum WishRefusal {
     #[error("the wish is not open for claiming")]
     NotOpen,
@@ -60,7 +62,7 @@ impl WishRefusal {
 }
 
 /// The outcome of a wish mutation: the wish as it stands after it, and the refusal if any.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct WishOutcome {
     pub wish: micro_wish::Model,
     pub refusal: Option<WishRefusal>,

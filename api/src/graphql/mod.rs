@@ -17,6 +17,7 @@ pub use mutations::Mutation;
 pub use queries::Query;
 
 use crate::config::Config;
+use crate::domain::idempotency::KeyLifetime;
 use crate::domain::wishes::WishRules;
 
 pub type GongzhiSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -30,6 +31,9 @@ pub fn build_schema(config: &Config) -> GongzhiSchema {
     };
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(wish_rules)
+        .data(KeyLifetime(chrono::Duration::hours(
+            config.idempotency_key_hours,
+        )))
         .limit_depth(config.max_query_depth)
         .limit_complexity(config.max_query_complexity)
         .finish()

@@ -1,8 +1,11 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
+use std::future::Future;
+
 use super::UserError;
+use crate::domain::idempotency::{Idempotent, KeyLifetime};
 use crate::domain::wishes::{self, WishOutcome, WishRules};
-use crate::error::OrGql;
+use crate::error::{ApiError, OrGql};
 use crate::graphql::context::ContextExt;
 use crate::graphql::node::decode_as;
 use crate::graphql::types::MicroWish;
@@ -12,6 +15,10 @@ use crate::graphql::types::MicroWish;
 pub struct ClaimMicroWishInput {
     /// The wish to claim.
     pub wish_id: ID,
+    /// Makes retries safe: a retry with the same key and input returns the first result and
+    /// changes nothing; the key with another input is a CONFLICT. Keys are the caller's own
+    /// and expire after 24 hours.
+    pub idempotency_key: Option<String>,
 }
 
 /// Release a claim the caller holds, reopening the wish.
@@ -19,6 +26,8 @@ pub struct ClaimMicroWishInput {
 pub struct ReleaseMicroWishClaimInput {
     /// The wish whose claim to release.
     pub wish_id: ID,
+    /// Makes retries safe, as for `claimMicroWish`.
+    pub idempotency_key: Option<String>,
 }
 
 /// The result of a change to a micro-wish.
@@ -64,10 +73,16 @@ impl WishMutation {
     ) -> Result<MicroWishPayload> {
         let request = ctx.request()?;
         let wish_id = decode_as::<MicroWish>("wishId", &input.wish_id).or_gql()?;
-        let rules = ctx.data::<WishRules>()?;
-        let outcome = wishes::claim_wish(&request.db, &request.principal, wish_id, *rules)
-            .await
-            .or_gql()?;
+        let rules = *ctx.data::<WishRules>()?;
+        let claim = wishes::claim_wish(&request.db, &request.principal, wish_id, rules);
+        let outcome = idempotent(
+            ctx,
+            &input.idempotency_key,
+            "claimMicroWish",
+            &wish_id,
+            claim,
+        )
+        .await?;
         Ok(outcome.into())
     }
 
@@ -80,9 +95,36 @@ impl WishMutation {
     ) -> Result<MicroWishPayload> {
         let request = ctx.request()?;
         let wish_id = decode_as::<MicroWish>("wishId", &input.wish_id).or_gql()?;
-        let outcome = wishes::release_claim(&request.db, &request.principal, wish_id)
-            .await
-            .or_gql()?;
+        let release = wishes::release_claim(&request.db, &request.principal, wish_id);
+        let outcome = idempotent(
+            ctx,
+            &input.idempotency_key,
+            "releaseMicroWishClaim",
+            &wish_id,
+            release,
+        )
+        .await?;
         Ok(outcome.into())
     }
+}
+
+/// Runs a wish mutation once per idempotency key.
+async fn idempotent(
+    ctx: &Context<'_>,
+    key: &Option<String>,
+    operation: &'static str,
+    wish_id: &i64,
+    mutation: impl Future<Output = Result<WishOutcome, ApiError>>,
+) -> Result<WishOutcome> {
+    let request = ctx.request()?;
+    let KeyLifetime(lifetime) = *ctx.data::<KeyLifetime>()?;
+    Idempotent {
+        key: key.as_deref(),
+        operation,
+        input: wish_id,
+        lifetime,
+    }
+    .run(&request.db, &request.principal, mutation)
+    .await
+    .or_gql()
 }
