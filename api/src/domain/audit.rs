@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::Utc;
 use entities::audit_log::{self, ActorKind};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{ActiveEnum, ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 
 use crate::auth::{Principal, PrincipalKind};
 
@@ -105,20 +105,24 @@ pub struct Transition {
 }
 
 impl Transition {
+    /// `entity_type` row `entity_id` moving from state `from` to `to` by `action`.
+    pub fn new<S: ActiveEnum<Value = String>>(
+        action: &'static str,
+        entity_type: &'static str,
+        entity_id: i64,
+        from: S,
+        to: S,
+    ) -> Self {
+        Self { action, entity_type, entity_id, from: from.to_value(), to: to.to_value() }
+    }
+
     /// The wish moving from its current status to `to` by `action`.
     pub fn of_wish(
         wish: &entities::micro_wish::Model,
         to: entities::micro_wish::WishStatus,
         action: &'static str,
     ) -> Self {
-        use sea_orm::ActiveEnum;
-        Self {
-            action,
-            entity_type: "micro_wish",
-            entity_id: wish.id,
-            from: wish.status.to_value(),
-            to: to.to_value(),
-        }
+        Self::new(action, "micro_wish", wish.id, wish.status, to)
     }
 
     /// Writes the record in the transaction of the change itself.
