@@ -361,9 +361,10 @@ fn graphql_response(
     (status, [(CONTENT_TYPE, media_type)], body.to_string()).into_response()
 }
 
-/// Every error leaves with a code. Errors raised before execution are the client's
-/// (QUERY_TOO_COMPLEX or BAD_USER_INPUT); an error without a code from execution is the
-/// server's own: its message is logged and replaced, so nothing internal leaks.
+/// Every error leaves with a code. Errors raised before execution, and input values the
+/// executor refuses, are the client's (QUERY_TOO_COMPLEX or BAD_USER_INPUT); any other error
+/// without a code is the server's own: its message is logged and replaced, so nothing internal
+/// leaks.
 fn give_code(error: &mut Value, request_failed: bool, request_id: &str) {
     let Some(error) = error.as_object_mut() else {
         return;
@@ -380,7 +381,10 @@ fn give_code(error: &mut Value, request_failed: bool, request_id: &str) {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    let code = if !request_failed {
+    // async-graphql checks input values (validators, coercion) as it resolves the field.
+    let invalid_input =
+        message.starts_with("Failed to parse") || message.starts_with("Invalid value");
+    let code = if !request_failed && !invalid_input {
         tracing::error!(error.message = %message, "resolver failed without an error code");
         error.insert("message".to_owned(), json!("internal error"));
         "INTERNAL"

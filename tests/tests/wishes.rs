@@ -16,6 +16,10 @@ e2e!(
     a_claimant_releases_and_the_wish_reopens,
     refused_claims_say_why,
     a_retried_claim_returns_its_first_result,
+    a_wish_goes_from_a_resident_to_realized,
+    grid_staff_post_for_residents_and_staff_review,
+    disputes_go_back_to_the_claimant_or_reopen_the_wish,
+    unclaimed_wishes_are_withdrawn_or_taken_down,
 );
 
 const CLAIM: &str = r#"mutation($id: ID!) {
@@ -136,7 +140,7 @@ async fn refused_claims_say_why(app: TestApp) {
     );
     assert_eq!(
         data["claimMicroWish"]["userErrors"][0]["field"],
-        json!(["wishId"])
+        json!(["input", "wishId"])
     );
     assert_eq!(
         data["claimMicroWish"]["wish"]["status"], "REALIZED",
@@ -230,6 +234,326 @@ async fn a_retried_claim_returns_its_first_result(app: TestApp) {
     assert_eq!(
         rivalling["claimMicroWish"]["userErrors"][0]["code"],
         "ALREADY_CLAIMED"
+    );
+}
+
+const QIYI: &str = "411002001001";
+const QIYI_GRID: &str = "41100200100101";
+
+/// Runs a wish mutation and returns its payload.
+async fn act(app: &TestApp, token: &str, mutation: &str, input: Value) -> Value {
+    let input_type = match mutation {
+        "submitMicroWish" => "SubmitMicroWishInput",
+        "reviewMicroWish" => "ReviewMicroWishInput",
+        "deliverMicroWish" => "DeliverMicroWishInput",
+        "confirmMicroWish" => "ConfirmMicroWishInput",
+        "resolveMicroWishDispute" => "ResolveMicroWishDisputeInput",
+        _ => "MicroWishInput",
+    };
+    let query = format!(
+        "mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ \
+           wish {{ id status version reviewNote activeClaim {{ status evidenceNote evidenceUrls }} \
+                   claims {{ status rating }} }} \
+           userErrors {{ field code }} }} }}"
+    );
+    app.query_as(Some(token), &query, json!({ "input": input }))
+        .await[mutation]
+        .clone()
+}
+
+/// The code of a payload's first user error, or null.
+fn refusal(payload: &Value) -> &Value {
+    &payload["userErrors"][0]["code"]
+}
+
+/// A resident of 七一社区's first grid, with a token of their own.
+async fn qiyi_resident(app: &TestApp) -> (i64, String) {
+    use entities::{admin_unit, household, person};
+    let grid = admin_unit::Entity::find()
+        .filter(admin_unit::Column::Code.eq(QIYI_GRID))
+        .one(app.db())
+        .await
+        .expect("query units")
+        .expect("the grid");
+    let home = household::Entity::find()
+        .filter(household::Column::GridId.eq(grid.id))
+        .order_by_asc(household::Column::Id)
+        .one(app.db())
+        .await
+        .expect("query households")
+        .expect("a household in the grid");
+    let resident = person::Entity::find()
+        .filter(person::Column::HouseholdId.eq(home.id))
+        .one(app.db())
+        .await
+        .expect("query people")
+        .expect("a resident of the household");
+    (resident.id, person_token(app, resident.id))
+}
+
+fn new_wish(beneficiary: Option<i64>) -> Value {
+    json!({
+        "beneficiaryId": beneficiary.map(|id| global_id("Person", id)),
+        "title": "修理窗户",
+        "description": "卧室的窗户关不严，冬天漏风。",
+        "category": "HOME_REPAIR",
+        "estimatedValueCents": 15000,
+        "deadline": (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339(),
+    })
+}
+
+async fn a_wish_goes_from_a_resident_to_realized(app: TestApp) {
+    let (_, resident) = qiyi_resident(&app).await;
+    let staff = app.staff_token(Role::CommunityStaff, QIYI).await;
+    let [partner, other_partner]: [String; 2] =
+        claimants(&app, 2).await.try_into().expect("two claimants");
+
+    let submitted = act(&app, &resident, "submitMicroWish", new_wish(None)).await;
+    assert_eq!(submitted["userErrors"], json!([]));
+    assert_eq!(submitted["wish"]["status"], "SUBMITTED");
+    let wish = submitted["wish"]["id"].clone();
+    let id = json!({ "wishId": wish });
+
+    // A submitted wish is invisible to partners, and only community staff review it.
+    let review = json!({ "wishId": wish, "decision": "PUBLISH" });
+    let query = "mutation($input: ReviewMicroWishInput!) { reviewMicroWish(input: $input) { userErrors { code } } }";
+    let (_, errors) = app
+        .errors(Some(&partner), query, json!({ "input": review }))
+        .await;
+    assert_eq!(errors[0]["extensions"]["code"], "NOT_FOUND");
+    let grid_staff = app.staff_token(Role::GridStaff, QIYI_GRID).await;
+    assert_eq!(
+        refusal(&act(&app, &grid_staff, "reviewMicroWish", review.clone()).await),
+        "NOT_PERMITTED"
+    );
+    assert_eq!(
+        refusal(&act(&app, &resident, "claimMicroWish", id.clone()).await),
+        "WISH_NOT_OPEN"
+    );
+    let published = act(&app, &staff, "reviewMicroWish", review.clone()).await;
+    assert_eq!(published["wish"]["status"], "OPEN");
+    assert_eq!(
+        refusal(&act(&app, &staff, "reviewMicroWish", review).await),
+        "WISH_NOT_SUBMITTED"
+    );
+
+    // The claimant alone delivers; an undelivered wish cannot be confirmed.
+    let delivery = json!({ "wishId": wish, "note": "已更换窗户密封条", "photoUrls": ["https://example.org/window.jpg"] });
+    assert_eq!(
+        refusal(&act(&app, &partner, "deliverMicroWish", delivery.clone()).await),
+        "WISH_NOT_CLAIMED"
+    );
+    assert_eq!(
+        act(&app, &partner, "claimMicroWish", id.clone()).await["wish"]["status"],
+        "CLAIMED"
+    );
+    let confirmation = json!({ "wishId": wish, "rating": 5, "feedback": "谢谢！" });
+    assert_eq!(
+        refusal(&act(&app, &resident, "confirmMicroWish", confirmation.clone()).await),
+        "WISH_NOT_DELIVERED"
+    );
+    assert_eq!(
+        refusal(&act(&app, &other_partner, "deliverMicroWish", delivery.clone()).await),
+        "NOT_CLAIMANT"
+    );
+    let delivered = act(&app, &partner, "deliverMicroWish", delivery).await;
+    assert_eq!(delivered["wish"]["status"], "DELIVERED");
+    assert_eq!(
+        delivered["wish"]["activeClaim"]["evidenceUrls"],
+        json!(["https://example.org/window.jpg"])
+    );
+
+    // The beneficiary confirms; the claimant may not.
+    assert_eq!(
+        refusal(&act(&app, &partner, "confirmMicroWish", confirmation.clone()).await),
+        "NOT_PERMITTED"
+    );
+    let realized = act(&app, &resident, "confirmMicroWish", confirmation).await;
+    assert_eq!(realized["wish"]["status"], "REALIZED");
+    assert_eq!(
+        realized["wish"]["claims"],
+        json!([{ "status": "FULFILLED", "rating": 5 }])
+    );
+    assert_eq!(
+        realized["wish"]["version"], 5,
+        "submitted, published, claimed, delivered, realized"
+    );
+
+    let audited = entities::audit_log::Entity::find()
+        .filter(entities::audit_log::Column::EntityType.eq("micro_wish"))
+        .filter(entities::audit_log::Column::ToState.eq("realized"))
+        .count(app.db())
+        .await
+        .expect("count audit records");
+    assert_eq!(audited, 1, "every transition leaves an audit record");
+}
+
+async fn grid_staff_post_for_residents_and_staff_review(app: TestApp) {
+    let (resident_id, resident) = qiyi_resident(&app).await;
+    let grid_staff = app.staff_token(Role::GridStaff, QIYI_GRID).await;
+    let other_grid_staff = app.staff_token(Role::GridStaff, "41100200100102").await;
+    let staff = app.staff_token(Role::CommunityStaff, QIYI).await;
+
+    // Staff of another grid may not post for this resident; the resident's own grid may.
+    let refused = act(
+        &app,
+        &other_grid_staff,
+        "submitMicroWish",
+        new_wish(Some(resident_id)),
+    )
+    .await;
+    assert_eq!(refusal(&refused), "NOT_PERMITTED");
+    assert_eq!(refused["wish"], Value::Null);
+    let submitted = act(
+        &app,
+        &grid_staff,
+        "submitMicroWish",
+        new_wish(Some(resident_id)),
+    )
+    .await;
+    assert_eq!(submitted["wish"]["status"], "SUBMITTED");
+    let wish = submitted["wish"]["id"].clone();
+
+    // Grid staff do not review; community staff reject with a reason.
+    let reject = json!({ "wishId": wish, "decision": "REJECT", "note": "请先联系网格员核实" });
+    assert_eq!(
+        refusal(&act(&app, &grid_staff, "reviewMicroWish", reject.clone()).await),
+        "NOT_PERMITTED"
+    );
+    let rejected = act(&app, &staff, "reviewMicroWish", reject).await;
+    assert_eq!(rejected["wish"]["status"], "REJECTED");
+    assert_eq!(rejected["wish"]["reviewNote"], "请先联系网格员核实");
+
+    // A deadline in the past and an empty title are refused.
+    let mut late = new_wish(None);
+    late["deadline"] = json!("2020-01-01T00:00:00Z");
+    let refused = act(&app, &resident, "submitMicroWish", late).await;
+    assert_eq!(
+        refused["userErrors"],
+        json!([{ "field": ["input", "deadline"], "code": "DEADLINE_PASSED" }])
+    );
+    let mut untitled = new_wish(None);
+    untitled["title"] = json!("");
+    let query = "mutation($input: SubmitMicroWishInput!) { submitMicroWish(input: $input) { userErrors { code } } }";
+    let (_, errors) = app
+        .errors(Some(&resident), query, json!({ "input": untitled }))
+        .await;
+    assert_eq!(errors[0]["extensions"]["code"], "BAD_USER_INPUT");
+}
+
+async fn disputes_go_back_to_the_claimant_or_reopen_the_wish(app: TestApp) {
+    let (_, resident) = qiyi_resident(&app).await;
+    let grid_staff = app.staff_token(Role::GridStaff, QIYI_GRID).await;
+    let staff = app.staff_token(Role::CommunityStaff, QIYI).await;
+    let [partner]: [String; 1] = claimants(&app, 1).await.try_into().expect("a claimant");
+
+    for resolution in ["BACK_TO_CLAIMED", "REVOKE_CLAIM"] {
+        let wish =
+            act(&app, &resident, "submitMicroWish", new_wish(None)).await["wish"]["id"].clone();
+        act(
+            &app,
+            &staff,
+            "reviewMicroWish",
+            json!({ "wishId": wish, "decision": "PUBLISH" }),
+        )
+        .await;
+        let id = json!({ "wishId": wish });
+        act(&app, &partner, "claimMicroWish", id.clone()).await;
+        let settle = json!({ "wishId": wish, "resolution": resolution });
+        assert_eq!(
+            refusal(&act(&app, &staff, "resolveMicroWishDispute", settle.clone()).await),
+            "WISH_NOT_DISPUTED"
+        );
+        act(
+            &app,
+            &partner,
+            "deliverMicroWish",
+            json!({ "wishId": wish, "note": "已上门" }),
+        )
+        .await;
+
+        // The claimant may not dispute their own delivery; grid staff may, for the resident.
+        assert_eq!(
+            refusal(&act(&app, &partner, "disputeMicroWish", id.clone()).await),
+            "NOT_PERMITTED"
+        );
+        assert_eq!(
+            act(&app, &grid_staff, "disputeMicroWish", id.clone()).await["wish"]["status"],
+            "DISPUTED"
+        );
+
+        // Grid staff do not settle disputes; community staff do.
+        assert_eq!(
+            refusal(&act(&app, &grid_staff, "resolveMicroWishDispute", settle.clone()).await),
+            "NOT_PERMITTED"
+        );
+        let settled = act(&app, &staff, "resolveMicroWishDispute", settle).await;
+        if resolution == "BACK_TO_CLAIMED" {
+            assert_eq!(settled["wish"]["status"], "CLAIMED");
+            assert_eq!(settled["wish"]["activeClaim"]["status"], "ACTIVE");
+            let redelivered = act(
+                &app,
+                &partner,
+                "deliverMicroWish",
+                json!({ "wishId": wish, "note": "重新修好" }),
+            )
+            .await;
+            assert_eq!(redelivered["wish"]["status"], "DELIVERED");
+        } else {
+            assert_eq!(settled["wish"]["status"], "OPEN");
+            assert_eq!(
+                settled["wish"]["claims"],
+                json!([{ "status": "REVOKED", "rating": null }])
+            );
+        }
+    }
+}
+
+async fn unclaimed_wishes_are_withdrawn_or_taken_down(app: TestApp) {
+    let (_, resident) = qiyi_resident(&app).await;
+    let staff = app.staff_token(Role::CommunityStaff, QIYI).await;
+    let [partner]: [String; 1] = claimants(&app, 1).await.try_into().expect("a claimant");
+    let mut wishes = Vec::new();
+    for _ in 0..3 {
+        let wish =
+            act(&app, &resident, "submitMicroWish", new_wish(None)).await["wish"]["id"].clone();
+        act(
+            &app,
+            &staff,
+            "reviewMicroWish",
+            json!({ "wishId": wish, "decision": "PUBLISH" }),
+        )
+        .await;
+        wishes.push(json!({ "wishId": wish }));
+    }
+
+    assert_eq!(
+        refusal(&act(&app, &partner, "withdrawMicroWish", wishes[0].clone()).await),
+        "NOT_POSTER"
+    );
+    assert_eq!(
+        act(&app, &resident, "withdrawMicroWish", wishes[0].clone()).await["wish"]["status"],
+        "WITHDRAWN"
+    );
+
+    assert_eq!(
+        refusal(&act(&app, &partner, "takeDownMicroWish", wishes[1].clone()).await),
+        "NOT_PERMITTED"
+    );
+    assert_eq!(
+        act(&app, &staff, "takeDownMicroWish", wishes[1].clone()).await["wish"]["status"],
+        "TAKEN_DOWN"
+    );
+
+    // Once claimed, a wish is neither withdrawn nor taken down.
+    act(&app, &partner, "claimMicroWish", wishes[2].clone()).await;
+    assert_eq!(
+        refusal(&act(&app, &resident, "withdrawMicroWish", wishes[2].clone()).await),
+        "WISH_NOT_OPEN"
+    );
+    assert_eq!(
+        refusal(&act(&app, &staff, "takeDownMicroWish", wishes[2].clone()).await),
+        "WISH_NOT_OPEN"
     );
 }
 

@@ -5,7 +5,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::Utc;
 use entities::audit_log::{self, ActorKind};
-use sea_orm::{ActiveEnum, ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait,
+};
 
 use crate::auth::{Principal, PrincipalKind};
 
@@ -113,7 +115,13 @@ impl Transition {
         from: S,
         to: S,
     ) -> Self {
-        Self { action, entity_type, entity_id, from: from.to_value(), to: to.to_value() }
+        Self {
+            action,
+            entity_type,
+            entity_id,
+            from: from.to_value(),
+            to: to.to_value(),
+        }
     }
 
     /// The wish moving from its current status to `to` by `action`.
@@ -127,6 +135,31 @@ impl Transition {
 
     /// Writes the record in the transaction of the change itself.
     pub async fn record(self, db: &impl ConnectionTrait, actor: &Actor) -> Result<(), DbErr> {
+        self.into_model(actor).insert(db).await.map(drop)
+    }
+
+    /// Writes the records of many changes by one actor in one statement per chunk, for bulk
+    /// operations whose changes would otherwise cost a round trip each.
+    pub async fn record_all(
+        transitions: Vec<Self>,
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+    ) -> Result<(), DbErr> {
+        // Well below SQLite's limit of bound parameters per statement.
+        const CHUNK: usize = 500;
+        let mut models = transitions
+            .into_iter()
+            .map(|transition| transition.into_model(actor));
+        loop {
+            let chunk: Vec<_> = models.by_ref().take(CHUNK).collect();
+            if chunk.is_empty() {
+                return Ok(());
+            }
+            audit_log::Entity::insert_many(chunk).exec(db).await?;
+        }
+    }
+
+    fn into_model(self, actor: &Actor) -> audit_log::ActiveModel {
         let detail = serde_json::json!({ "subject": actor.subject }).to_string();
         audit_log::ActiveModel {
             occurred_at: Set(Utc::now()),
@@ -141,8 +174,5 @@ impl Transition {
             detail: Set(Some(detail)),
             ..Default::default()
         }
-        .insert(db)
-        .await
-        .map(drop)
     }
 }

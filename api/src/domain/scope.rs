@@ -92,7 +92,22 @@ impl Scoped for micro_wish::Entity {
 impl Scoped for wish_claim::Entity {
     fn visible_to(p: &Principal) -> Condition {
         use wish_claim::Column as C;
+        // Residents see who is fulfilling their wishes.
+        let callers_wishes = unless_no_person(p, || {
+            C::WishId.in_subquery(
+                Query::select()
+                    .column(micro_wish::Column::Id)
+                    .from(micro_wish::Entity)
+                    .cond_where(
+                        Condition::any()
+                            .also(is_caller(micro_wish::Column::BeneficiaryPersonId, p))
+                            .also(is_caller(micro_wish::Column::PosterPersonId, p)),
+                    )
+                    .to_owned(),
+            )
+        });
         Condition::any()
+            .also(callers_wishes)
             .also(scoped_parent(
                 C::WishId,
                 micro_wish::Column::Id,
@@ -389,6 +404,13 @@ fn unless_anonymous<C: IntoCondition>(p: &Principal, condition: impl FnOnce() ->
         Condition::any()
     } else {
         Condition::any().add(condition())
+    }
+}
+
+fn unless_no_person<C: IntoCondition>(p: &Principal, condition: impl FnOnce() -> C) -> Condition {
+    match p.person_id {
+        Some(_) => Condition::any().add(condition()),
+        None => Condition::any(),
     }
 }
 

@@ -1,15 +1,19 @@
-//! Micro-wishes: the rules of claiming and releasing, each a compare-and-set on the wish's
-//! version inside one transaction, with its audit record.
+//! Micro-wishes: the whole life of a wish, from submission to fulfilment. Every transition is a
+//! compare-and-set on the wish's status and version inside one write transaction, with its
+//! audit record; a transition the state or the caller's role does not allow is refused with a
+//! stable code and changes nothing.
 
-use chrono::{Duration, Utc};
-use entities::micro_wish::{self, WishStatus};
+use chrono::{DateTime, Duration, Utc};
+use entities::micro_wish::{self, WishCategory, WishStatus};
+use entities::role_grant::Role;
 use entities::wish_claim::{self, ClaimStatus, ClaimantKind};
-use entities::{party_member, person};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use entities::{admin_unit, household, party_member, person};
+use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
     DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
 };
+use serde::{Deserialize, Serialize};
 
 use super::audit::{Actor, Transition};
 use super::scope::Scoped;
@@ -26,18 +30,25 @@ pub struct WishRules {
     pub claim_period: Duration,
 }
 
-/// Why a wish transition was refused: the caller's request does not fit the wish's state or the
-/// caller's role. Each has a stable code partners can act on.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize,
-)]
+/// Why a wish transition was refused. Each has a stable code partners can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum WishRefusal {
-    #[error("the wish is not open for claiming")]
+    #[error("the wish is not open")]
     NotOpen,
+    #[error("the wish is not waiting for review")]
+    NotSubmitted,
+    #[error("the wish is not claimed")]
+    NotClaimed,
+    #[error("the wish has not been delivered")]
+    NotDelivered,
+    #[error("the wish is not disputed")]
+    NotDisputed,
     #[error("the wish has already been claimed")]
     AlreadyClaimed,
     #[error("only the claimant may do this")]
     NotClaimant,
+    #[error("only the wish's poster or beneficiary may do this")]
+    NotPoster,
     #[error("a claimant may not claim a wish of their own or of their household")]
     OwnWish,
     #[error("the claimant already holds the most open claims allowed")]
@@ -46,33 +57,192 @@ pub enum WishRefusal {
         "this caller cannot claim wishes: claims are made by organisations, Party members and volunteers"
     )]
     NotAClaimant,
+    #[error("the caller's role does not allow this on this wish")]
+    NotPermitted,
+    #[error("the deadline must lie in the future")]
+    DeadlinePassed,
+    #[error("the beneficiary does not live in this grid")]
+    NotInGrid,
 }
 
 impl WishRefusal {
     pub fn code(self) -> &'static str {
         match self {
             Self::NotOpen => "WISH_NOT_OPEN",
+            Self::NotSubmitted => "WISH_NOT_SUBMITTED",
+            Self::NotClaimed => "WISH_NOT_CLAIMED",
+            Self::NotDelivered => "WISH_NOT_DELIVERED",
+            Self::NotDisputed => "WISH_NOT_DISPUTED",
             Self::AlreadyClaimed => "ALREADY_CLAIMED",
             Self::NotClaimant => "NOT_CLAIMANT",
+            Self::NotPoster => "NOT_POSTER",
             Self::OwnWish => "OWN_WISH",
             Self::TooManyOpenClaims => "TOO_MANY_OPEN_CLAIMS",
             Self::NotAClaimant => "NOT_A_CLAIMANT",
+            Self::NotPermitted => "NOT_PERMITTED",
+            Self::DeadlinePassed => "DEADLINE_PASSED",
+            Self::NotInGrid => "NOT_IN_GRID",
+        }
+    }
+
+    /// The input field the refusal is about.
+    pub fn field(self) -> &'static str {
+        match self {
+            Self::DeadlinePassed => "deadline",
+            Self::NotInGrid => "beneficiaryId",
+            _ => "wishId",
         }
     }
 }
 
-/// The outcome of a wish mutation: the wish as it stands after it, and the refusal if any.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+/// The outcome of a wish mutation: the wish as it stands after it (absent when a submission
+/// was refused), and the refusal if any.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WishOutcome {
-    pub wish: micro_wish::Model,
+    pub wish: Option<micro_wish::Model>,
     pub refusal: Option<WishRefusal>,
 }
 
-/// Who claims, derived from the caller.
-#[derive(Debug, Clone, Copy)]
-enum Claimant {
-    Organization(i64),
-    Person { id: i64, kind: ClaimantKind },
+/// A new wish, as a resident (or grid staff for them) submits it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewWish {
+    /// The resident the wish is for; `None` when residents submit for themselves.
+    pub beneficiary_id: Option<i64>,
+    pub title: String,
+    pub description: String,
+    pub category: WishCategory,
+    pub estimated_value_cents: i32,
+    pub deadline: DateTime<Utc>,
+}
+
+/// Evidence of a delivery.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Evidence {
+    pub note: String,
+    pub photo_urls: Vec<String>,
+}
+
+/// How staff settle a disputed delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DisputeResolution {
+    /// The claimant carries on: back to claimed.
+    BackToClaimed,
+    /// The claim is revoked and the wish reopens.
+    RevokeClaim,
+}
+
+/// Staff who review, take down and settle disputes: a community's and those above it.
+const REVIEWERS: &[Role] = &[
+    Role::CommunityStaff,
+    Role::SubdistrictStaff,
+    Role::DistrictStaff,
+];
+/// Staff who post for residents and confirm deliveries for them: the grid's and the community's.
+const CARETAKERS: &[Role] = &[Role::GridStaff, Role::CommunityStaff];
+
+/// Submits a wish: a resident for themself, or grid staff for a resident of their grid.
+pub async fn submit_wish(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    new: NewWish,
+) -> Result<WishOutcome, ApiError> {
+    let txn = begin_write(db).await?;
+    let beneficiary = match (new.beneficiary_id, principal.kind) {
+        (Some(id), _) => id,
+        (None, Some(PrincipalKind::Person)) => {
+            principal.person_id.ok_or(ApiError::Unauthenticated)?
+        }
+        (None, None) => return Err(ApiError::Unauthenticated),
+        (None, _) => {
+            return Err(ApiError::bad_input(
+                "beneficiaryId",
+                "staff submit wishes for a resident: name the beneficiary",
+            ));
+        }
+    };
+    let home = person::Entity::find_by_id(beneficiary)
+        .one(&txn)
+        .await?
+        .and_then(|resident| resident.household_id);
+    let home = match home {
+        Some(id) => household::Entity::find_by_id(id).one(&txn).await?,
+        None => None,
+    };
+    let Some(home) = home else {
+        return refused(txn, None, WishRefusal::NotInGrid).await;
+    };
+    let for_self = principal.person_id == Some(beneficiary);
+    if !for_self && !staff_covers(&txn, principal, CARETAKERS, home.grid_id).await? {
+        return refused(txn, None, WishRefusal::NotPermitted).await;
+    }
+    if new.deadline <= Utc::now() {
+        return refused(txn, None, WishRefusal::DeadlinePassed).await;
+    }
+    let now = Utc::now();
+    let wish = micro_wish::ActiveModel {
+        beneficiary_person_id: Set(beneficiary),
+        poster_person_id: Set(principal.person_id.unwrap_or(beneficiary)),
+        community_id: Set(home.community_id),
+        grid_id: Set(home.grid_id),
+        title: Set(new.title),
+        description: Set(new.description),
+        category: Set(new.category),
+        estimated_value_cents: Set(new.estimated_value_cents),
+        deadline: Set(new.deadline),
+        status: Set(WishStatus::Submitted),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    Transition::new(
+        "submit_wish",
+        "micro_wish",
+        wish.id,
+        WishStatus::Submitted,
+        WishStatus::Submitted,
+    )
+    .record(&txn, &Actor::from(principal))
+    .await?;
+    txn.commit().await?;
+    Ok(WishOutcome {
+        wish: Some(wish),
+        refusal: None,
+    })
+}
+
+/// Community staff publish a submitted wish, or reject it with a reason.
+pub async fn review_wish(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    wish_id: i64,
+    publish: bool,
+    note: Option<String>,
+) -> Result<WishOutcome, ApiError> {
+    let change = WishChange::begin(db, principal, wish_id).await?;
+    if !change.staff_covers(REVIEWERS).await? {
+        return change.refuse(WishRefusal::NotPermitted).await;
+    }
+    if change.wish.status != WishStatus::Submitted {
+        return change.refuse(WishRefusal::NotSubmitted).await;
+    }
+    let review_note = (micro_wish::Column::ReviewNote, Expr::value(note));
+    if publish {
+        let published = (micro_wish::Column::PublishedAt, Expr::value(Utc::now()));
+        change
+            .move_to(
+                WishStatus::Open,
+                "publish_wish",
+                vec![review_note, published],
+            )
+            .await
+    } else {
+        change
+            .move_to(WishStatus::Rejected, "reject_wish", vec![review_note])
+            .await
+    }
 }
 
 /// Claims an open wish for the caller. Of concurrent claims of one wish exactly one wins: the
@@ -85,38 +255,43 @@ pub async fn claim_wish(
     rules: WishRules,
 ) -> Result<WishOutcome, ApiError> {
     principal.require(Scope::WishesWrite)?;
-    let txn = begin_write(db).await?;
-    let wish = claimable_wish(&txn, principal, wish_id).await?;
-    let claimant = match claimant(&txn, principal).await? {
-        Some(claimant) => claimant,
-        None => return refuse(txn, wish, WishRefusal::NotAClaimant).await,
+    let change = WishChange::begin(db, principal, wish_id).await?;
+    let Some(claimant) = claimant(&change.txn, principal).await? else {
+        return change.refuse(WishRefusal::NotAClaimant).await;
     };
-    match wish.status {
+    match change.wish.status {
         WishStatus::Open => {}
         WishStatus::Claimed | WishStatus::Delivered | WishStatus::Disputed => {
-            return refuse(txn, wish, WishRefusal::AlreadyClaimed).await;
+            return change.refuse(WishRefusal::AlreadyClaimed).await;
         }
-        _ => return refuse(txn, wish, WishRefusal::NotOpen).await,
+        _ => return change.refuse(WishRefusal::NotOpen).await,
     }
     if let Claimant::Person { id, .. } = claimant
-        && is_own_wish(&txn, &wish, id).await?
+        && is_own_wish(&change.txn, &change.wish, id).await?
     {
-        return refuse(txn, wish, WishRefusal::OwnWish).await;
+        return change.refuse(WishRefusal::OwnWish).await;
     }
-    if open_claims(&txn, claimant).await? >= rules.max_open_claims {
-        return refuse(txn, wish, WishRefusal::TooManyOpenClaims).await;
+    if open_claims(&change.txn, claimant).await? >= rules.max_open_claims {
+        return change.refuse(WishRefusal::TooManyOpenClaims).await;
     }
-    let Some(claimed) = compare_and_set(&txn, &wish, WishStatus::Claimed).await? else {
-        // Someone else's claim committed first.
-        return refuse(txn, wish, WishRefusal::AlreadyClaimed).await;
-    };
     let now = Utc::now();
     let (kind, organization, person) = match claimant {
         Claimant::Organization(id) => (ClaimantKind::Organization, Some(id), None),
         Claimant::Person { id, kind } => (kind, None, Some(id)),
     };
+    let wish = change.wish.id;
+    let Some(change) = change
+        .compare_and_set(WishStatus::Claimed, Vec::new())
+        .await?
+    else {
+        // Another claim committed first.
+        return Ok(WishOutcome {
+            wish: reload(db, wish).await?,
+            refusal: Some(WishRefusal::AlreadyClaimed),
+        });
+    };
     wish_claim::ActiveModel {
-        wish_id: Set(wish.id),
+        wish_id: Set(wish),
         claimant_kind: Set(kind),
         claimant_organization_id: Set(organization),
         claimant_person_id: Set(person),
@@ -126,17 +301,10 @@ pub async fn claim_wish(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(&change.txn)
     .await
     .map_err(already_claimed_or)?;
-    Transition::of_wish(&wish, WishStatus::Claimed, "claim_wish")
-        .record(&txn, &Actor::from(principal))
-        .await?;
-    txn.commit().await?;
-    Ok(WishOutcome {
-        wish: claimed,
-        refusal: None,
-    })
+    change.commit("claim_wish").await
 }
 
 /// Releases the caller's active claim: the wish reopens for others.
@@ -146,89 +314,341 @@ pub async fn release_claim(
     wish_id: i64,
 ) -> Result<WishOutcome, ApiError> {
     principal.require(Scope::WishesWrite)?;
-    let txn = begin_write(db).await?;
-    let wish = claimable_wish(&txn, principal, wish_id).await?;
-    let claim = wish_claim::Entity::find()
-        .filter(wish_claim::Column::WishId.eq(wish.id))
-        .filter(wish_claim::Column::Status.eq(ClaimStatus::Active))
-        .one(&txn)
-        .await?;
-    let claimant = claimant(&txn, principal).await?;
-    let Some(claim) = claim.filter(|claim| claimant.is_some_and(|claimant| holds(claim, claimant)))
-    else {
-        return refuse(txn, wish, WishRefusal::NotClaimant).await;
+    let change = WishChange::begin(db, principal, wish_id).await?;
+    let Some(claim) = change.callers_claim(ClaimStatus::Active).await? else {
+        return change.refuse(WishRefusal::NotClaimant).await;
     };
-    let Some(reopened) = compare_and_set(&txn, &wish, WishStatus::Open).await? else {
-        return refuse(txn, wish, WishRefusal::NotClaimant).await;
-    };
-    let now = Utc::now();
-    let mut released: wish_claim::ActiveModel = claim.into();
-    released.status = Set(ClaimStatus::Released);
-    released.closed_at = Set(Some(now));
-    released.updated_at = Set(now);
-    released.update(&txn).await?;
-    Transition::of_wish(&wish, WishStatus::Open, "release_claim")
-        .record(&txn, &Actor::from(principal))
-        .await?;
-    txn.commit().await?;
-    Ok(WishOutcome {
-        wish: reopened,
-        refusal: None,
-    })
+    change.close_claim(claim, ClaimStatus::Released).await?;
+    change
+        .move_to(WishStatus::Open, "release_claim", Vec::new())
+        .await
 }
 
-/// The wish, if the caller may see it or could once: a published wish was public while it was
-/// open, so a claimant who lost the race learns `ALREADY_CLAIMED`, not that it vanished. Any
-/// other wish is NOT_FOUND, as if it did not exist.
-async fn claimable_wish(
-    txn: &DatabaseTransaction,
+/// The claimant reports the wish fulfilled, with evidence.
+pub async fn deliver_wish(
+    db: &DatabaseConnection,
     principal: &Principal,
     wish_id: i64,
-) -> Result<micro_wish::Model, ApiError> {
-    micro_wish::Entity::find_by_id(wish_id)
-        .filter(
-            Condition::any()
-                .add(micro_wish::Entity::visible_to(principal))
-                .add(micro_wish::Column::PublishedAt.is_not_null()),
-        )
-        .one(txn)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("micro-wish {wish_id}")))
-}
-
-/// Moves the wish to `status` if nobody changed it since it was read; `None` when somebody did.
-async fn compare_and_set(
-    txn: &DatabaseTransaction,
-    wish: &micro_wish::Model,
-    status: WishStatus,
-) -> Result<Option<micro_wish::Model>, DbErr> {
-    let now = Utc::now();
-    let updated = micro_wish::Entity::update_many()
-        .col_expr(micro_wish::Column::Status, Expr::value(status))
-        .col_expr(
-            micro_wish::Column::Version,
-            Expr::col(micro_wish::Column::Version).add(1),
-        )
-        .col_expr(micro_wish::Column::UpdatedAt, Expr::value(now))
-        .filter(micro_wish::Column::Id.eq(wish.id))
-        .filter(micro_wish::Column::Version.eq(wish.version))
-        .exec(txn)
-        .await?;
-    if updated.rows_affected == 0 {
-        return Ok(None);
+    evidence: Evidence,
+) -> Result<WishOutcome, ApiError> {
+    principal.require(Scope::WishesWrite)?;
+    let change = WishChange::begin(db, principal, wish_id).await?;
+    if change.wish.status != WishStatus::Claimed {
+        return change.refuse(WishRefusal::NotClaimed).await;
     }
-    Ok(Some(micro_wish::Model {
-        status,
-        version: wish.version + 1,
-        updated_at: now,
-        ..wish.clone()
-    }))
+    let Some(claim) = change.callers_claim(ClaimStatus::Active).await? else {
+        return change.refuse(WishRefusal::NotClaimant).await;
+    };
+    let urls = serde_json::to_string(&evidence.photo_urls).map_err(|_| ApiError::Internal)?;
+    let mut delivered: wish_claim::ActiveModel = claim.into();
+    delivered.status = Set(ClaimStatus::Delivered);
+    delivered.evidence_note = Set(Some(evidence.note));
+    delivered.evidence_urls = Set(Some(urls));
+    delivered.updated_at = Set(Utc::now());
+    delivered.update(&change.txn).await?;
+    change
+        .move_to(WishStatus::Delivered, "deliver_wish", Vec::new())
+        .await
 }
 
-/// Ends a refused transition: nothing changed, the wish is returned as it is.
-async fn refuse(
+/// The beneficiary (or grid staff for them) confirms a delivery: the wish is realised.
+pub async fn confirm_wish(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    wish_id: i64,
+    rating: i16,
+    feedback: Option<String>,
+) -> Result<WishOutcome, ApiError> {
+    if !(1..=5).contains(&rating) {
+        return Err(ApiError::bad_input("rating", "the rating is from 1 to 5"));
+    }
+    let change = WishChange::begin(db, principal, wish_id).await?;
+    if !change.is_beneficiary() && !change.staff_covers(CARETAKERS).await? {
+        return change.refuse(WishRefusal::NotPermitted).await;
+    }
+    if change.wish.status != WishStatus::Delivered {
+        return change.refuse(WishRefusal::NotDelivered).await;
+    }
+    let claim = change.current_claim(ClaimStatus::Delivered).await?;
+    let now = Utc::now();
+    let mut fulfilled: wish_claim::ActiveModel = claim.into();
+    fulfilled.status = Set(ClaimStatus::Fulfilled);
+    fulfilled.rating = Set(Some(rating));
+    fulfilled.feedback = Set(feedback);
+    fulfilled.closed_at = Set(Some(now));
+    fulfilled.updated_at = Set(now);
+    fulfilled.update(&change.txn).await?;
+    let realized = (micro_wish::Column::RealizedAt, Expr::value(now));
+    change
+        .move_to(WishStatus::Realized, "confirm_wish", vec![realized])
+        .await
+}
+
+/// The beneficiary (or grid staff for them) disputes a delivery; staff then decide.
+pub async fn dispute_wish(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    wish_id: i64,
+) -> Result<WishOutcome, ApiError> {
+    let change = WishChange::begin(db, principal, wish_id).await?;
+    if !change.is_beneficiary() && !change.staff_covers(CARETAKERS).await? {
+        return change.refuse(WishRefusal::NotPermitted).await;
+    }
+    if change.wish.status != WishStatus::Delivered {
+        return change.refuse(WishRefusal::NotDelivered).await;
+    }
+    change
+        .move_to(WishStatus::Disputed, "dispute_wish", Vec::new())
+        .await
+}
+
+/// Staff settle a dispute: the claimant carries on, or the claim is revoked and the wish reopens.
+pub async fn resolve_dispute(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    wish_id: i64,
+    resolution: DisputeResolution,
+) -> Result<WishOutcome, ApiError> {
+    let change = WishChange::begin(db, principal, wish_id).await?;
+    if !change.staff_covers(REVIEWERS).await? {
+        return change.refuse(WishRefusal::NotPermitted).await;
+    }
+    if change.wish.status != WishStatus::Disputed {
+        return change.refuse(WishRefusal::NotDisputed).await;
+    }
+    let claim = change.current_claim(ClaimStatus::Delivered).await?;
+    match resolution {
+        DisputeResolution::BackToClaimed => {
+            let mut active: wish_claim::ActiveModel = claim.into();
+            active.status = Set(ClaimStatus::Active);
+            active.updated_at = Set(Utc::now());
+            active.update(&change.txn).await?;
+            change
+                .move_to(
+                    WishStatus::Claimed,
+                    "resolve_dispute_back_to_claimed",
+                    Vec::new(),
+                )
+                .await
+        }
+        DisputeResolution::RevokeClaim => {
+            change.close_claim(claim, ClaimStatus::Revoked).await?;
+            change
+                .move_to(WishStatus::Open, "resolve_dispute_revoke_claim", Vec::new())
+                .await
+        }
+    }
+}
+
+/// The poster (or the beneficiary) withdraws a wish while nobody has claimed it.
+pub async fn withdraw_wish(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    wish_id: i64,
+) -> Result<WishOutcome, ApiError> {
+    let change = WishChange::begin(db, principal, wish_id).await?;
+    let caller = principal.person_id;
+    if caller.is_none()
+        || (caller != Some(change.wish.poster_person_id)
+            && caller != Some(change.wish.beneficiary_person_id))
+    {
+        return change.refuse(WishRefusal::NotPoster).await;
+    }
+    if !matches!(change.wish.status, WishStatus::Open | WishStatus::Submitted) {
+        return change.refuse(WishRefusal::NotOpen).await;
+    }
+    change
+        .move_to(WishStatus::Withdrawn, "withdraw_wish", Vec::new())
+        .await
+}
+
+/// Staff take down a wish while nobody has claimed it.
+pub async fn take_down_wish(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    wish_id: i64,
+) -> Result<WishOutcome, ApiError> {
+    let change = WishChange::begin(db, principal, wish_id).await?;
+    if !change.staff_covers(REVIEWERS).await? {
+        return change.refuse(WishRefusal::NotPermitted).await;
+    }
+    if !matches!(change.wish.status, WishStatus::Open | WishStatus::Submitted) {
+        return change.refuse(WishRefusal::NotOpen).await;
+    }
+    change
+        .move_to(WishStatus::TakenDown, "take_down_wish", Vec::new())
+        .await
+}
+
+/// One transition of one wish, in its write transaction.
+struct WishChange<'a> {
     txn: DatabaseTransaction,
+    principal: &'a Principal,
     wish: micro_wish::Model,
+}
+
+impl<'a> WishChange<'a> {
+    /// Opens the transaction and reads the wish: one the caller may see, or a published one —
+    /// it was public while open, so a claimant who lost a race learns `ALREADY_CLAIMED`, not
+    /// that it vanished. Any other wish is NOT_FOUND, as if it did not exist.
+    async fn begin(
+        db: &DatabaseConnection,
+        principal: &'a Principal,
+        wish_id: i64,
+    ) -> Result<Self, ApiError> {
+        if principal.is_anonymous() {
+            return Err(ApiError::Unauthenticated);
+        }
+        let txn = begin_write(db).await?;
+        let wish = micro_wish::Entity::find_by_id(wish_id)
+            .filter(
+                Condition::any()
+                    .add(micro_wish::Entity::visible_to(principal))
+                    .add(micro_wish::Column::PublishedAt.is_not_null()),
+            )
+            .one(&txn)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("micro-wish {wish_id}")))?;
+        Ok(Self {
+            txn,
+            principal,
+            wish,
+        })
+    }
+
+    /// Ends a refused transition: nothing changed, the wish is returned as it is.
+    async fn refuse(self, refusal: WishRefusal) -> Result<WishOutcome, ApiError> {
+        refused(self.txn, Some(self.wish), refusal).await
+    }
+
+    /// Moves the wish to `to` (with `also` set), records the transition and commits.
+    async fn move_to(
+        self,
+        to: WishStatus,
+        action: &'static str,
+        also: Vec<(micro_wish::Column, SimpleExpr)>,
+    ) -> Result<WishOutcome, ApiError> {
+        let Some(changed) = self.compare_and_set(to, also).await? else {
+            return Err(ApiError::Conflict(
+                "the wish changed meanwhile; read it again and retry".to_owned(),
+            ));
+        };
+        changed.commit(action).await
+    }
+
+    /// Moves the wish to `to` if nobody changed it since it was read; `None` when somebody did.
+    async fn compare_and_set(
+        self,
+        to: WishStatus,
+        also: Vec<(micro_wish::Column, SimpleExpr)>,
+    ) -> Result<Option<ChangedWish<'a>>, DbErr> {
+        let mut update = micro_wish::Entity::update_many()
+            .col_expr(micro_wish::Column::Status, Expr::value(to))
+            .col_expr(
+                micro_wish::Column::Version,
+                Expr::col(micro_wish::Column::Version).add(1),
+            )
+            .col_expr(micro_wish::Column::UpdatedAt, Expr::value(Utc::now()));
+        for (column, value) in also {
+            update = update.col_expr(column, value);
+        }
+        let updated = update
+            .filter(micro_wish::Column::Id.eq(self.wish.id))
+            .filter(micro_wish::Column::Version.eq(self.wish.version))
+            .exec(&self.txn)
+            .await?;
+        Ok((updated.rows_affected == 1).then_some(ChangedWish {
+            txn: self.txn,
+            principal: self.principal,
+            from: self.wish,
+            to,
+        }))
+    }
+
+    fn is_beneficiary(&self) -> bool {
+        self.principal.person_id == Some(self.wish.beneficiary_person_id)
+    }
+
+    async fn staff_covers(&self, roles: &[Role]) -> Result<bool, DbErr> {
+        staff_covers(&self.txn, self.principal, roles, self.wish.grid_id).await
+    }
+
+    /// The wish's claim in `status`, if it is the caller's.
+    async fn callers_claim(&self, status: ClaimStatus) -> Result<Option<wish_claim::Model>, DbErr> {
+        let Some(claimant) = claimant(&self.txn, self.principal).await? else {
+            return Ok(None);
+        };
+        let claim = self.current_claim_opt(status).await?;
+        Ok(claim.filter(|claim| holds(claim, claimant)))
+    }
+
+    /// The wish's claim in `status`, which its own status implies.
+    async fn current_claim(&self, status: ClaimStatus) -> Result<wish_claim::Model, ApiError> {
+        self.current_claim_opt(status).await?.ok_or_else(|| {
+            tracing::error!(wish.id = self.wish.id, "a wish in delivery has no claim");
+            ApiError::Internal
+        })
+    }
+
+    async fn current_claim_opt(
+        &self,
+        status: ClaimStatus,
+    ) -> Result<Option<wish_claim::Model>, DbErr> {
+        wish_claim::Entity::find()
+            .filter(wish_claim::Column::WishId.eq(self.wish.id))
+            .filter(wish_claim::Column::Status.eq(status))
+            .one(&self.txn)
+            .await
+    }
+
+    async fn close_claim(
+        &self,
+        claim: wish_claim::Model,
+        status: ClaimStatus,
+    ) -> Result<(), DbErr> {
+        let now = Utc::now();
+        let mut closed: wish_claim::ActiveModel = claim.into();
+        closed.status = Set(status);
+        closed.closed_at = Set(Some(now));
+        closed.updated_at = Set(now);
+        closed.update(&self.txn).await.map(drop)
+    }
+}
+
+/// A wish whose change is written but not yet committed.
+struct ChangedWish<'a> {
+    txn: DatabaseTransaction,
+    principal: &'a Principal,
+    from: micro_wish::Model,
+    to: WishStatus,
+}
+
+impl ChangedWish<'_> {
+    /// Records the transition and commits; returns the wish as it now stands.
+    async fn commit(self, action: &'static str) -> Result<WishOutcome, ApiError> {
+        Transition::new(
+            action,
+            "micro_wish",
+            self.from.id,
+            self.from.status,
+            self.to,
+        )
+        .record(&self.txn, &Actor::from(self.principal))
+        .await?;
+        let wish = micro_wish::Entity::find_by_id(self.from.id)
+            .one(&self.txn)
+            .await?;
+        self.txn.commit().await?;
+        Ok(WishOutcome {
+            wish,
+            refusal: None,
+        })
+    }
+}
+
+async fn refused(
+    txn: DatabaseTransaction,
+    wish: Option<micro_wish::Model>,
     refusal: WishRefusal,
 ) -> Result<WishOutcome, ApiError> {
     txn.rollback().await?;
@@ -236,6 +656,27 @@ async fn refuse(
         wish,
         refusal: Some(refusal),
     })
+}
+
+async fn reload(db: &DatabaseConnection, wish_id: i64) -> Result<Option<micro_wish::Model>, DbErr> {
+    micro_wish::Entity::find_by_id(wish_id).one(db).await
+}
+
+/// Whether the caller holds one of `roles` at the grid or at a unit above it.
+async fn staff_covers(
+    txn: &impl ConnectionTrait,
+    principal: &Principal,
+    roles: &[Role],
+    grid_id: i64,
+) -> Result<bool, DbErr> {
+    let mut units = principal.units_with(roles).peekable();
+    if units.peek().is_none() {
+        return Ok(false);
+    }
+    let Some(grid) = admin_unit::Entity::find_by_id(grid_id).one(txn).await? else {
+        return Ok(false);
+    };
+    Ok(units.any(|unit| grid.path.starts_with(&unit.path)))
 }
 
 /// A second active claim of one wish violates the database's one-active-claim index.
@@ -248,11 +689,17 @@ fn already_claimed_or(err: DbErr) -> ApiError {
     }
 }
 
+/// Who claims, derived from the caller.
+#[derive(Debug, Clone, Copy)]
+enum Claimant {
+    Organization(i64),
+    Person { id: i64, kind: ClaimantKind },
+}
+
 async fn claimant(
     txn: &impl ConnectionTrait,
     principal: &Principal,
 ) -> Result<Option<Claimant>, DbErr> {
-    use entities::role_grant::Role;
     Ok(match principal.kind {
         Some(PrincipalKind::Client) => principal.organization_id.map(Claimant::Organization),
         Some(PrincipalKind::Staff) => principal

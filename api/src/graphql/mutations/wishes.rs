@@ -1,39 +1,130 @@
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-
 use std::future::Future;
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entities::micro_wish::WishCategory;
 
 use super::UserError;
 use crate::domain::idempotency::{Idempotent, KeyLifetime};
-use crate::domain::wishes::{self, WishOutcome, WishRules};
+use crate::domain::wishes::{self, DisputeResolution, Evidence, NewWish, WishOutcome, WishRules};
 use crate::error::{ApiError, OrGql};
 use crate::graphql::context::ContextExt;
 use crate::graphql::node::decode_as;
-use crate::graphql::types::MicroWish;
+use crate::graphql::types::{MicroWish, Person};
 
-/// Claim an open wish.
+/// Submit a wish: a resident for themself, or grid staff for a resident of their grid.
 #[derive(Debug, InputObject)]
-pub struct ClaimMicroWishInput {
-    /// The wish to claim.
-    pub wish_id: ID,
+pub struct SubmitMicroWishInput {
+    /// The resident the wish is for; omitted when residents submit for themselves.
+    pub beneficiary_id: Option<ID>,
+    /// A short title.
+    #[graphql(validator(min_length = 1, max_length = 100))]
+    pub title: String,
+    /// What is wished for, in the resident's words.
+    #[graphql(validator(min_length = 1, max_length = 2000))]
+    pub description: String,
+    /// What the wish asks for.
+    pub category: WishCategory,
+    /// Estimated value in fen (1/100 yuan).
+    #[graphql(validator(minimum = 0))]
+    pub estimated_value_cents: i32,
+    /// When the wish expires if nobody has claimed it; in the future.
+    pub deadline: DateTime<Utc>,
     /// Makes retries safe: a retry with the same key and input returns the first result and
-    /// changes nothing; the key with another input is a CONFLICT. Keys are the caller's own
-    /// and expire after 24 hours.
+    /// changes nothing; the key with another input is a CONFLICT. Keys are the caller's own and
+    /// expire after 24 hours.
     pub idempotency_key: Option<String>,
 }
 
-/// Release a claim the caller holds, reopening the wish.
+/// What staff decide about a submitted wish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum ReviewDecision {
+    /// Publish it: the wish opens for claimants.
+    Publish,
+    /// Reject it, with a note saying why.
+    Reject,
+}
+
+/// Publish or reject a submitted wish (community staff).
 #[derive(Debug, InputObject)]
-pub struct ReleaseMicroWishClaimInput {
-    /// The wish whose claim to release.
+pub struct ReviewMicroWishInput {
+    /// The wish to review.
     pub wish_id: ID,
-    /// Makes retries safe, as for `claimMicroWish`.
+    /// Publish or reject.
+    pub decision: ReviewDecision,
+    /// The reviewer's note; the reason, when rejecting.
+    #[graphql(validator(max_length = 500))]
+    pub note: Option<String>,
+    /// Makes retries safe, as for `submitMicroWish`.
+    pub idempotency_key: Option<String>,
+}
+
+/// A change to a wish that needs nothing but the wish: claiming, releasing a claim, disputing,
+/// withdrawing, taking down.
+#[derive(Debug, InputObject)]
+#[graphql(name = "MicroWishInput")]
+pub struct WishInput {
+    /// The wish.
+    pub wish_id: ID,
+    /// Makes retries safe, as for `submitMicroWish`.
+    pub idempotency_key: Option<String>,
+}
+
+/// Report a claimed wish fulfilled, with evidence (the claimant).
+#[derive(Debug, InputObject)]
+pub struct DeliverMicroWishInput {
+    /// The wish delivered.
+    pub wish_id: ID,
+    /// What was done.
+    #[graphql(validator(min_length = 1, max_length = 2000))]
+    pub note: String,
+    /// Photos of the delivery.
+    #[graphql(default, validator(max_items = 9))]
+    pub photo_urls: Vec<String>,
+    /// Makes retries safe, as for `submitMicroWish`.
+    pub idempotency_key: Option<String>,
+}
+
+/// Confirm a delivery (the beneficiary, or grid staff for them).
+#[derive(Debug, InputObject)]
+pub struct ConfirmMicroWishInput {
+    /// The wish whose delivery to confirm.
+    pub wish_id: ID,
+    /// The resident's rating of the fulfilment, 1–5.
+    pub rating: i16,
+    /// The resident's feedback.
+    #[graphql(validator(max_length = 2000))]
+    pub feedback: Option<String>,
+    /// Makes retries safe, as for `submitMicroWish`.
+    pub idempotency_key: Option<String>,
+}
+
+/// How staff settle a disputed delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(name = "DisputeResolution")]
+pub enum DisputeResolutionInput {
+    /// The claimant carries on: back to claimed.
+    BackToClaimed,
+    /// The claim is revoked and the wish reopens.
+    RevokeClaim,
+}
+
+/// Settle a disputed delivery (community staff).
+#[derive(Debug, InputObject)]
+pub struct ResolveMicroWishDisputeInput {
+    /// The disputed wish.
+    pub wish_id: ID,
+    /// How to settle it.
+    pub resolution: DisputeResolutionInput,
+    /// Makes retries safe, as for `submitMicroWish`.
     pub idempotency_key: Option<String>,
 }
 
 /// The result of a change to a micro-wish.
 #[derive(SimpleObject)]
 pub struct MicroWishPayload {
-    /// The wish as it stands after the mutation (unchanged when there are user errors).
+    /// The wish as it stands after the mutation (unchanged when there are user errors; null
+    /// when a submission was refused).
     pub wish: Option<MicroWish>,
     /// Why the change was refused; empty when it was made.
     pub user_errors: Vec<UserError>,
@@ -44,14 +135,14 @@ impl From<WishOutcome> for MicroWishPayload {
         let user_errors = outcome
             .refusal
             .map(|refusal| UserError {
-                field: Some(vec!["wishId".to_owned()]),
+                field: Some(vec!["input".to_owned(), refusal.field().to_owned()]),
                 message: refusal.to_string(),
                 code: refusal.code().to_owned(),
             })
             .into_iter()
             .collect();
         Self {
-            wish: Some(MicroWish(outcome.wish)),
+            wish: outcome.wish.map(MicroWish),
             user_errors,
         }
     }
@@ -62,6 +153,69 @@ pub struct WishMutation;
 
 #[Object]
 impl WishMutation {
+    /// Submits a wish for review: a resident for themself, or grid staff for a resident of
+    /// their grid (`beneficiaryId`). Refused with `NOT_PERMITTED` for anyone else.
+    async fn submit_micro_wish(
+        &self,
+        ctx: &Context<'_>,
+        input: SubmitMicroWishInput,
+    ) -> Result<MicroWishPayload> {
+        let request = ctx.request()?;
+        let beneficiary_id = input
+            .beneficiary_id
+            .as_ref()
+            .map(|id| decode_as::<Person>("beneficiaryId", id))
+            .transpose()
+            .or_gql()?;
+        let new = NewWish {
+            beneficiary_id,
+            title: input.title,
+            description: input.description,
+            category: input.category,
+            estimated_value_cents: input.estimated_value_cents,
+            deadline: input.deadline,
+        };
+        let fingerprint = serde_json::to_value(&new)
+            .map_err(|_| ApiError::Internal)
+            .or_gql()?;
+        let submit = wishes::submit_wish(&request.db, &request.principal, new);
+        once(
+            ctx,
+            input.idempotency_key,
+            "submitMicroWish",
+            &fingerprint,
+            submit,
+        )
+        .await
+    }
+
+    /// Publishes a submitted wish or rejects it with a note (staff of its community or above).
+    async fn review_micro_wish(
+        &self,
+        ctx: &Context<'_>,
+        input: ReviewMicroWishInput,
+    ) -> Result<MicroWishPayload> {
+        let request = ctx.request()?;
+        let wish_id = wish_id(&input.wish_id)?;
+        let publish = input.decision == ReviewDecision::Publish;
+        let fingerprint = (wish_id, publish, &input.note);
+        let review = wishes::review_wish(
+            &request.db,
+            &request.principal,
+            wish_id,
+            publish,
+            input.note.clone(),
+        );
+        once(
+            ctx,
+            input.idempotency_key,
+            "reviewMicroWish",
+            &fingerprint,
+            review,
+        )
+        .await
+    }
+
     /// Claims an open wish for the caller: its organisation (API clients and organisation
     /// administrators) or the caller as a Party member or volunteer. Of concurrent claims of one
     /// wish exactly one succeeds; the others get `ALREADY_CLAIMED`. Needs `wishes:write` from
@@ -69,21 +223,20 @@ impl WishMutation {
     async fn claim_micro_wish(
         &self,
         ctx: &Context<'_>,
-        input: ClaimMicroWishInput,
+        input: WishInput,
     ) -> Result<MicroWishPayload> {
         let request = ctx.request()?;
-        let wish_id = decode_as::<MicroWish>("wishId", &input.wish_id).or_gql()?;
+        let wish_id = wish_id(&input.wish_id)?;
         let rules = *ctx.data::<WishRules>()?;
         let claim = wishes::claim_wish(&request.db, &request.principal, wish_id, rules);
-        let outcome = idempotent(
+        once(
             ctx,
-            &input.idempotency_key,
+            input.idempotency_key,
             "claimMicroWish",
             &wish_id,
             claim,
         )
-        .await?;
-        Ok(outcome.into())
+        .await
     }
 
     /// Releases the caller's active claim of a wish; the wish reopens. Refused with
@@ -91,40 +244,176 @@ impl WishMutation {
     async fn release_micro_wish_claim(
         &self,
         ctx: &Context<'_>,
-        input: ReleaseMicroWishClaimInput,
+        input: WishInput,
     ) -> Result<MicroWishPayload> {
         let request = ctx.request()?;
-        let wish_id = decode_as::<MicroWish>("wishId", &input.wish_id).or_gql()?;
+        let wish_id = wish_id(&input.wish_id)?;
         let release = wishes::release_claim(&request.db, &request.principal, wish_id);
-        let outcome = idempotent(
+        once(
             ctx,
-            &input.idempotency_key,
+            input.idempotency_key,
             "releaseMicroWishClaim",
             &wish_id,
             release,
         )
-        .await?;
-        Ok(outcome.into())
+        .await
+    }
+
+    /// Reports a claimed wish fulfilled, with evidence (the claimant only).
+    async fn deliver_micro_wish(
+        &self,
+        ctx: &Context<'_>,
+        input: DeliverMicroWishInput,
+    ) -> Result<MicroWishPayload> {
+        let request = ctx.request()?;
+        let wish_id = wish_id(&input.wish_id)?;
+        let evidence = Evidence {
+            note: input.note,
+            photo_urls: input.photo_urls,
+        };
+        let fingerprint = (wish_id, &evidence);
+        let deliver =
+            wishes::deliver_wish(&request.db, &request.principal, wish_id, evidence.clone());
+        once(
+            ctx,
+            input.idempotency_key,
+            "deliverMicroWish",
+            &fingerprint,
+            deliver,
+        )
+        .await
+    }
+
+    /// Confirms a delivery: the wish is realised (the beneficiary, or grid staff for them).
+    async fn confirm_micro_wish(
+        &self,
+        ctx: &Context<'_>,
+        input: ConfirmMicroWishInput,
+    ) -> Result<MicroWishPayload> {
+        let request = ctx.request()?;
+        let wish_id = wish_id(&input.wish_id)?;
+        let fingerprint = (wish_id, input.rating, &input.feedback);
+        let confirm = wishes::confirm_wish(
+            &request.db,
+            &request.principal,
+            wish_id,
+            input.rating,
+            input.feedback.clone(),
+        );
+        once(
+            ctx,
+            input.idempotency_key,
+            "confirmMicroWish",
+            &fingerprint,
+            confirm,
+        )
+        .await
+    }
+
+    /// Disputes a delivery; staff then settle it (the beneficiary, or grid staff for them).
+    async fn dispute_micro_wish(
+        &self,
+        ctx: &Context<'_>,
+        input: WishInput,
+    ) -> Result<MicroWishPayload> {
+        let request = ctx.request()?;
+        let wish_id = wish_id(&input.wish_id)?;
+        let dispute = wishes::dispute_wish(&request.db, &request.principal, wish_id);
+        once(
+            ctx,
+            input.idempotency_key,
+            "disputeMicroWish",
+            &wish_id,
+            dispute,
+        )
+        .await
+    }
+
+    /// Settles a disputed delivery: back to claimed, or the claim is revoked and the wish
+    /// reopens (staff of its community or above).
+    async fn resolve_micro_wish_dispute(
+        &self,
+        ctx: &Context<'_>,
+        input: ResolveMicroWishDisputeInput,
+    ) -> Result<MicroWishPayload> {
+        let request = ctx.request()?;
+        let wish_id = wish_id(&input.wish_id)?;
+        let resolution = match input.resolution {
+            DisputeResolutionInput::BackToClaimed => DisputeResolution::BackToClaimed,
+            DisputeResolutionInput::RevokeClaim => DisputeResolution::RevokeClaim,
+        };
+        let resolve = wishes::resolve_dispute(&request.db, &request.principal, wish_id, resolution);
+        once(
+            ctx,
+            input.idempotency_key,
+            "resolveMicroWishDispute",
+            &(wish_id, resolution),
+            resolve,
+        )
+        .await
+    }
+
+    /// Withdraws a wish nobody has claimed (its poster or beneficiary).
+    async fn withdraw_micro_wish(
+        &self,
+        ctx: &Context<'_>,
+        input: WishInput,
+    ) -> Result<MicroWishPayload> {
+        let request = ctx.request()?;
+        let wish_id = wish_id(&input.wish_id)?;
+        let withdraw = wishes::withdraw_wish(&request.db, &request.principal, wish_id);
+        once(
+            ctx,
+            input.idempotency_key,
+            "withdrawMicroWish",
+            &wish_id,
+            withdraw,
+        )
+        .await
+    }
+
+    /// Takes down a wish nobody has claimed (staff of its community or above).
+    async fn take_down_micro_wish(
+        &self,
+        ctx: &Context<'_>,
+        input: WishInput,
+    ) -> Result<MicroWishPayload> {
+        let request = ctx.request()?;
+        let wish_id = wish_id(&input.wish_id)?;
+        let take_down = wishes::take_down_wish(&request.db, &request.principal, wish_id);
+        once(
+            ctx,
+            input.idempotency_key,
+            "takeDownMicroWish",
+            &wish_id,
+            take_down,
+        )
+        .await
     }
 }
 
-/// Runs a wish mutation once per idempotency key.
-async fn idempotent(
+fn wish_id(id: &ID) -> Result<i64> {
+    decode_as::<MicroWish>("wishId", id).or_gql()
+}
+
+/// Runs a wish mutation once per idempotency key and shapes its payload.
+async fn once(
     ctx: &Context<'_>,
-    key: &Option<String>,
+    key: Option<String>,
     operation: &'static str,
-    wish_id: &i64,
+    input: &impl serde::Serialize,
     mutation: impl Future<Output = Result<WishOutcome, ApiError>>,
-) -> Result<WishOutcome> {
+) -> Result<MicroWishPayload> {
     let request = ctx.request()?;
     let KeyLifetime(lifetime) = *ctx.data::<KeyLifetime>()?;
-    Idempotent {
+    let outcome = Idempotent {
         key: key.as_deref(),
         operation,
-        input: wish_id,
+        input,
         lifetime,
     }
     .run(&request.db, &request.principal, mutation)
     .await
-    .or_gql()
+    .or_gql()?;
+    Ok(outcome.into())
 }
