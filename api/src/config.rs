@@ -68,6 +68,11 @@ pub struct Config {
     #[arg(long, env = "GONGZHI_CLAIM_PERIOD_DAYS", default_value_t = 7)]
     pub claim_period_days: i64,
 
+    /// Seconds between sweeps that revoke overdue claims and expire wishes past their deadline
+    /// (0 turns the sweeper off, e.g. for an instance that only serves reads).
+    #[arg(long, env = "GONGZHI_SWEEP_INTERVAL", default_value_t = 60)]
+    pub sweep_interval_secs: u64,
+
     /// Hours a mutation's idempotency key (and its first result) is kept.
     #[arg(long, env = "GONGZHI_IDEMPOTENCY_KEY_HOURS", default_value_t = 24)]
     pub idempotency_key_hours: i64,

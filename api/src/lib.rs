@@ -53,3 +53,26 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartupError> {
 pub fn app(state: AppState) -> Router {
     http::router(state)
 }
+
+/// Sweeps the wishes every `interval` (see [`domain::wishes::sweep`]) until the process ends.
+/// Several instances may sweep one database: each wish moves at most once.
+pub fn spawn_sweeper(db: sea_orm::DatabaseConnection, interval: std::time::Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            match domain::wishes::sweep(&db, chrono::Utc::now()).await {
+                Ok(report) if report != Default::default() => {
+                    tracing::info!(
+                        claims.revoked = report.revoked_claims,
+                        wishes.expired = report.expired_wishes,
+                        "swept micro-wishes"
+                    );
+                }
+                Ok(_) => {}
+                Err(err) => tracing::warn!(error = %err, "sweeping micro-wishes failed; retrying at the next tick"),
+            }
+        }
+    })
+}

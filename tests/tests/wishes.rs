@@ -646,3 +646,53 @@ fn person_token(app: &TestApp, person: i64) -> String {
         scopes: Vec::new(),
     })
 }
+
+e2e!(overdue_claims_and_past_deadlines_are_swept_once);
+
+/// Two instances sweeping at the same moment act on each wish once: the overdue claim is
+/// revoked and its wish reopened, the open wish past its deadline expires.
+async fn overdue_claims_and_past_deadlines_are_swept_once(app: TestApp) {
+    use entities::audit_log;
+    use sea_orm::{ActiveModelTrait, Set};
+
+    let claimed = wish_in(&app, WishStatus::Claimed).await;
+    let claim = wish_claim::Entity::find()
+        .filter(wish_claim::Column::WishId.eq(claimed.id))
+        .filter(wish_claim::Column::Status.eq(ClaimStatus::Active))
+        .one(app.db())
+        .await
+        .expect("query claims")
+        .expect("the claimed wish's claim");
+    let mut overdue: wish_claim::ActiveModel = claim.clone().into();
+    overdue.due_at = Set(chrono::Utc::now() - chrono::Duration::hours(1));
+    overdue.update(app.db()).await.expect("make the claim overdue");
+    let open = wish_in(&app, WishStatus::Open).await;
+    let mut late: micro_wish::ActiveModel = open.clone().into();
+    late.deadline = Set(chrono::Utc::now() - chrono::Duration::hours(1));
+    late.update(app.db()).await.expect("let the deadline pass");
+
+    let now = chrono::Utc::now();
+    let (first, second) = tokio::join!(
+        gongzhi::domain::wishes::sweep(app.db(), now),
+        gongzhi::domain::wishes::sweep(app.db(), now)
+    );
+    let (first, second) = (first.expect("a sweep"), second.expect("a sweep"));
+    assert_eq!(first.revoked_claims + second.revoked_claims, 1);
+    assert!(first.expired_wishes + second.expired_wishes >= 1);
+
+    let reopened = micro_wish::Entity::find_by_id(claimed.id).one(app.db()).await.expect("query").expect("the wish");
+    assert_eq!(reopened.status, WishStatus::Open);
+    let revoked = wish_claim::Entity::find_by_id(claim.id).one(app.db()).await.expect("query").expect("the claim");
+    assert_eq!(revoked.status, ClaimStatus::Revoked);
+    let expired = micro_wish::Entity::find_by_id(open.id).one(app.db()).await.expect("query").expect("the wish");
+    assert_eq!(expired.status, WishStatus::Expired);
+    for (wish, action) in [(claimed.id, "revoke_overdue_claim"), (open.id, "expire_wish")] {
+        let records = audit_log::Entity::find()
+            .filter(audit_log::Column::EntityId.eq(wish))
+            .filter(audit_log::Column::Action.eq(action))
+            .count(app.db())
+            .await
+            .expect("count audit records");
+        assert_eq!(records, 1, "{action} happened once");
+    }
+}

@@ -12,6 +12,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
     DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 
@@ -767,4 +768,59 @@ async fn open_claims(txn: &impl ConnectionTrait, claimant: Claimant) -> Result<u
     }
     .count(txn)
     .await
+}
+
+/// What one sweep did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SweepReport {
+    /// Overdue claims revoked (their wishes reopened).
+    pub revoked_claims: u64,
+    /// Open wishes past their deadline, expired.
+    pub expired_wishes: u64,
+}
+
+/// The most wishes one sweep looks at of each kind; the next sweep takes the rest.
+const SWEEP_BATCH: u64 = 500;
+
+/// Revokes claims not delivered by their due time (the wish reopens) and expires open wishes
+/// past their deadline. Safe when several server instances sweep one database at once: each
+/// wish moves by a compare-and-set on its version, so at most one instance acts on it.
+pub async fn sweep(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SweepReport, ApiError> {
+    let system = Principal::default();
+    let mut report = SweepReport::default();
+    let overdue = wish_claim::Entity::find()
+        .filter(wish_claim::Column::Status.eq(ClaimStatus::Active))
+        .filter(wish_claim::Column::DueAt.lt(now))
+        .limit(SWEEP_BATCH)
+        .all(db)
+        .await?;
+    for claim in overdue {
+        let txn = begin_write(db).await?;
+        let Some(wish) = micro_wish::Entity::find_by_id(claim.wish_id).one(&txn).await? else { continue };
+        let change = WishChange { txn, principal: &system, wish };
+        if change.wish.status != WishStatus::Claimed {
+            continue;
+        }
+        let Some(claim) = change.current_claim_opt(ClaimStatus::Active).await? else { continue };
+        change.close_claim(claim, ClaimStatus::Revoked).await?;
+        if let Some(changed) = change.compare_and_set(WishStatus::Open, Vec::new()).await? {
+            changed.commit("revoke_overdue_claim").await?;
+            report.revoked_claims += 1;
+        }
+    }
+    let expired = micro_wish::Entity::find()
+        .filter(micro_wish::Column::Status.eq(WishStatus::Open))
+        .filter(micro_wish::Column::Deadline.lt(now))
+        .limit(SWEEP_BATCH)
+        .all(db)
+        .await?;
+    for wish in expired {
+        let txn = begin_write(db).await?;
+        let change = WishChange { txn, principal: &system, wish };
+        if let Some(changed) = change.compare_and_set(WishStatus::Expired, Vec::new()).await? {
+            changed.commit("expire_wish").await?;
+            report.expired_wishes += 1;
+        }
+    }
+    Ok(report)
 }
