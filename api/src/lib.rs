@@ -56,7 +56,10 @@ pub fn app(state: AppState) -> Router {
 
 /// Sweeps the wishes every `interval` (see [`domain::wishes::sweep`]) until the process ends.
 /// Several instances may sweep one database: each wish moves at most once.
-pub fn spawn_sweeper(db: sea_orm::DatabaseConnection, interval: std::time::Duration) -> tokio::task::JoinHandle<()> {
+pub fn spawn_sweeper(
+    db: sea_orm::DatabaseConnection,
+    interval: std::time::Duration,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(interval);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -71,7 +74,9 @@ pub fn spawn_sweeper(db: sea_orm::DatabaseConnection, interval: std::time::Durat
                     );
                 }
                 Ok(_) => {}
-                Err(err) => tracing::warn!(error = %err, "sweeping micro-wishes failed; retrying at the next tick"),
+                Err(err) => {
+                    tracing::warn!(error = %err, "sweeping micro-wishes failed; retrying at the next tick")
+                }
             }
         }
     })

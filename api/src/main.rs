@@ -140,7 +140,10 @@ async fn main() -> anyhow::Result<()> {
 async fn serve(config: Config) -> anyhow::Result<()> {
     let state = gongzhi::prepare(&config).await.context("cannot start")?;
     if config.sweep_interval_secs > 0 {
-        gongzhi::spawn_sweeper(state.db.clone(), Duration::from_secs(config.sweep_interval_secs));
+        gongzhi::spawn_sweeper(
+            state.db.clone(),
+            Duration::from_secs(config.sweep_interval_secs),
+        );
     }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

@@ -19,10 +19,15 @@ use sea_orm::entity::prelude::*;
     rename_all = "snake_case"
 )]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 pub enum ActorKind {
+    /// A staff member's account.
     Account,
+    /// A resident, volunteer or Party member acting for themself.
     Person,
+    /// A partner system's API client.
     ApiClient,
+    /// Gongzhi itself, e.g. revoking an overdue claim.
     System,
 }
 

@@ -665,7 +665,10 @@ async fn overdue_claims_and_past_deadlines_are_swept_once(app: TestApp) {
         .expect("the claimed wish's claim");
     let mut overdue: wish_claim::ActiveModel = claim.clone().into();
     overdue.due_at = Set(chrono::Utc::now() - chrono::Duration::hours(1));
-    overdue.update(app.db()).await.expect("make the claim overdue");
+    overdue
+        .update(app.db())
+        .await
+        .expect("make the claim overdue");
     let open = wish_in(&app, WishStatus::Open).await;
     let mut late: micro_wish::ActiveModel = open.clone().into();
     late.deadline = Set(chrono::Utc::now() - chrono::Duration::hours(1));
@@ -680,13 +683,28 @@ async fn overdue_claims_and_past_deadlines_are_swept_once(app: TestApp) {
     assert_eq!(first.revoked_claims + second.revoked_claims, 1);
     assert!(first.expired_wishes + second.expired_wishes >= 1);
 
-    let reopened = micro_wish::Entity::find_by_id(claimed.id).one(app.db()).await.expect("query").expect("the wish");
+    let reopened = micro_wish::Entity::find_by_id(claimed.id)
+        .one(app.db())
+        .await
+        .expect("query")
+        .expect("the wish");
     assert_eq!(reopened.status, WishStatus::Open);
-    let revoked = wish_claim::Entity::find_by_id(claim.id).one(app.db()).await.expect("query").expect("the claim");
+    let revoked = wish_claim::Entity::find_by_id(claim.id)
+        .one(app.db())
+        .await
+        .expect("query")
+        .expect("the claim");
     assert_eq!(revoked.status, ClaimStatus::Revoked);
-    let expired = micro_wish::Entity::find_by_id(open.id).one(app.db()).await.expect("query").expect("the wish");
+    let expired = micro_wish::Entity::find_by_id(open.id)
+        .one(app.db())
+        .await
+        .expect("query")
+        .expect("the wish");
     assert_eq!(expired.status, WishStatus::Expired);
-    for (wish, action) in [(claimed.id, "revoke_overdue_claim"), (open.id, "expire_wish")] {
+    for (wish, action) in [
+        (claimed.id, "revoke_overdue_claim"),
+        (open.id, "expire_wish"),
+    ] {
         let records = audit_log::Entity::find()
             .filter(audit_log::Column::EntityId.eq(wish))
             .filter(audit_log::Column::Action.eq(action))
@@ -694,5 +712,137 @@ async fn overdue_claims_and_past_deadlines_are_swept_once(app: TestApp) {
             .await
             .expect("count audit records");
         assert_eq!(records, 1, "{action} happened once");
+    }
+}
+
+e2e!(
+    a_wish_keeps_its_history,
+    units_roll_up_their_wish_statistics
+);
+
+async fn a_wish_keeps_its_history(app: TestApp) {
+    let (_, resident) = qiyi_resident(&app).await;
+    let staff = app.staff_token(Role::CommunityStaff, QIYI).await;
+    let [partner]: [String; 1] = claimants(&app, 1).await.try_into().expect("a claimant");
+    let wish = act(&app, &resident, "submitMicroWish", new_wish(None)).await["wish"]["id"].clone();
+    act(
+        &app,
+        &staff,
+        "reviewMicroWish",
+        json!({ "wishId": wish, "decision": "PUBLISH" }),
+    )
+    .await;
+    act(&app, &partner, "claimMicroWish", json!({ "wishId": wish })).await;
+
+    let query = r#"query($id: ID!) { node(id: $id) { ... on MicroWish {
+        history { action fromStatus toStatus actorKind actorOrganization { id } }
+    } } }"#;
+    let seen_by_staff = app
+        .query_as(Some(&staff), query, json!({ "id": wish }))
+        .await;
+    let history = seen_by_staff["node"]["history"]
+        .as_array()
+        .expect("a history")
+        .clone();
+    let steps: Vec<(&str, &str)> = history
+        .iter()
+        .map(|event| {
+            (
+                event["action"].as_str().unwrap_or_default(),
+                event["toStatus"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("submit_wish", "SUBMITTED"),
+            ("publish_wish", "OPEN"),
+            ("claim_wish", "CLAIMED")
+        ]
+    );
+    assert_eq!(history[2]["fromStatus"], "OPEN");
+    assert_eq!(history[2]["actorKind"], "API_CLIENT");
+    assert!(
+        history[2]["actorOrganization"]["id"].is_string(),
+        "staff see who claimed"
+    );
+
+    let seen_by_partner = app
+        .query_as(Some(&partner), query, json!({ "id": wish }))
+        .await;
+    let history = seen_by_partner["node"]["history"]
+        .as_array()
+        .expect("a history");
+    assert_eq!(history.len(), 3);
+    assert!(
+        history
+            .iter()
+            .all(|event| event["actorOrganization"].is_null()),
+        "de-identified for partners"
+    );
+}
+
+async fn units_roll_up_their_wish_statistics(app: TestApp) {
+    use std::collections::BTreeMap;
+    let query = r#"query($code: String!) { adminUnitByCode(code: $code) {
+        wishStatistics { total byStatus { status count } fulfilmentRate medianDaysToRealize }
+    } }"#;
+    let wishes = micro_wish::Entity::find()
+        .all(app.db())
+        .await
+        .expect("query wishes");
+    for code in ["411002", QIYI] {
+        let data = app.query(query, json!({ "code": code })).await;
+        let statistics = &data["adminUnitByCode"]["wishStatistics"];
+        let unit = entities::admin_unit::Entity::find()
+            .filter(entities::admin_unit::Column::Code.eq(code))
+            .one(app.db())
+            .await
+            .expect("query units")
+            .expect("the unit");
+        let counted: Vec<&micro_wish::Model> = wishes
+            .iter()
+            .filter(|wish| {
+                unit.level == entities::admin_unit::UnitLevel::District
+                    || wish.community_id == unit.id
+            })
+            .collect();
+        assert_eq!(statistics["total"], json!(counted.len()), "{code}");
+        let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
+        for wish in &counted {
+            let status = serde_json::to_value(wish.status).expect("a status");
+            *by_status
+                .entry(status.as_str().unwrap_or_default().to_uppercase())
+                .or_default() += 1;
+        }
+        let served: BTreeMap<String, u64> = statistics["byStatus"]
+            .as_array()
+            .expect("counts")
+            .iter()
+            .map(|count| {
+                (
+                    count["status"].as_str().unwrap_or_default().to_owned(),
+                    count["count"].as_u64().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(served, by_status, "{code}");
+        let settled = ["REALIZED", "EXPIRED", "WITHDRAWN", "TAKEN_DOWN"]
+            .iter()
+            .map(|s| by_status.get(*s).copied().unwrap_or(0))
+            .sum::<u64>();
+        let realized = by_status.get("REALIZED").copied().unwrap_or(0);
+        let rate = statistics["fulfilmentRate"].as_f64().expect("a rate");
+        assert!(
+            (rate - realized as f64 / settled as f64).abs() < 1e-9,
+            "{code}: {rate}"
+        );
+        assert!(
+            statistics["medianDaysToRealize"]
+                .as_f64()
+                .is_some_and(|days| days >= 0.0),
+            "{code}"
+        );
     }
 }

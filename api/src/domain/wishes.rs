@@ -796,12 +796,23 @@ pub async fn sweep(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SweepR
         .await?;
     for claim in overdue {
         let txn = begin_write(db).await?;
-        let Some(wish) = micro_wish::Entity::find_by_id(claim.wish_id).one(&txn).await? else { continue };
-        let change = WishChange { txn, principal: &system, wish };
+        let Some(wish) = micro_wish::Entity::find_by_id(claim.wish_id)
+            .one(&txn)
+            .await?
+        else {
+            continue;
+        };
+        let change = WishChange {
+            txn,
+            principal: &system,
+            wish,
+        };
         if change.wish.status != WishStatus::Claimed {
             continue;
         }
-        let Some(claim) = change.current_claim_opt(ClaimStatus::Active).await? else { continue };
+        let Some(claim) = change.current_claim_opt(ClaimStatus::Active).await? else {
+            continue;
+        };
         change.close_claim(claim, ClaimStatus::Revoked).await?;
         if let Some(changed) = change.compare_and_set(WishStatus::Open, Vec::new()).await? {
             changed.commit("revoke_overdue_claim").await?;
@@ -816,8 +827,15 @@ pub async fn sweep(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SweepR
         .await?;
     for wish in expired {
         let txn = begin_write(db).await?;
-        let change = WishChange { txn, principal: &system, wish };
-        if let Some(changed) = change.compare_and_set(WishStatus::Expired, Vec::new()).await? {
+        let change = WishChange {
+            txn,
+            principal: &system,
+            wish,
+        };
+        if let Some(changed) = change
+            .compare_and_set(WishStatus::Expired, Vec::new())
+            .await?
+        {
             changed.commit("expire_wish").await?;
             report.expired_wishes += 1;
         }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use entities::micro_wish::WishStatus;
-use entities::{admin_unit, household, micro_wish};
+use entities::{admin_unit, audit_log, household, micro_wish};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Query};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, IdenStatic, ModelTrait,
@@ -171,43 +171,17 @@ impl Loader<OpenWishCount> for Loaders {
             unit_id: i64,
             open: i64,
         }
-        let (unit, below) = (Alias::new("unit"), Alias::new("below"));
-        let path = admin_unit::Column::Path;
         // Open wishes are public, so the count needs no further scoping.
-        let query = Query::select()
-            .expr_as(
-                Expr::col((unit.clone(), admin_unit::Column::Id)),
-                Alias::new("unit_id"),
-            )
+        let units: Vec<i64> = keys.iter().map(|key| key.0).collect();
+        let query = wishes_below(&units)
             .expr_as(
                 Func::count(Expr::col((micro_wish::Entity, micro_wish::Column::Id))),
                 Alias::new("open"),
             )
-            .from_as(admin_unit::Entity, unit.clone())
-            .join_as(
-                JoinType::InnerJoin,
-                admin_unit::Entity,
-                below.clone(),
-                Expr::col((below.clone(), path))
-                    .gte(Expr::col((unit.clone(), path)))
-                    .and(Expr::col((below.clone(), path)).lt(Expr::cust(
-                        "substr(unit.path, 1, length(unit.path) - 1) || '0'",
-                    ))),
-            )
-            .join(
-                JoinType::InnerJoin,
-                micro_wish::Entity,
-                Expr::col((micro_wish::Entity, micro_wish::Column::GridId))
-                    .equals((below, admin_unit::Column::Id)),
-            )
-            .and_where(
-                Expr::col((unit.clone(), admin_unit::Column::Id))
-                    .is_in(keys.iter().map(|key| key.0)),
-            )
             .and_where(
                 Expr::col((micro_wish::Entity, micro_wish::Column::Status)).eq(WishStatus::Open),
             )
-            .group_by_col((unit, admin_unit::Column::Id))
+            .group_by_col((Alias::new("unit"), admin_unit::Column::Id))
             .to_owned();
         let statement = StatementBuilder::build(&query, &self.db.get_database_backend());
         let rows = Row::find_by_statement(statement).all(&self.db).await?;
@@ -239,4 +213,155 @@ impl Loader<HomeOf> for Loaders {
             .await?;
         Ok(rows.into_iter().map(|row| (HomeOf(row.id), row)).collect())
     }
+}
+
+/// The audit trail of a wish, oldest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct WishHistory(pub i64);
+
+impl Loader<WishHistory> for Loaders {
+    type Value = Vec<audit_log::Model>;
+    type Error = Arc<DbErr>;
+
+    async fn load(
+        &self,
+        keys: &[WishHistory],
+    ) -> Result<HashMap<WishHistory, Vec<audit_log::Model>>, Self::Error> {
+        let events = audit_log::Entity::find()
+            .filter(audit_log::Column::EntityType.eq("micro_wish"))
+            .filter(audit_log::Column::EntityId.is_in(keys.iter().map(|key| key.0)))
+            .order_by_asc(audit_log::Column::OccurredAt)
+            .order_by_asc(audit_log::Column::Id)
+            .all(&self.db)
+            .await?;
+        let mut history: HashMap<WishHistory, Vec<audit_log::Model>> = HashMap::new();
+        for event in events {
+            if let Some(wish) = event.entity_id {
+                history.entry(WishHistory(wish)).or_default().push(event);
+            }
+        }
+        Ok(history)
+    }
+}
+
+/// Wish figures of a unit and everything below it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct WishFigures(pub i64);
+
+/// What [`WishFigures`] loads: counts by status, and the days each realised wish took from
+/// publishing to realisation.
+#[derive(Debug, Clone, Default)]
+pub struct UnitWishFigures {
+    pub by_status: Vec<(WishStatus, u64)>,
+    pub days_to_realize: Vec<f64>,
+}
+
+impl Loader<WishFigures> for Loaders {
+    type Value = UnitWishFigures;
+    type Error = Arc<DbErr>;
+
+    async fn load(
+        &self,
+        keys: &[WishFigures],
+    ) -> Result<HashMap<WishFigures, UnitWishFigures>, Self::Error> {
+        #[derive(FromQueryResult)]
+        struct Count {
+            unit_id: i64,
+            status: WishStatus,
+            wishes: i64,
+        }
+        #[derive(FromQueryResult)]
+        struct Realized {
+            unit_id: i64,
+            published_at: Option<chrono::DateTime<chrono::Utc>>,
+            realized_at: Option<chrono::DateTime<chrono::Utc>>,
+        }
+        let units: Vec<i64> = keys.iter().map(|key| key.0).collect();
+        let backend = self.db.get_database_backend();
+        let counts = wishes_below(&units)
+            .expr_as(
+                Expr::col((micro_wish::Entity, micro_wish::Column::Status)),
+                Alias::new("status"),
+            )
+            .expr_as(
+                Func::count(Expr::col((micro_wish::Entity, micro_wish::Column::Id))),
+                Alias::new("wishes"),
+            )
+            .group_by_col((Alias::new("unit"), admin_unit::Column::Id))
+            .group_by_col((micro_wish::Entity, micro_wish::Column::Status))
+            .to_owned();
+        let counts = Count::find_by_statement(StatementBuilder::build(&counts, &backend))
+            .all(&self.db)
+            .await?;
+        let realized = wishes_below(&units)
+            .expr_as(
+                Expr::col((micro_wish::Entity, micro_wish::Column::PublishedAt)),
+                Alias::new("published_at"),
+            )
+            .expr_as(
+                Expr::col((micro_wish::Entity, micro_wish::Column::RealizedAt)),
+                Alias::new("realized_at"),
+            )
+            .and_where(
+                Expr::col((micro_wish::Entity, micro_wish::Column::Status))
+                    .eq(WishStatus::Realized),
+            )
+            .to_owned();
+        let realized = Realized::find_by_statement(StatementBuilder::build(&realized, &backend))
+            .all(&self.db)
+            .await?;
+
+        let mut figures: HashMap<WishFigures, UnitWishFigures> = keys
+            .iter()
+            .map(|key| (*key, UnitWishFigures::default()))
+            .collect();
+        for count in counts {
+            if let Some(unit) = figures.get_mut(&WishFigures(count.unit_id)) {
+                unit.by_status
+                    .push((count.status, count.wishes.unsigned_abs()));
+            }
+        }
+        for wish in realized {
+            if let (Some(unit), Some(published), Some(realized)) = (
+                figures.get_mut(&WishFigures(wish.unit_id)),
+                wish.published_at,
+                wish.realized_at,
+            ) {
+                unit.days_to_realize
+                    .push((realized - published).num_seconds() as f64 / 86_400.0);
+            }
+        }
+        Ok(figures)
+    }
+}
+
+/// `SELECT unit.id AS unit_id … FROM admin_unit unit JOIN admin_unit below JOIN micro_wish`: the
+/// wishes of every grid below each of `units` (their materialised paths as a range).
+fn wishes_below(units: &[i64]) -> sea_orm::sea_query::SelectStatement {
+    let (unit, below) = (Alias::new("unit"), Alias::new("below"));
+    let path = admin_unit::Column::Path;
+    Query::select()
+        .expr_as(
+            Expr::col((unit.clone(), admin_unit::Column::Id)),
+            Alias::new("unit_id"),
+        )
+        .from_as(admin_unit::Entity, unit.clone())
+        .join_as(
+            JoinType::InnerJoin,
+            admin_unit::Entity,
+            below.clone(),
+            Expr::col((below.clone(), path))
+                .gte(Expr::col((unit.clone(), path)))
+                .and(Expr::col((below.clone(), path)).lt(Expr::cust(
+                    "substr(unit.path, 1, length(unit.path) - 1) || '0'",
+                ))),
+        )
+        .join(
+            JoinType::InnerJoin,
+            micro_wish::Entity,
+            Expr::col((micro_wish::Entity, micro_wish::Column::GridId))
+                .equals((below, admin_unit::Column::Id)),
+        )
+        .and_where(Expr::col((unit, admin_unit::Column::Id)).is_in(units.iter().copied()))
+        .to_owned()
 }

@@ -1,13 +1,14 @@
-use async_graphql::{Context, ID, Object, Result};
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::admin_unit::{FeaturedType, UnitLevel};
+use entities::micro_wish::WishStatus;
 use entities::service_centre::CentreKind;
 use entities::staff_assignment::StaffRole;
 use entities::{admin_unit, service_centre, staff_assignment};
 
 use super::Person;
 use crate::graphql::context::ContextExt;
-use crate::graphql::loaders::OpenWishCount;
+use crate::graphql::loaders::{OpenWishCount, UnitWishFigures, WishFigures};
 use crate::graphql::node::{NodeType, node_type};
 
 node_type!(
@@ -93,6 +94,17 @@ impl AdminUnit {
             .fetch(OpenWishCount(self.0.id))
             .await?
             .unwrap_or_default())
+    }
+
+    /// Figures of the wishes in this unit and everything below it. Aggregates only: open to
+    /// every caller.
+    async fn wish_statistics(&self, ctx: &Context<'_>) -> Result<WishStatistics> {
+        let figures = ctx
+            .request()?
+            .fetch(WishFigures(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(WishStatistics(figures))
     }
 
     /// When the unit was created in Gongzhi.
@@ -206,5 +218,75 @@ impl Department {
     /// What the department is responsible for.
     async fn duties(&self) -> Option<&str> {
         self.0.duties.as_deref()
+    }
+}
+
+/// Figures of the wishes in a unit and everything below it.
+pub struct WishStatistics(UnitWishFigures);
+
+impl WishStatistics {
+    fn count(&self, statuses: &[WishStatus]) -> u64 {
+        self.0
+            .by_status
+            .iter()
+            .filter(|(status, _)| statuses.contains(status))
+            .map(|(_, count)| count)
+            .sum()
+    }
+}
+
+/// How many wishes of a status.
+#[derive(SimpleObject)]
+pub struct WishStatusCount {
+    /// The status.
+    pub status: WishStatus,
+    /// How many wishes are in it.
+    pub count: u64,
+}
+
+/// Figures of the wishes in a unit and everything below it.
+#[Object]
+impl WishStatistics {
+    /// All wishes, whatever their status.
+    async fn total(&self) -> u64 {
+        self.0.by_status.iter().map(|(_, count)| count).sum()
+    }
+
+    /// Wishes by status (statuses without wishes are left out).
+    async fn by_status(&self) -> Vec<WishStatusCount> {
+        self.0
+            .by_status
+            .iter()
+            .map(|&(status, count)| WishStatusCount { status, count })
+            .collect()
+    }
+
+    /// Realised wishes as a share of the wishes whose outcome is known (realised, expired,
+    /// withdrawn or taken down after publishing); null before any is.
+    async fn fulfilment_rate(&self) -> Option<f64> {
+        let realized = self.count(&[WishStatus::Realized]);
+        let settled = self.count(&[
+            WishStatus::Realized,
+            WishStatus::Expired,
+            WishStatus::Withdrawn,
+            WishStatus::TakenDown,
+        ]);
+        (settled > 0).then(|| realized as f64 / settled as f64)
+    }
+
+    /// The median number of days from publishing to realisation; null before any wish is
+    /// realised.
+    async fn median_days_to_realize(&self) -> Option<f64> {
+        let mut days = self.0.days_to_realize.clone();
+        if days.is_empty() {
+            return None;
+        }
+        days.sort_by(f64::total_cmp);
+        let middle = days.len() / 2;
+        Some(if days.len() % 2 == 0 {
+            (days[middle - 1] + days[middle]) / 2.0
+        } else {
+            days[middle]
+        })
     }
 }

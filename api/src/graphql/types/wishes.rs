@@ -1,11 +1,15 @@
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
+use entities::audit_log::{self, ActorKind};
 use entities::micro_wish::{WishCategory, WishStatus};
 use entities::wish_claim;
 use entities::wish_claim::{ClaimStatus, ClaimantKind};
+use sea_orm::ActiveEnum;
 
 use super::{AdminUnit, Organization, Person};
+use crate::auth::STAFF_ROLES;
 use crate::graphql::context::ContextExt;
+use crate::graphql::loaders::WishHistory;
 use crate::graphql::node::{NodeType, node_type};
 
 node_type!(
@@ -110,6 +114,70 @@ impl MicroWish {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+
+    /// Who did what to the wish, and when, oldest first. Only staff see which organisation
+    /// acted; everyone else sees what kind of caller it was.
+    async fn history(&self, ctx: &Context<'_>) -> Result<Vec<WishEvent>> {
+        let request = ctx.request()?;
+        let staff = request.principal.units_with(STAFF_ROLES).next().is_some();
+        let events = request
+            .fetch(WishHistory(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(events
+            .into_iter()
+            .map(|event| WishEvent {
+                event,
+                identified: staff,
+            })
+            .collect())
+    }
+}
+
+/// One step in a wish's life, from its audit record.
+pub struct WishEvent {
+    event: audit_log::Model,
+    /// Whether the caller may know which organisation acted.
+    identified: bool,
+}
+
+/// One step in a wish's life: who (what kind of caller) did what, and when.
+#[Object]
+impl WishEvent {
+    /// What was done, e.g. `claim_wish`, `deliver_wish`, `revoke_overdue_claim`.
+    async fn action(&self) -> &str {
+        &self.event.action
+    }
+
+    /// The wish's status before.
+    async fn from_status(&self) -> Option<WishStatus> {
+        status(self.event.from_state.as_deref())
+    }
+
+    /// The wish's status after.
+    async fn to_status(&self) -> Option<WishStatus> {
+        status(self.event.to_state.as_deref())
+    }
+
+    /// When it happened.
+    async fn occurred_at(&self) -> DateTime<Utc> {
+        self.event.occurred_at
+    }
+
+    /// What kind of caller acted.
+    async fn actor_kind(&self) -> ActorKind {
+        self.event.actor_kind
+    }
+
+    /// The organisation the actor acted for; shown to staff only.
+    async fn actor_organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        let organization = self.event.organization_id.filter(|_| self.identified);
+        ctx.request()?.load_opt(organization).await
+    }
+}
+
+fn status(value: Option<&str>) -> Option<WishStatus> {
+    value.and_then(|value| WishStatus::try_from_value(&value.to_owned()).ok())
 }
 
 node_type!(
