@@ -846,3 +846,39 @@ async fn units_roll_up_their_wish_statistics(app: TestApp) {
         );
     }
 }
+
+e2e!(a_claimant_holds_at_most_five_open_claims);
+
+/// The configured cap (5 by default) on open claims per claimant holds.
+async fn a_claimant_holds_at_most_five_open_claims(app: TestApp) {
+    let (_, resident) = qiyi_resident(&app).await;
+    let staff = app.staff_token(Role::CommunityStaff, QIYI).await;
+    let [partner]: [String; 1] = claimants(&app, 1).await.try_into().expect("a claimant");
+    let organization = first_organization(&app).await;
+    let held = wish_claim::Entity::find()
+        .filter(wish_claim::Column::ClaimantOrganizationId.eq(organization.id))
+        .filter(wish_claim::Column::Status.is_in([ClaimStatus::Active, ClaimStatus::Delivered]))
+        .count(app.db())
+        .await
+        .expect("count claims") as usize;
+    assert!(held < 5, "the claimant has room for a claim");
+    let mut codes = Vec::new();
+    for _ in 0..(6 - held) {
+        let wish =
+            act(&app, &resident, "submitMicroWish", new_wish(None)).await["wish"]["id"].clone();
+        act(
+            &app,
+            &staff,
+            "reviewMicroWish",
+            json!({ "wishId": wish, "decision": "PUBLISH" }),
+        )
+        .await;
+        codes.push(
+            refusal(&act(&app, &partner, "claimMicroWish", json!({ "wishId": wish })).await)
+                .clone(),
+        );
+    }
+    let mut expected = vec![Value::Null; 5 - held];
+    expected.push(json!("TOO_MANY_OPEN_CLAIMS"));
+    assert_eq!(codes, expected, "{held} claims held before");
+}
