@@ -77,6 +77,33 @@ pub struct Config {
     #[arg(long, env = "GONGZHI_IDEMPOTENCY_KEY_HOURS", default_value_t = 24)]
     pub idempotency_key_hours: i64,
 
+    /// Minutes before an activity's start and after its end in which attendance may still be
+    /// recorded; a service record never exceeds the scheduled span plus this.
+    #[arg(
+        long,
+        env = "GONGZHI_ATTENDANCE_TOLERANCE_MINUTES",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(i64).range(0..=1440)
+    )]
+    pub attendance_tolerance_minutes: i64,
+
+    /// How attended time becomes service minutes: `down`, `nearest` or `up` to a multiple of
+    /// `GONGZHI_SERVICE_ROUNDING_MINUTES`.
+    #[arg(long, env = "GONGZHI_SERVICE_ROUNDING", value_enum, default_value_t = Rounding::Down)]
+    pub service_rounding: Rounding,
+
+    /// The unit service minutes are rounded to.
+    #[arg(long, env = "GONGZHI_SERVICE_ROUNDING_MINUTES", default_value_t = 15, value_parser = clap::value_parser!(i64).range(1..=240))]
+    pub service_rounding_minutes: i64,
+
+    /// Minutes an attendance code an organiser shows stays valid.
+    #[arg(long, env = "GONGZHI_ATTENDANCE_CODE_MINUTES", default_value_t = 15, value_parser = clap::value_parser!(i64).range(1..=1440))]
+    pub attendance_code_minutes: i64,
+
+    /// Points a volunteer's ledger is credited per confirmed hour of service (pro rata).
+    #[arg(long, env = "GONGZHI_POINTS_PER_HOUR", default_value_t = 10, value_parser = clap::value_parser!(i64).range(0..=10_000))]
+    pub points_per_hour: i64,
+
     /// Deepest query nesting accepted.
     #[arg(long, env = "GONGZHI_MAX_QUERY_DEPTH", default_value_t = 12)]
     pub max_query_depth: usize,
@@ -85,6 +112,17 @@ pub struct Config {
     /// children by its page size).
     #[arg(long, env = "GONGZHI_MAX_QUERY_COMPLEXITY", default_value_t = 20_000)]
     pub max_query_complexity: usize,
+}
+
+/// How attended time is rounded to service minutes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Rounding {
+    /// Down to the unit: only whole units served count.
+    Down,
+    /// To the nearest unit, halves up.
+    Nearest,
+    /// Up to the unit.
+    Up,
 }
 
 impl Config {

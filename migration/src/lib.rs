@@ -12,6 +12,7 @@ mod m20261128_000004_create_volunteering;
 mod m20261128_000005_create_micro_wishes;
 mod m20261128_000006_create_refresh_tokens;
 mod m20261128_000007_create_idempotency_keys;
+mod m20261128_000008_create_volunteer_credentials;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_create_micro_wishes::Migration),
             Box::new(m20261128_000006_create_refresh_tokens::Migration),
             Box::new(m20261128_000007_create_idempotency_keys::Migration),
+            Box::new(m20261128_000008_create_volunteer_credentials::Migration),
         ]
     }
 }

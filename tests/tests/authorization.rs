@@ -63,7 +63,7 @@ const PROTECTED: &[(&str, &str)] = &[
     ),
     (
         "wishClaims",
-        "wish { community { id } grid { id } } claimantOrganization { id } claimantPerson { id }",
+        "wish { community { id } grid { id } beneficiary { id } } claimantOrganization { id } claimantPerson { id }",
     ),
 ];
 

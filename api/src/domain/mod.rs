@@ -2,7 +2,12 @@
 //! that change them.
 
 pub mod audit;
+pub mod dual_reporting;
+pub mod feedback_reports;
 pub mod idempotency;
+pub mod org_registrations;
 pub mod scope;
+pub mod service_posts;
 mod transaction;
+pub mod volunteering;
 pub mod wishes;

@@ -18,6 +18,7 @@ pub use queries::Query;
 
 use crate::config::Config;
 use crate::domain::idempotency::KeyLifetime;
+use crate::domain::volunteering::VolunteeringRules;
 use crate::domain::wishes::WishRules;
 
 pub type GongzhiSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -29,8 +30,16 @@ pub fn build_schema(config: &Config) -> GongzhiSchema {
         max_open_claims: config.max_open_claims,
         claim_period: chrono::Duration::days(config.claim_period_days),
     };
+    let volunteering_rules = VolunteeringRules {
+        tolerance: chrono::Duration::minutes(config.attendance_tolerance_minutes),
+        rounding: config.service_rounding,
+        rounding_unit: config.service_rounding_minutes,
+        code_lifetime: chrono::Duration::minutes(config.attendance_code_minutes),
+        points_per_hour: config.points_per_hour,
+    };
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(wish_rules)
+        .data(volunteering_rules)
         .data(KeyLifetime(chrono::Duration::hours(
             config.idempotency_key_hours,
         )))

@@ -1,13 +1,25 @@
 //! The mutation root: one `XxxMutation` per area, merged. Every mutation takes one `input` and
 //! returns a payload with the changed object and `userErrors` for rule violations.
 
+mod dual_reporting;
+mod feedback_reports;
+mod org_registrations;
+mod service_posts;
+mod volunteering;
 mod wishes;
 
 use async_graphql::{MergedObject, SimpleObject};
 
 /// Changes to the district's shared resources.
 #[derive(MergedObject, Default)]
-pub struct Mutation(wishes::WishMutation);
+pub struct Mutation(
+    wishes::WishMutation,
+    dual_reporting::DualReportingMutation,
+    feedback_reports::FeedbackReportMutation,
+    org_registrations::OrgRegistrationMutation,
+    service_posts::ServicePostMutation,
+    volunteering::VolunteeringMutation,
+);
 
 /// A rule the change would break. Nothing was changed.
 #[derive(Debug, Clone, SimpleObject)]

@@ -9,14 +9,17 @@ use sea_orm::{ColumnTrait, Condition};
 
 use super::{CreatedOrderField, id_of};
 use crate::auth::Scope;
-use crate::error::ApiError;
+use crate::domain::volunteering;
+use crate::error::{ApiError, OrGql};
 use crate::graphql::connection::{
     ListFilter, NodeConnection, OrderBy, PageArgs, SortField, SortKey, list,
 };
+use crate::graphql::context::ContextExt;
 use crate::graphql::guards::Needs;
+use crate::graphql::node::decode_as;
 use crate::graphql::types::{
-    ActivitySignup, AdminUnit, Organization, Person, ServiceRecord, VolunteerActivity,
-    VolunteerTeam,
+    ActivitySignup, AdminUnit, Organization, Person, PointsAccount, ServiceCertificate,
+    ServiceHours, ServiceRecord, VolunteerActivity, VolunteerTeam,
 };
 
 /// Which volunteer teams to list.
@@ -281,6 +284,55 @@ impl VolunteeringQuery {
             },
         )
         .await
+    }
+
+    /// A volunteer's confirmed service minutes, in total and by month, area and recording
+    /// organisation, from the records the caller may see (a partner, the time given to it).
+    /// `from`/`to` bound when the service started.
+    #[graphql(guard = "Needs(Scope::VolunteeringRead)")]
+    async fn service_hours(
+        &self,
+        ctx: &Context<'_>,
+        volunteer: ID,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    ) -> Result<ServiceHours> {
+        let request = ctx.request()?;
+        let person = decode_as::<Person>("volunteer", &volunteer).or_gql()?;
+        let totals =
+            volunteering::confirmed_hours(&request.db, &request.principal, person, from, to)
+                .await
+                .or_gql()?;
+        Ok(ServiceHours(totals))
+    }
+
+    /// A volunteer's points and their ledger, for the volunteer and the staff who may see
+    /// them; null for anyone else.
+    async fn volunteer_points(
+        &self,
+        ctx: &Context<'_>,
+        volunteer: ID,
+    ) -> Result<Option<PointsAccount>> {
+        let request = ctx.request()?;
+        let person = decode_as::<Person>("volunteer", &volunteer).or_gql()?;
+        let ledger = volunteering::points_ledger(&request.db, &request.principal, person)
+            .await
+            .or_gql()?;
+        Ok(ledger.map(PointsAccount))
+    }
+
+    /// The service certificate with this number, for anyone to verify; null when there is
+    /// none. It shows no personal data.
+    async fn verify_service_certificate(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(validator(min_length = 1, max_length = 32))] number: String,
+    ) -> Result<Option<ServiceCertificate>> {
+        let request = ctx.request()?;
+        let certificate = volunteering::verify_certificate(&request.db, &number)
+            .await
+            .or_gql()?;
+        Ok(certificate.map(ServiceCertificate))
     }
 
     /// Service records (volunteer hours), as the caller may see them.

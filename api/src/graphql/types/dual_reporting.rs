@@ -1,4 +1,4 @@
-use async_graphql::{Context, ID, Json, Object, Result};
+use async_graphql::{Context, ErrorExtensions, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
 use entities::feedback_report::ReportStatus;
 use entities::member_registration::{MemberRegistrationStatus, SubmittedBy};
@@ -8,6 +8,8 @@ use entities::post_claim::PostClaimStatus;
 use entities::service_post::PostStatus;
 
 use super::{AdminUnit, Organization, PartyMember};
+use crate::domain::feedback_reports::report_csv;
+use crate::error::ApiError;
 use crate::graphql::context::ContextExt;
 use crate::graphql::node::{NodeType, node_type};
 
@@ -304,5 +306,15 @@ impl FeedbackReport {
     /// When the unit acknowledged it.
     async fn acknowledged_at(&self) -> Option<DateTime<Utc>> {
         self.0.acknowledged_at
+    }
+
+    /// The report as CSV for download: a header, then one line per member (id, masked name,
+    /// service hours, service records, realised wishes, posts held, rating); for a summary
+    /// report without member lines, one `field,value` line per figure.
+    async fn csv(&self) -> Result<String> {
+        report_csv(&self.0.content).map_err(|err| {
+            tracing::error!(error = %err, report.id = self.0.id, "unreadable report content");
+            ApiError::Internal.extend()
+        })
     }
 }

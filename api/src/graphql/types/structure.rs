@@ -283,7 +283,7 @@ impl WishStatistics {
         }
         days.sort_by(f64::total_cmp);
         let middle = days.len() / 2;
-        Some(if days.len() % 2 == 0 {
+        Some(if days.len().is_multiple_of(2) {
             (days[middle - 1] + days[middle]) / 2.0
         } else {
             days[middle]

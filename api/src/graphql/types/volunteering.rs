@@ -1,4 +1,4 @@
-use async_graphql::{Context, ID, Object, Result};
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::activity_signup::SignupStatus;
 use entities::organization::ServiceCategory;
@@ -321,5 +321,216 @@ impl ServiceRecord {
     /// When the recording organisation confirmed it.
     async fn confirmed_at(&self) -> Option<DateTime<Utc>> {
         self.0.confirmed_at
+    }
+}
+
+/// A volunteer's confirmed service time, in total and broken down; corrections included.
+pub struct ServiceHours(pub crate::domain::volunteering::HoursTotals);
+
+/// A volunteer's confirmed service time, in total and by month, area and organisation, counting
+/// the records the caller may see.
+#[Object]
+impl ServiceHours {
+    /// All confirmed minutes.
+    async fn total_minutes(&self) -> i64 {
+        self.0.total_minutes
+    }
+
+    /// By calendar month in China Standard Time, oldest first.
+    async fn by_month(&self) -> Vec<MonthlyServiceHours> {
+        self.0
+            .by_month
+            .iter()
+            .map(|(month, minutes)| MonthlyServiceHours {
+                month: month.clone(),
+                minutes: *minutes,
+            })
+            .collect()
+    }
+
+    /// By volunteer area.
+    async fn by_area(&self) -> Vec<AreaServiceHours> {
+        self.0
+            .by_area
+            .iter()
+            .map(|(area, minutes)| AreaServiceHours {
+                area: *area,
+                minutes: *minutes,
+            })
+            .collect()
+    }
+
+    /// By recording organisation.
+    async fn by_organization(&self) -> Vec<OrganizationServiceHours> {
+        self.0
+            .by_organization
+            .iter()
+            .map(|(organization_id, minutes)| OrganizationServiceHours {
+                organization_id: *organization_id,
+                minutes: *minutes,
+            })
+            .collect()
+    }
+}
+
+/// Confirmed service minutes in one month.
+#[derive(SimpleObject)]
+pub struct MonthlyServiceHours {
+    /// The month, as `YYYY-MM` in China Standard Time.
+    month: String,
+    /// Confirmed minutes.
+    minutes: i64,
+}
+
+/// Confirmed service minutes in one volunteer area.
+#[derive(SimpleObject)]
+pub struct AreaServiceHours {
+    /// The area; null for services outside the six areas.
+    area: Option<VolunteerArea>,
+    /// Confirmed minutes.
+    minutes: i64,
+}
+
+/// Confirmed service minutes recorded by one organisation.
+pub struct OrganizationServiceHours {
+    organization_id: i64,
+    minutes: i64,
+}
+
+/// Confirmed service minutes recorded by one organisation.
+#[Object]
+impl OrganizationServiceHours {
+    /// The recording organisation.
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        ctx.request()?.load(self.organization_id).await
+    }
+
+    /// Confirmed minutes.
+    async fn minutes(&self) -> i64 {
+        self.minutes
+    }
+}
+
+/// A certificate of a volunteer's confirmed service with one organisation over a period. It
+/// names no one: anyone holding the number can check what it certifies.
+pub struct ServiceCertificate(pub crate::domain::volunteering::Certificate);
+
+/// A certificate of a volunteer's confirmed service with one organisation over a period. It
+/// names no one: anyone holding the number can check what it certifies.
+#[Object]
+impl ServiceCertificate {
+    /// The certificate's number, which verifies it.
+    async fn number(&self) -> &str {
+        &self.0.certificate.number
+    }
+
+    /// The issuing organisation, which recorded and confirmed every service listed.
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        ctx.request()?
+            .load(self.0.certificate.organization_id)
+            .await
+    }
+
+    /// The start of the period certified.
+    async fn period_from(&self) -> DateTime<Utc> {
+        self.0.certificate.period_from
+    }
+
+    /// The end (exclusive) of the period certified.
+    async fn period_to(&self) -> DateTime<Utc> {
+        self.0.certificate.period_to
+    }
+
+    /// The confirmed minutes certified, corrections included.
+    async fn total_minutes(&self) -> i32 {
+        self.0.certificate.total_minutes
+    }
+
+    /// When it was issued.
+    async fn issued_at(&self) -> DateTime<Utc> {
+        self.0.certificate.issued_at
+    }
+
+    /// The services behind it, oldest first.
+    async fn services(&self) -> Vec<CertifiedService> {
+        self.0
+            .services
+            .iter()
+            .map(|service| CertifiedService {
+                activity_title: service.activity_title.clone(),
+                area: service.area,
+                started_at: service.started_at,
+                ended_at: service.ended_at,
+                minutes: service.minutes,
+            })
+            .collect()
+    }
+}
+
+/// One service a certificate lists.
+#[derive(SimpleObject)]
+pub struct CertifiedService {
+    /// The activity served in, if any.
+    activity_title: Option<String>,
+    /// The volunteer area.
+    area: Option<VolunteerArea>,
+    /// When the service started.
+    started_at: DateTime<Utc>,
+    /// When it ended.
+    ended_at: DateTime<Utc>,
+    /// Confirmed minutes, corrections included.
+    minutes: i64,
+}
+
+/// One entry of a volunteer's points ledger: a credit from confirmed service, or a debit (a
+/// redemption in the "love supermarket", or a correction taking service back). Entries are
+/// never changed or removed.
+pub struct PointsEntry(pub entities::points_entry::Model);
+
+/// One entry of a volunteer's points ledger: a credit from confirmed service, or a debit (a
+/// redemption in the "love supermarket", or a correction taking service back). Entries are
+/// never changed or removed.
+#[Object]
+impl PointsEntry {
+    /// Points credited (positive) or debited (negative).
+    async fn points(&self) -> i32 {
+        self.0.points
+    }
+
+    /// The balance after this entry; never negative.
+    async fn balance(&self) -> i32 {
+        self.0.balance
+    }
+
+    /// The confirmed service record it credits (or a correction debits), if any.
+    async fn service_record(&self, ctx: &Context<'_>) -> Result<Option<ServiceRecord>> {
+        ctx.request()?.load_opt(self.0.service_record_id).await
+    }
+
+    /// What it is for.
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+
+    /// When it was written.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// A volunteer's points: the balance and the ledger behind it.
+pub struct PointsAccount(pub Vec<entities::points_entry::Model>);
+
+/// A volunteer's points: the balance and the ledger behind it.
+#[Object]
+impl PointsAccount {
+    /// The points the volunteer holds.
+    async fn balance(&self) -> i32 {
+        self.0.first().map_or(0, |latest| latest.balance)
+    }
+
+    /// Every entry, newest first.
+    async fn entries(&self) -> Vec<PointsEntry> {
+        self.0.iter().cloned().map(PointsEntry).collect()
     }
 }

@@ -1,0 +1,380 @@
+//! Organisation registrations (单位报到): an in-office Party organisation registers with a
+//! community, listing what it offers, what it needs and the projects they build together;
+//! community staff accept or return it; a yearly review records both sides' ratings. Each
+//! transition is a compare-and-set on the status inside one write transaction, audited.
+
+use chrono::{Datelike, FixedOffset, Utc};
+use entities::org_registration::{self, OrgRegistrationStatus};
+use entities::role_grant::Role;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
+    DbErr, EntityTrait, QueryFilter, SqlErr,
+};
+
+use super::audit::{Actor, Transition};
+use super::dual_reporting::{is_community, is_community_staff};
+use super::scope::Scoped;
+use super::transaction::begin_write;
+use crate::auth::{Principal, PrincipalKind, Scope};
+use crate::error::ApiError;
+
+/// China Standard Time, in which the district's years are counted.
+const CST_SECONDS: i32 = 8 * 3600;
+
+/// Why an organisation registration transition was refused, with a stable code.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize,
+)]
+pub enum OrgRegistrationRefusal {
+    #[error("only the organisation's own administrators and API clients may do this")]
+    NotOrganization,
+    #[error("only the staff of the registration's community may do this")]
+    NotCommunityStaff,
+    #[error("no such community")]
+    UnknownCommunity,
+    #[error("the organisation already has an open registration with this community")]
+    AlreadyRegistered,
+    #[error("say what the organisation offers")]
+    OffersRequired,
+    #[error("the registration is not waiting for a decision")]
+    NotSubmitted,
+    #[error("only an accepted registration is reviewed")]
+    NotAccepted,
+    #[error("this side has already reviewed the registration")]
+    AlreadyReviewed,
+    #[error("a rating is from 1 to 5")]
+    RatingOutOfRange,
+    #[error("returning a registration needs a note saying why")]
+    NoteRequired,
+}
+
+impl OrgRegistrationRefusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::NotOrganization => "NOT_ORGANIZATION",
+            Self::NotCommunityStaff => "NOT_COMMUNITY_STAFF",
+            Self::UnknownCommunity => "UNKNOWN_COMMUNITY",
+            Self::AlreadyRegistered => "ALREADY_REGISTERED",
+            Self::OffersRequired => "OFFERS_REQUIRED",
+            Self::NotSubmitted => "NOT_SUBMITTED",
+            Self::NotAccepted => "NOT_ACCEPTED",
+            Self::AlreadyReviewed => "ALREADY_REVIEWED",
+            Self::RatingOutOfRange => "RATING_OUT_OF_RANGE",
+            Self::NoteRequired => "NOTE_REQUIRED",
+        }
+    }
+
+    /// The input field the refusal is about; `None` when it is about the caller or the state.
+    pub fn field(self) -> Option<&'static str> {
+        match self {
+            Self::UnknownCommunity | Self::AlreadyRegistered => Some("communityId"),
+            Self::OffersRequired => Some("offers"),
+            Self::NotSubmitted | Self::NotAccepted | Self::AlreadyReviewed => {
+                Some("registrationId")
+            }
+            Self::RatingOutOfRange => Some("rating"),
+            Self::NoteRequired => Some("note"),
+            Self::NotOrganization | Self::NotCommunityStaff => None,
+        }
+    }
+}
+
+/// The outcome of an organisation registration mutation.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct OrgRegistrationOutcome {
+    pub registration: Option<org_registration::Model>,
+    pub refusal: Option<OrgRegistrationRefusal>,
+}
+
+/// What an organisation brings to a community.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Commitments {
+    pub offers: String,
+    pub needs: String,
+    pub projects: String,
+}
+
+/// An organisation registers with a community for the current year (China Standard Time).
+pub async fn register_organization(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    organization_id: i64,
+    community_id: i64,
+    commitments: Commitments,
+) -> Result<OrgRegistrationOutcome, ApiError> {
+    principal.require(Scope::RegistrationsWrite)?;
+    if !acts_for_organization(principal, organization_id) {
+        return Ok(refused(None, OrgRegistrationRefusal::NotOrganization));
+    }
+    if commitments.offers.trim().is_empty() {
+        return Ok(refused(None, OrgRegistrationRefusal::OffersRequired));
+    }
+    let txn = begin_write(db).await?;
+    if !is_community(&txn, community_id).await? {
+        return refuse(txn, None, OrgRegistrationRefusal::UnknownCommunity).await;
+    }
+    let now = Utc::now();
+    let year = now.with_timezone(&FixedOffset::east_opt(CST_SECONDS).ok_or(ApiError::Internal)?);
+    let inserted = org_registration::ActiveModel {
+        organization_id: Set(organization_id),
+        community_id: Set(community_id),
+        year: Set(year.year()),
+        offers: Set(commitments.offers.trim().to_owned()),
+        needs: Set(commitments.needs.trim().to_owned()),
+        projects: Set(commitments.projects.trim().to_owned()),
+        status: Set(OrgRegistrationStatus::Submitted),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    // The one-open-registration index decides between concurrent submissions.
+    let registration = match inserted {
+        Ok(registration) => registration,
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            return refuse(txn, None, OrgRegistrationRefusal::AlreadyRegistered).await;
+        }
+        Err(err) => return Err(err.into()),
+    };
+    Transition::new(
+        "register_organization",
+        "org_registration",
+        registration.id,
+        registration.status,
+        registration.status,
+    )
+    .record(&txn, &Actor::from(principal))
+    .await?;
+    txn.commit().await?;
+    Ok(OrgRegistrationOutcome {
+        registration: Some(registration),
+        refusal: None,
+    })
+}
+
+/// Community staff decide on a submitted registration: accept it, or return it with a note.
+pub async fn decide(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    registration_id: i64,
+    accept: bool,
+    note: Option<&str>,
+) -> Result<OrgRegistrationOutcome, ApiError> {
+    principal.require(Scope::RegistrationsWrite)?;
+    let txn = begin_write(db).await?;
+    let registration = visible_registration(&txn, principal, registration_id).await?;
+    if !is_community_staff(principal, registration.community_id) {
+        return refuse(
+            txn,
+            Some(registration),
+            OrgRegistrationRefusal::NotCommunityStaff,
+        )
+        .await;
+    }
+    if registration.status != OrgRegistrationStatus::Submitted {
+        return refuse(
+            txn,
+            Some(registration),
+            OrgRegistrationRefusal::NotSubmitted,
+        )
+        .await;
+    }
+    let note = note.map(str::trim).filter(|note| !note.is_empty());
+    let (status, action) = if accept {
+        (OrgRegistrationStatus::Accepted, "accept_org_registration")
+    } else if note.is_some() {
+        (OrgRegistrationStatus::Returned, "return_org_registration")
+    } else {
+        return refuse(
+            txn,
+            Some(registration),
+            OrgRegistrationRefusal::NoteRequired,
+        )
+        .await;
+    };
+    let now = Utc::now();
+    let decided = org_registration::Model {
+        status,
+        review_note: note.map(str::to_owned).or(registration.review_note.clone()),
+        updated_at: now,
+        ..registration.clone()
+    };
+    finish(txn, principal, &registration, decided, action).await
+}
+
+/// One side's part of the yearly review of an accepted registration: the community's staff
+/// rate the organisation (with a note), the organisation rates the community. Each side
+/// reviews once.
+pub async fn review(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    registration_id: i64,
+    rating: i32,
+    note: Option<&str>,
+) -> Result<OrgRegistrationOutcome, ApiError> {
+    principal.require(Scope::RegistrationsWrite)?;
+    let txn = begin_write(db).await?;
+    let registration = visible_registration(&txn, principal, registration_id).await?;
+    let as_community = is_community_staff(principal, registration.community_id);
+    if !as_community && !acts_for_organization(principal, registration.organization_id) {
+        return refuse(
+            txn,
+            Some(registration),
+            OrgRegistrationRefusal::NotOrganization,
+        )
+        .await;
+    }
+    if registration.status != OrgRegistrationStatus::Accepted {
+        return refuse(txn, Some(registration), OrgRegistrationRefusal::NotAccepted).await;
+    }
+    let Some(rating) = i16::try_from(rating).ok().filter(|r| (1..=5).contains(r)) else {
+        return refuse(
+            txn,
+            Some(registration),
+            OrgRegistrationRefusal::RatingOutOfRange,
+        )
+        .await;
+    };
+    let now = Utc::now();
+    let reviewed = if as_community {
+        if registration.community_rating.is_some() {
+            return refuse(
+                txn,
+                Some(registration),
+                OrgRegistrationRefusal::AlreadyReviewed,
+            )
+            .await;
+        }
+        org_registration::Model {
+            community_rating: Some(rating),
+            review_note: note.map(str::to_owned).or(registration.review_note.clone()),
+            reviewed_at: Some(now),
+            updated_at: now,
+            ..registration.clone()
+        }
+    } else {
+        if registration.organization_rating.is_some() {
+            return refuse(
+                txn,
+                Some(registration),
+                OrgRegistrationRefusal::AlreadyReviewed,
+            )
+            .await;
+        }
+        org_registration::Model {
+            organization_rating: Some(rating),
+            updated_at: now,
+            ..registration.clone()
+        }
+    };
+    finish(
+        txn,
+        principal,
+        &registration,
+        reviewed,
+        "review_org_registration",
+    )
+    .await
+}
+
+/// The caller is the organisation's API client or one of its administrators.
+fn acts_for_organization(principal: &Principal, organization_id: i64) -> bool {
+    match principal.kind {
+        Some(PrincipalKind::Client) => principal.organization_id == Some(organization_id),
+        Some(PrincipalKind::Staff) => principal.grants.iter().any(|grant| {
+            matches!(grant.role, Role::OrgAdmin | Role::PartyUnitAdmin)
+                && grant.org == Some(organization_id)
+        }),
+        _ => false,
+    }
+}
+
+async fn visible_registration(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    registration_id: i64,
+) -> Result<org_registration::Model, ApiError> {
+    org_registration::Entity::find_by_id(registration_id)
+        .filter(org_registration::Entity::visible_to(principal))
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("organisation registration {registration_id}")))
+}
+
+/// Writes `to` over `from` if nobody changed the registration since it was read (its status
+/// and its ratings are what every transition changes), with its audit record.
+async fn finish(
+    txn: DatabaseTransaction,
+    principal: &Principal,
+    from: &org_registration::Model,
+    to: org_registration::Model,
+    action: &'static str,
+) -> Result<OrgRegistrationOutcome, ApiError> {
+    if !compare_and_set(&txn, from, &to).await? {
+        let refusal = match from.status {
+            OrgRegistrationStatus::Submitted => OrgRegistrationRefusal::NotSubmitted,
+            _ => OrgRegistrationRefusal::AlreadyReviewed,
+        };
+        return refuse(txn, Some(from.clone()), refusal).await;
+    }
+    Transition::new(action, "org_registration", from.id, from.status, to.status)
+        .record(&txn, &Actor::from(principal))
+        .await?;
+    txn.commit().await?;
+    Ok(OrgRegistrationOutcome {
+        registration: Some(to),
+        refusal: None,
+    })
+}
+
+async fn compare_and_set(
+    txn: &DatabaseTransaction,
+    from: &org_registration::Model,
+    to: &org_registration::Model,
+) -> Result<bool, DbErr> {
+    use org_registration::Column as C;
+    let updated = org_registration::Entity::update_many()
+        .col_expr(C::Status, Expr::value(to.status))
+        .col_expr(C::ReviewNote, Expr::value(to.review_note.clone()))
+        .col_expr(C::CommunityRating, Expr::value(to.community_rating))
+        .col_expr(C::OrganizationRating, Expr::value(to.organization_rating))
+        .col_expr(C::ReviewedAt, Expr::value(to.reviewed_at))
+        .col_expr(C::UpdatedAt, Expr::value(to.updated_at))
+        .filter(C::Id.eq(from.id))
+        .filter(C::Status.eq(from.status))
+        .filter(unchanged(C::CommunityRating, from.community_rating))
+        .filter(unchanged(C::OrganizationRating, from.organization_rating))
+        .exec(txn)
+        .await?;
+    Ok(updated.rows_affected == 1)
+}
+
+fn unchanged(column: org_registration::Column, rating: Option<i16>) -> sea_orm::Condition {
+    let condition = match rating {
+        Some(rating) => column.eq(rating),
+        None => column.is_null(),
+    };
+    sea_orm::Condition::all().add(condition)
+}
+
+fn refused(
+    registration: Option<org_registration::Model>,
+    refusal: OrgRegistrationRefusal,
+) -> OrgRegistrationOutcome {
+    OrgRegistrationOutcome {
+        registration,
+        refusal: Some(refusal),
+    }
+}
+
+/// Ends a refused transition: nothing changed.
+async fn refuse(
+    txn: DatabaseTransaction,
+    registration: Option<org_registration::Model>,
+    refusal: OrgRegistrationRefusal,
+) -> Result<OrgRegistrationOutcome, ApiError> {
+    txn.rollback().await?;
+    Ok(refused(registration, refusal))
+}

@@ -1,0 +1,314 @@
+//! Service posts (岗位): a community publishes posts with a head count, members registered with
+//! it apply, and its staff confirm or reject them. A post never has more confirmed holders than
+//! its head count: confirming locks the post's row (PostgreSQL; SQLite's `BEGIN IMMEDIATE`
+//! already serialises writers) before counting its holders.
+
+use chrono::Utc;
+use entities::member_registration::{self, MemberRegistrationStatus};
+use entities::party_member;
+use entities::post_claim::{self, PostClaimStatus};
+use entities::service_post::{self, PostStatus};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend,
+    DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    SqlErr,
+};
+
+use super::audit::{Actor, Transition};
+use super::dual_reporting::{is_community, is_community_staff};
+use super::scope::Scoped;
+use super::transaction::begin_write;
+use crate::auth::{Principal, Scope};
+use crate::error::ApiError;
+
+/// The longest post title, as the schema holds it.
+const MAX_TITLE: usize = 100;
+
+/// Why a service post transition was refused, with a stable code.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize,
+)]
+pub enum PostRefusal {
+    #[error("only the staff of the post's community may do this")]
+    NotCommunityStaff,
+    #[error("no such community")]
+    UnknownCommunity,
+    #[error("a title has 1 to 100 characters")]
+    InvalidTitle,
+    #[error("a head count is at least 1")]
+    InvalidHeadCount,
+    #[error("only Party members registered with the post's community may apply")]
+    NotRegisteredHere,
+    #[error("the post does not take applications")]
+    PostClosed,
+    #[error("the member has already applied for or holds this post")]
+    AlreadyApplied,
+    #[error("the application is not waiting for a decision")]
+    NotApplied,
+    #[error("the post already has as many holders as its head count")]
+    PostFull,
+}
+
+impl PostRefusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::NotCommunityStaff => "NOT_COMMUNITY_STAFF",
+            Self::UnknownCommunity => "UNKNOWN_COMMUNITY",
+            Self::InvalidTitle => "INVALID_TITLE",
+            Self::InvalidHeadCount => "INVALID_HEAD_COUNT",
+            Self::NotRegisteredHere => "NOT_REGISTERED_HERE",
+            Self::PostClosed => "POST_CLOSED",
+            Self::AlreadyApplied => "ALREADY_APPLIED",
+            Self::NotApplied => "NOT_APPLIED",
+            Self::PostFull => "POST_FULL",
+        }
+    }
+
+    /// The input field the refusal is about; `None` when it is about the caller or the state.
+    pub fn field(self) -> Option<&'static str> {
+        match self {
+            Self::UnknownCommunity => Some("communityId"),
+            Self::InvalidTitle => Some("title"),
+            Self::InvalidHeadCount => Some("headCount"),
+            Self::PostClosed | Self::AlreadyApplied | Self::PostFull => Some("postId"),
+            Self::NotApplied => Some("claimId"),
+            Self::NotCommunityStaff | Self::NotRegisteredHere => None,
+        }
+    }
+}
+
+/// The outcome of publishing a post.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct PostOutcome {
+    pub post: Option<service_post::Model>,
+    pub refusal: Option<PostRefusal>,
+}
+
+/// The outcome of a change to a claim of a post.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ClaimOutcome {
+    pub claim: Option<post_claim::Model>,
+    pub refusal: Option<PostRefusal>,
+}
+
+/// A new post, as the community describes it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct NewPost {
+    pub community_id: i64,
+    pub title: String,
+    pub description: Option<String>,
+    pub head_count: i32,
+}
+
+/// Community staff publish a post, open for applications.
+pub async fn publish(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    post: NewPost,
+) -> Result<PostOutcome, ApiError> {
+    principal.require(Scope::RegistrationsWrite)?;
+    let refused = |refusal| PostOutcome {
+        post: None,
+        refusal: Some(refusal),
+    };
+    if !is_community_staff(principal, post.community_id) {
+        return Ok(refused(PostRefusal::NotCommunityStaff));
+    }
+    let title = post.title.trim();
+    if title.is_empty() || title.chars().count() > MAX_TITLE {
+        return Ok(refused(PostRefusal::InvalidTitle));
+    }
+    if post.head_count < 1 {
+        return Ok(refused(PostRefusal::InvalidHeadCount));
+    }
+    let txn = begin_write(db).await?;
+    if !is_community(&txn, post.community_id).await? {
+        txn.rollback().await?;
+        return Ok(refused(PostRefusal::UnknownCommunity));
+    }
+    let published = service_post::ActiveModel {
+        community_id: Set(post.community_id),
+        title: Set(title.to_owned()),
+        description: Set(post.description.map(|text| text.trim().to_owned())),
+        head_count: Set(post.head_count),
+        status: Set(PostStatus::Open),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    Transition::new(
+        "publish_service_post",
+        "service_post",
+        published.id,
+        published.status,
+        published.status,
+    )
+    .record(&txn, &Actor::from(principal))
+    .await?;
+    txn.commit().await?;
+    Ok(PostOutcome {
+        post: Some(published),
+        refusal: None,
+    })
+}
+
+/// A Party member registered (accepted) with the post's community applies for it.
+pub async fn apply(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    post_id: i64,
+) -> Result<ClaimOutcome, ApiError> {
+    principal.require(Scope::RegistrationsWrite)?;
+    let txn = begin_write(db).await?;
+    let post = service_post::Entity::find_by_id(post_id)
+        .filter(service_post::Entity::visible_to(principal))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("service post {post_id}")))?;
+    let member = match principal.person_id {
+        Some(person_id) => {
+            party_member::Entity::find()
+                .filter(party_member::Column::PersonId.eq(person_id))
+                .one(&txn)
+                .await?
+        }
+        None => None,
+    };
+    let registered = match &member {
+        Some(member) => {
+            member_registration::Entity::find()
+                .filter(member_registration::Column::PartyMemberId.eq(member.id))
+                .filter(member_registration::Column::CommunityId.eq(post.community_id))
+                .filter(member_registration::Column::Status.eq(MemberRegistrationStatus::Accepted))
+                .count(&txn)
+                .await?
+                > 0
+        }
+        None => false,
+    };
+    let Some(member) = member.filter(|_| registered) else {
+        return refuse(txn, None, PostRefusal::NotRegisteredHere).await;
+    };
+    if post.status != PostStatus::Open {
+        return refuse(txn, None, PostRefusal::PostClosed).await;
+    }
+    let inserted = post_claim::ActiveModel {
+        post_id: Set(post.id),
+        party_member_id: Set(member.id),
+        status: Set(PostClaimStatus::Applied),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    // The one-open-claim index decides between a member's concurrent applications.
+    let claim = match inserted {
+        Ok(claim) => claim,
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            return refuse(txn, None, PostRefusal::AlreadyApplied).await;
+        }
+        Err(err) => return Err(err.into()),
+    };
+    Transition::new(
+        "apply_for_service_post",
+        "post_claim",
+        claim.id,
+        claim.status,
+        claim.status,
+    )
+    .record(&txn, &Actor::from(principal))
+    .await?;
+    txn.commit().await?;
+    Ok(ClaimOutcome {
+        claim: Some(claim),
+        refusal: None,
+    })
+}
+
+/// Community staff confirm an application (never beyond the head count) or reject it.
+pub async fn decide(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    claim_id: i64,
+    confirm: bool,
+) -> Result<ClaimOutcome, ApiError> {
+    principal.require(Scope::RegistrationsWrite)?;
+    let txn = begin_write(db).await?;
+    let claim = post_claim::Entity::find_by_id(claim_id)
+        .filter(post_claim::Entity::visible_to(principal))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("post claim {claim_id}")))?;
+    // Locking the post makes confirmations of one post take turns, so each counts the holders
+    // the one before it left.
+    let mut post = service_post::Entity::find_by_id(claim.post_id);
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        post = post.lock_exclusive();
+    }
+    let post = post
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("service post {}", claim.post_id)))?;
+    if !is_community_staff(principal, post.community_id) {
+        return refuse(txn, Some(claim), PostRefusal::NotCommunityStaff).await;
+    }
+    if claim.status != PostClaimStatus::Applied {
+        return refuse(txn, Some(claim), PostRefusal::NotApplied).await;
+    }
+    let status = if confirm {
+        let holders = post_claim::Entity::find()
+            .filter(post_claim::Column::PostId.eq(post.id))
+            .filter(post_claim::Column::Status.eq(PostClaimStatus::Confirmed))
+            .count(&txn)
+            .await?;
+        if holders >= u64::try_from(post.head_count).unwrap_or(0) {
+            return refuse(txn, Some(claim), PostRefusal::PostFull).await;
+        }
+        PostClaimStatus::Confirmed
+    } else {
+        PostClaimStatus::Rejected
+    };
+    let now = Utc::now();
+    let updated = post_claim::Entity::update_many()
+        .col_expr(post_claim::Column::Status, Expr::value(status))
+        .col_expr(post_claim::Column::DecidedAt, Expr::value(now))
+        .filter(post_claim::Column::Id.eq(claim.id))
+        .filter(post_claim::Column::Status.eq(claim.status))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected == 0 {
+        return refuse(txn, Some(claim), PostRefusal::NotApplied).await;
+    }
+    let action = if confirm {
+        "confirm_post_claim"
+    } else {
+        "reject_post_claim"
+    };
+    Transition::new(action, "post_claim", claim.id, claim.status, status)
+        .record(&txn, &Actor::from(principal))
+        .await?;
+    txn.commit().await?;
+    Ok(ClaimOutcome {
+        claim: Some(post_claim::Model {
+            status,
+            decided_at: Some(now),
+            ..claim
+        }),
+        refusal: None,
+    })
+}
+
+/// Ends a refused transition: nothing changed.
+async fn refuse(
+    txn: DatabaseTransaction,
+    claim: Option<post_claim::Model>,
+    refusal: PostRefusal,
+) -> Result<ClaimOutcome, ApiError> {
+    txn.rollback().await?;
+    Ok(ClaimOutcome {
+        claim,
+        refusal: Some(refusal),
+    })
+}

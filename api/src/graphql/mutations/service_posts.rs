@@ -1,0 +1,174 @@
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+
+use super::UserError;
+use super::dual_reporting::idempotent;
+use crate::domain::service_posts::{self, ClaimOutcome, NewPost, PostOutcome, PostRefusal};
+use crate::error::OrGql;
+use crate::graphql::context::ContextExt;
+use crate::graphql::node::decode_as;
+use crate::graphql::types::{AdminUnit, PostClaim, ServicePost};
+
+/// Publish a service post.
+#[derive(Debug, InputObject)]
+pub struct PublishServicePostInput {
+    /// The publishing community.
+    pub community_id: ID,
+    /// The post's title, such as 楼栋长 (building steward), 1–100 characters.
+    pub title: String,
+    /// What the post involves.
+    pub description: Option<String>,
+    /// How many members may hold the post at once, at least 1.
+    pub head_count: i32,
+    /// Makes retries safe: a retry with the same key and input returns the first result and
+    /// changes nothing; the key with another input is a CONFLICT.
+    pub idempotency_key: Option<String>,
+}
+
+/// Apply for a service post.
+#[derive(Debug, InputObject)]
+pub struct ApplyForServicePostInput {
+    /// The post applied for.
+    pub post_id: ID,
+    /// Makes retries safe, as for `publishServicePost`.
+    pub idempotency_key: Option<String>,
+}
+
+/// Confirm or reject an application for a post.
+#[derive(Debug, InputObject)]
+pub struct DecidePostClaimInput {
+    /// The application decided on.
+    pub claim_id: ID,
+    /// Makes retries safe, as for `publishServicePost`.
+    pub idempotency_key: Option<String>,
+}
+
+/// The result of publishing a post.
+#[derive(SimpleObject)]
+pub struct ServicePostPayload {
+    /// The new post; null when there are user errors.
+    pub post: Option<ServicePost>,
+    /// Why the change was refused; empty when it was made.
+    pub user_errors: Vec<UserError>,
+}
+
+/// The result of a change to a claim of a post.
+#[derive(SimpleObject)]
+pub struct PostClaimPayload {
+    /// The claim as it stands after the mutation; unchanged (or null) when there are user
+    /// errors.
+    pub claim: Option<PostClaim>,
+    /// Why the change was refused; empty when it was made.
+    pub user_errors: Vec<UserError>,
+}
+
+fn user_errors(refusal: Option<PostRefusal>) -> Vec<UserError> {
+    refusal
+        .map(|refusal| UserError {
+            field: refusal.field().map(|field| vec![field.to_owned()]),
+            message: refusal.to_string(),
+            code: refusal.code().to_owned(),
+        })
+        .into_iter()
+        .collect()
+}
+
+impl From<PostOutcome> for ServicePostPayload {
+    fn from(outcome: PostOutcome) -> Self {
+        Self {
+            post: outcome.post.map(ServicePost),
+            user_errors: user_errors(outcome.refusal),
+        }
+    }
+}
+
+impl From<ClaimOutcome> for PostClaimPayload {
+    fn from(outcome: ClaimOutcome) -> Self {
+        Self {
+            claim: outcome.claim.map(PostClaim),
+            user_errors: user_errors(outcome.refusal),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct ServicePostMutation;
+
+#[Object]
+impl ServicePostMutation {
+    /// The community's staff publish a post with a head count, open for applications.
+    async fn publish_service_post(
+        &self,
+        ctx: &Context<'_>,
+        input: PublishServicePostInput,
+    ) -> Result<ServicePostPayload> {
+        let request = ctx.request()?;
+        let post = NewPost {
+            community_id: decode_as::<AdminUnit>("communityId", &input.community_id).or_gql()?,
+            title: input.title,
+            description: input.description,
+            head_count: input.head_count,
+        };
+        let publish = service_posts::publish(&request.db, &request.principal, post.clone());
+        let outcome = idempotent(
+            ctx,
+            &input.idempotency_key,
+            "publishServicePost",
+            &post,
+            publish,
+        )
+        .await?;
+        Ok(outcome.into())
+    }
+
+    /// A Party member registered (accepted) with the post's community applies for it.
+    async fn apply_for_service_post(
+        &self,
+        ctx: &Context<'_>,
+        input: ApplyForServicePostInput,
+    ) -> Result<PostClaimPayload> {
+        let request = ctx.request()?;
+        let id = decode_as::<ServicePost>("postId", &input.post_id).or_gql()?;
+        let apply = service_posts::apply(&request.db, &request.principal, id);
+        let outcome = idempotent(
+            ctx,
+            &input.idempotency_key,
+            "applyForServicePost",
+            &id,
+            apply,
+        )
+        .await?;
+        Ok(outcome.into())
+    }
+
+    /// The community's staff confirm an application. A post never has more confirmed holders
+    /// than its head count: once it has, confirming is refused with `POST_FULL`.
+    async fn confirm_post_claim(
+        &self,
+        ctx: &Context<'_>,
+        input: DecidePostClaimInput,
+    ) -> Result<PostClaimPayload> {
+        decide(ctx, input, true, "confirmPostClaim").await
+    }
+
+    /// The community's staff reject an application.
+    async fn reject_post_claim(
+        &self,
+        ctx: &Context<'_>,
+        input: DecidePostClaimInput,
+    ) -> Result<PostClaimPayload> {
+        decide(ctx, input, false, "rejectPostClaim").await
+    }
+}
+
+async fn decide(
+    ctx: &Context<'_>,
+    input: DecidePostClaimInput,
+    confirm: bool,
+    operation: &'static str,
+) -> Result<PostClaimPayload> {
+    let request = ctx.request()?;
+    let id = decode_as::<PostClaim>("claimId", &input.claim_id).or_gql()?;
+    let decision = service_posts::decide(&request.db, &request.principal, id, confirm);
+    let outcome = idempotent(ctx, &input.idempotency_key, operation, &id, decision).await?;
+    Ok(outcome.into())
+}
