@@ -102,7 +102,8 @@ pub struct Transition {
     action: &'static str,
     entity_type: &'static str,
     entity_id: i64,
-    from: String,
+    /// `None` when the change created the object.
+    from: Option<String>,
     to: String,
 }
 
@@ -119,18 +120,25 @@ impl Transition {
             action,
             entity_type,
             entity_id,
-            from: from.to_value(),
+            from: Some(from.to_value()),
             to: to.to_value(),
         }
     }
 
-    /// The wish moving from its current status to `to` by `action`.
-    pub fn of_wish(
-        wish: &entities::micro_wish::Model,
-        to: entities::micro_wish::WishStatus,
+    /// `entity_type` row `entity_id` created in state `state` by `action`.
+    pub fn created<S: ActiveEnum<Value = String>>(
         action: &'static str,
+        entity_type: &'static str,
+        entity_id: i64,
+        state: S,
     ) -> Self {
-        Self::new(action, "micro_wish", wish.id, wish.status, to)
+        Self {
+            action,
+            entity_type,
+            entity_id,
+            from: None,
+            to: state.to_value(),
+        }
     }
 
     /// Writes the record in the transaction of the change itself.
@@ -169,7 +177,7 @@ impl Transition {
             action: Set(self.action.to_owned()),
             entity_type: Set(self.entity_type.to_owned()),
             entity_id: Set(Some(self.entity_id)),
-            from_state: Set(Some(self.from)),
+            from_state: Set(self.from),
             to_state: Set(Some(self.to)),
             detail: Set(Some(detail)),
             ..Default::default()

@@ -234,11 +234,10 @@ pub async fn generate(
         }
         Err(err) => return Err(err.into()),
     };
-    Transition::new(
+    Transition::created(
         "generate_feedback_report",
         "feedback_report",
         report.id,
-        report.status,
         report.status,
     )
     .record(&txn, &Actor::from(principal))

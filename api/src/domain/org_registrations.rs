@@ -138,11 +138,10 @@ pub async fn register_organization(
         }
         Err(err) => return Err(err.into()),
     };
-    Transition::new(
+    Transition::created(
         "register_organization",
         "org_registration",
         registration.id,
-        registration.status,
         registration.status,
     )
     .record(&txn, &Actor::from(principal))

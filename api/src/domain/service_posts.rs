@@ -138,11 +138,10 @@ pub async fn publish(
     }
     .insert(&txn)
     .await?;
-    Transition::new(
+    Transition::created(
         "publish_service_post",
         "service_post",
         published.id,
-        published.status,
         published.status,
     )
     .record(&txn, &Actor::from(principal))
@@ -211,11 +210,10 @@ pub async fn apply(
         }
         Err(err) => return Err(err.into()),
     };
-    Transition::new(
+    Transition::created(
         "apply_for_service_post",
         "post_claim",
         claim.id,
-        claim.status,
         claim.status,
     )
     .record(&txn, &Actor::from(principal))

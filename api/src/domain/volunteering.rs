@@ -421,11 +421,10 @@ pub async fn create_activity(
     }
     .insert(&txn)
     .await?;
-    Transition::new(
+    Transition::created(
         "create_volunteer_activity",
         "volunteer_activity",
         activity.id,
-        ActivityStatus::Draft,
         ActivityStatus::Draft,
     )
     .record(&txn, &Actor::from(principal))
@@ -746,15 +745,9 @@ pub async fn sign_up(
     }
     .insert(&txn)
     .await?;
-    Transition::new(
-        "sign_up_for_activity",
-        "activity_signup",
-        signup.id,
-        status,
-        status,
-    )
-    .record(&txn, &Actor::from(principal))
-    .await?;
+    Transition::created("sign_up_for_activity", "activity_signup", signup.id, status)
+        .record(&txn, &Actor::from(principal))
+        .await?;
     txn.commit().await?;
     Ok(Outcome::done(signup))
 }
@@ -985,15 +978,9 @@ pub async fn issue_attendance_code(
     }
     .insert(&txn)
     .await?;
-    Transition::new(
-        "issue_attendance_code",
-        "checkin_code",
-        issued.id,
-        purpose,
-        purpose,
-    )
-    .record(&txn, &Actor::from(principal))
-    .await?;
+    Transition::created("issue_attendance_code", "checkin_code", issued.id, purpose)
+        .record(&txn, &Actor::from(principal))
+        .await?;
     txn.commit().await?;
     Ok(Ok((code, expires_at)))
 }
@@ -1120,11 +1107,10 @@ pub async fn correct_record(
     }
     .insert(&txn)
     .await?;
-    Transition::new(
+    Transition::created(
         "correct_service_record",
         "service_record",
         correction.id,
-        RecordStatus::Confirmed,
         RecordStatus::Confirmed,
     )
     .record(&txn, &Actor::from(principal))
@@ -1233,11 +1219,10 @@ impl<'a> SignupChange<'a> {
                         minutes,
                     )
                     .await?;
-                    Transition::new(
+                    Transition::created(
                         "record_service",
                         "service_record",
                         record.id,
-                        RecordStatus::Pending,
                         RecordStatus::Pending,
                     )
                     .record(&changed.txn, &Actor::from(changed.principal))
@@ -1712,11 +1697,10 @@ pub async fn issue_certificate(
     certificate_record::Entity::insert_many(listed)
         .exec(&txn)
         .await?;
-    Transition::new(
+    Transition::created(
         "issue_service_certificate",
         "service_certificate",
         certificate.id,
-        CertificateStatus::Issued,
         CertificateStatus::Issued,
     )
     .record(&txn, &Actor::from(principal))
@@ -1904,11 +1888,10 @@ pub async fn redeem_points(
     let entry = append_points(&txn, person_id, balance, -points, None, note).await?;
     // A ledger entry has no life of its own: it is final, like a confirmed record, from the
     // moment it is written.
-    Transition::new(
+    Transition::created(
         "redeem_points",
         "points_entry",
         entry.id,
-        RecordStatus::Confirmed,
         RecordStatus::Confirmed,
     )
     .record(&txn, &Actor::from(principal))

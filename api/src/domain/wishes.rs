@@ -198,15 +198,9 @@ pub async fn submit_wish(
     }
     .insert(&txn)
     .await?;
-    Transition::new(
-        "submit_wish",
-        "micro_wish",
-        wish.id,
-        WishStatus::Submitted,
-        WishStatus::Submitted,
-    )
-    .record(&txn, &Actor::from(principal))
-    .await?;
+    Transition::created("submit_wish", "micro_wish", wish.id, WishStatus::Submitted)
+        .record(&txn, &Actor::from(principal))
+        .await?;
     txn.commit().await?;
     Ok(WishOutcome {
         wish: Some(wish),
