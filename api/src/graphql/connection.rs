@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use async_graphql::connection::{CursorType, PageInfo};
+use async_graphql::connection::PageInfo;
 use async_graphql::{
     Context, Enum, ErrorExtensions, InputObject, InputType, Object, OutputType, TypeName,
 };
@@ -72,18 +72,22 @@ pub struct Cursor {
     id: i64,
 }
 
-impl CursorType for Cursor {
-    type Error = ApiError;
-
-    fn decode_cursor(s: &str) -> Result<Self, Self::Error> {
+impl Cursor {
+    /// Reads the cursor passed as the argument `field` (`after` or `before`).
+    fn decode(field: &str, text: &str) -> Result<Self, ApiError> {
         URL_SAFE_NO_PAD
-            .decode(s)
+            .decode(text)
             .ok()
             .and_then(|json| serde_json::from_slice(&json).ok())
-            .ok_or_else(|| ApiError::bad_input("after", "the cursor is not one this API gave out"))
+            .ok_or_else(|| {
+                ApiError::bad_input(
+                    field,
+                    format!("`{field}` is not a cursor this API gave out"),
+                )
+            })
     }
 
-    fn encode_cursor(&self) -> String {
+    fn encode(&self) -> String {
         let json = serde_json::to_vec(self).expect("a cursor always serialises");
         URL_SAFE_NO_PAD.encode(json)
     }
@@ -132,8 +136,8 @@ impl<N: NodeType + OutputType> NodeConnection<N> {
         PageInfo {
             has_previous_page: self.has_previous_page,
             has_next_page: self.has_next_page,
-            start_cursor: self.edges.first().map(|edge| edge.cursor.encode_cursor()),
-            end_cursor: self.edges.last().map(|edge| edge.cursor.encode_cursor()),
+            start_cursor: self.edges.first().map(|edge| edge.cursor.encode()),
+            end_cursor: self.edges.last().map(|edge| edge.cursor.encode()),
         }
     }
 
@@ -169,7 +173,7 @@ impl<N: NodeType + OutputType> NodeEdge<N> {
 
     /// Pass it as `after` (or `before`) to continue the list after (or before) this item.
     async fn cursor(&self) -> String {
-        self.cursor.encode_cursor()
+        self.cursor.encode()
     }
 }
 
@@ -281,12 +285,12 @@ impl Window {
         let after = page
             .after
             .as_deref()
-            .map(Cursor::decode_cursor)
+            .map(|text| Cursor::decode("after", text))
             .transpose()?;
         let before = page
             .before
             .as_deref()
-            .map(Cursor::decode_cursor)
+            .map(|text| Cursor::decode("before", text))
             .transpose()?;
         match (page.first, page.last) {
             (Some(_), Some(_)) => Err(ApiError::bad_input(
