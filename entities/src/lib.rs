@@ -13,6 +13,7 @@ pub mod feedback_report;
 pub mod household;
 pub mod idempotency_key;
 pub mod member_registration;
+pub mod member_report;
 pub mod micro_wish;
 pub mod org_registration;
 pub mod organization;

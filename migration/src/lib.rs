@@ -13,6 +13,7 @@ mod m20261128_000005_create_micro_wishes;
 mod m20261128_000006_create_refresh_tokens;
 mod m20261128_000007_create_idempotency_keys;
 mod m20261128_000008_create_volunteer_credentials;
+mod m20261128_000009_create_member_reports;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000006_create_refresh_tokens::Migration),
             Box::new(m20261128_000007_create_idempotency_keys::Migration),
             Box::new(m20261128_000008_create_volunteer_credentials::Migration),
+            Box::new(m20261128_000009_create_member_reports::Migration),
         ]
     }
 }

@@ -347,7 +347,7 @@ pub async fn advance(
 }
 
 /// The first instant of a quarter and the first instant after it, China Standard Time.
-fn quarter_bounds(year: i32, quarter: i16) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+pub(super) fn quarter_bounds(year: i32, quarter: i16) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
     let start_month = match quarter {
         1..=4 => u32::try_from(quarter).ok()? * 3 - 2,
         _ => return None,

@@ -6,14 +6,15 @@
 //! teams, posts, published activities and open wishes. Staff see their units' subtrees;
 //! organisations see their own records; a person sees their own.
 
+use entities::member_report::MemberReportStatus;
 use entities::micro_wish::WishStatus;
 use entities::org_registration::OrgRegistrationStatus;
 use entities::volunteer_activity::ActivityStatus;
 use entities::{
     activity_signup, admin_unit, department, feedback_report, household, member_registration,
-    micro_wish, org_registration, organization, party_member, person, post_claim, service_centre,
-    service_post, service_record, staff_assignment, team_member, volunteer_activity,
-    volunteer_team, wish_claim,
+    member_report, micro_wish, org_registration, organization, party_member, person, post_claim,
+    service_centre, service_post, service_record, staff_assignment, team_member,
+    volunteer_activity, volunteer_team, wish_claim,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, EntityTrait};
@@ -215,6 +216,22 @@ impl Scoped for feedback_report::Entity {
         Condition::any()
             .also(in_staff_units(C::CommunityId, p))
             .also(in_organizations(C::OrganizationId, p))
+    }
+}
+
+impl Scoped for member_report::Entity {
+    fn visible_to(p: &Principal) -> Condition {
+        use member_report::Column as C;
+        // Drafts are the member's own; their branch reads a report once it is submitted.
+        Condition::any()
+            .also(unless_no_person(p, || {
+                C::PartyMemberId.in_subquery(members_who_are_caller(p))
+            }))
+            .also(unless_no_organization(p, || {
+                Condition::all()
+                    .add(C::OrganizationId.is_in(p.organizations().collect::<Vec<_>>()))
+                    .add(C::Status.eq(MemberReportStatus::Submitted))
+            }))
     }
 }
 

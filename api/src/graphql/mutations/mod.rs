@@ -3,8 +3,10 @@
 
 mod dual_reporting;
 mod feedback_reports;
+mod member_reports;
 mod org_registrations;
 mod service_posts;
+mod volunteer_teams;
 mod volunteering;
 mod wishes;
 
@@ -16,9 +18,11 @@ pub struct Mutation(
     wishes::WishMutation,
     dual_reporting::DualReportingMutation,
     feedback_reports::FeedbackReportMutation,
+    member_reports::MemberReportMutation,
     org_registrations::OrgRegistrationMutation,
     service_posts::ServicePostMutation,
     volunteering::VolunteeringMutation,
+    volunteer_teams::VolunteerTeamMutation,
 );
 
 /// A rule the change would break. Nothing was changed.

@@ -1,10 +1,13 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use entities::feedback_report::ReportStatus;
 use entities::member_registration::MemberRegistrationStatus;
+use entities::member_report::MemberReportStatus;
 use entities::org_registration::OrgRegistrationStatus;
 use entities::post_claim::PostClaimStatus;
 use entities::service_post::PostStatus;
-use entities::{feedback_report, member_registration, org_registration, post_claim, service_post};
+use entities::{
+    feedback_report, member_registration, member_report, org_registration, post_claim, service_post,
+};
 use sea_orm::{ColumnTrait, Condition};
 
 use super::{CreatedOrderField, id_of};
@@ -13,8 +16,8 @@ use crate::error::ApiError;
 use crate::graphql::connection::{ListFilter, NodeConnection, OrderBy, PageArgs, list};
 use crate::graphql::guards::Needs;
 use crate::graphql::types::{
-    AdminUnit, FeedbackReport, MemberRegistration, OrgRegistration, Organization, PostClaim,
-    ServicePost,
+    AdminUnit, FeedbackReport, MemberRegistration, MemberReport, OrgRegistration, Organization,
+    PartyMember, PostClaim, ServicePost,
 };
 
 /// Which organisation registrations to list.
@@ -147,6 +150,37 @@ impl ListFilter for FeedbackReportFilter {
     }
 }
 
+/// Which member self-reports to list.
+#[derive(Debug, Default, InputObject)]
+pub struct MemberReportFilter {
+    /// Only reports to this unit.
+    unit: Option<ID>,
+    /// Only reports of this member.
+    member: Option<ID>,
+    /// Only reports for this year.
+    year: Option<i32>,
+    /// Only reports for this half of the year (1–2).
+    half: Option<i16>,
+    /// Only reports in this status.
+    status: Option<MemberReportStatus>,
+}
+
+impl ListFilter for MemberReportFilter {
+    type Entity = member_report::Entity;
+
+    fn condition(self) -> Result<Condition, ApiError> {
+        use member_report::Column as C;
+        let unit = id_of::<Organization>("unit", self.unit)?;
+        let member = id_of::<PartyMember>("member", self.member)?;
+        Ok(Condition::all()
+            .add_option(unit.map(|id| C::OrganizationId.eq(id)))
+            .add_option(member.map(|id| C::PartyMemberId.eq(id)))
+            .add_option(self.year.map(|year| C::Year.eq(year)))
+            .add_option(self.half.map(|half| C::Half.eq(half)))
+            .add_option(self.status.map(|status| C::Status.eq(status))))
+    }
+}
+
 #[derive(Default)]
 pub struct DualReportingQuery;
 
@@ -271,6 +305,34 @@ impl DualReportingQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<NodeConnection<FeedbackReport>> {
+        list(
+            ctx,
+            filter,
+            order_by,
+            PageArgs {
+                first,
+                after,
+                last,
+                before,
+            },
+        )
+        .await
+    }
+
+    /// Members' half-yearly self-reports: a member sees their own, a unit (its Party unit
+    /// administrator or API client) the submitted reports of its members.
+    #[graphql(guard = "Needs(Scope::RegistrationsRead)")]
+    #[expect(clippy::too_many_arguments, reason = "Relay connection arguments")]
+    async fn member_reports(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<MemberReportFilter>,
+        order_by: Option<OrderBy<CreatedOrderField>>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<NodeConnection<MemberReport>> {
         list(
             ctx,
             filter,

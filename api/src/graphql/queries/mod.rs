@@ -66,6 +66,7 @@ created_order!(
     service_post,
     post_claim,
     feedback_report,
+    member_report,
     volunteer_team,
     activity_signup,
     wish_claim,

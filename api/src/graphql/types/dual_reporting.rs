@@ -2,6 +2,7 @@ use async_graphql::{Context, ErrorExtensions, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
 use entities::feedback_report::ReportStatus;
 use entities::member_registration::{MemberRegistrationStatus, SubmittedBy};
+use entities::member_report::MemberReportStatus;
 use entities::org_registration::OrgRegistrationStatus;
 use entities::post_claim;
 use entities::post_claim::PostClaimStatus;
@@ -316,5 +317,96 @@ impl FeedbackReport {
             tracing::error!(error = %err, report.id = self.0.id, "unreadable report content");
             ApiError::Internal.extend()
         })
+    }
+}
+
+node_type!(
+    /// A Party member's half-yearly report to their own branch.
+    MemberReport => member_report
+);
+
+/// A Party member's half-yearly self-report (双报告) to their own branch, pre-filled from their
+/// records (confirmed service, wishes realised, posts held, where they registered), then edited
+/// and submitted by the member. Drafts are the member's own; the branch sees submitted reports.
+#[Object]
+impl MemberReport {
+    /// The report's opaque, globally unique id.
+    pub async fn id(&self) -> ID {
+        self.global_id()
+    }
+
+    /// The reporting member.
+    async fn member(&self, ctx: &Context<'_>) -> Result<Option<PartyMember>> {
+        ctx.request()?.load(self.0.party_member_id).await
+    }
+
+    /// The branch reported to: the member's unit when the report was drafted.
+    async fn unit(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        ctx.request()?.load(self.0.organization_id).await
+    }
+
+    /// The community the member was registered with in the half-year; null when none.
+    async fn community(&self, ctx: &Context<'_>) -> Result<Option<AdminUnit>> {
+        ctx.request()?.load_opt(self.0.community_id).await
+    }
+
+    /// The year of the period.
+    async fn year(&self) -> i32 {
+        self.0.year
+    }
+
+    /// The half of the year, China Standard Time: 1 (January–June) or 2 (July–December).
+    async fn half(&self) -> i16 {
+        self.0.half
+    }
+
+    /// Where the report stands.
+    async fn status(&self) -> MemberReportStatus {
+        self.0.status
+    }
+
+    /// Minutes of confirmed service the member started in the half-year, as drafted.
+    async fn service_minutes(&self) -> i64 {
+        self.0.service_minutes
+    }
+
+    /// How many confirmed service records those minutes come from, as drafted.
+    async fn service_records(&self) -> i32 {
+        self.0.service_records
+    }
+
+    /// Wishes the member claimed and realised in the half-year, as drafted.
+    async fn realised_wishes(&self) -> i32 {
+        self.0.realised_wishes
+    }
+
+    /// Service posts the member was confirmed in by the half-year's end, as drafted.
+    async fn posts_held(&self) -> i32 {
+        self.0.posts_held
+    }
+
+    /// The member's own account of the half-year; null until edited.
+    async fn summary(&self) -> Option<&str> {
+        self.0.summary.as_deref()
+    }
+
+    /// The member's remarks on the figures.
+    async fn remarks(&self) -> Option<&str> {
+        self.0.remarks.as_deref()
+    }
+
+    /// When the member submitted it.
+    async fn submitted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.submitted_at
+    }
+
+    /// When it was drafted.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// When it last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
     }
 }

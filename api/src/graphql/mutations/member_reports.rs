@@ -1,0 +1,138 @@
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+
+use super::UserError;
+use super::dual_reporting::idempotent;
+use crate::domain::member_reports::{self, DraftRequest, EditRequest, MemberReportOutcome};
+use crate::error::OrGql;
+use crate::graphql::context::ContextExt;
+use crate::graphql::node::decode_as;
+use crate::graphql::types::MemberReport;
+
+/// Draft the caller's own report for a half-year, pre-filled from their records.
+#[derive(Debug, InputObject)]
+pub struct DraftMemberReportInput {
+    /// The year of the half-year.
+    pub year: i32,
+    /// The half, 1 (January–June) or 2 (July–December), China Standard Time; it must have
+    /// ended.
+    pub half: i32,
+    /// Makes retries safe: a retry with the same key and input returns the first result and
+    /// changes nothing; the key with another input is a CONFLICT.
+    pub idempotency_key: Option<String>,
+}
+
+/// Write the summary and remarks of one's own report.
+#[derive(Debug, InputObject)]
+pub struct EditMemberReportInput {
+    /// The report.
+    pub report_id: ID,
+    /// The member's account of the half-year; required, and replaces the previous one.
+    pub summary: String,
+    /// Remarks on the pre-filled figures; replaces the previous ones, null clears them.
+    pub remarks: Option<String>,
+    /// Makes retries safe, as for `draftMemberReport`.
+    pub idempotency_key: Option<String>,
+}
+
+/// Submit one's own edited report to one's branch.
+#[derive(Debug, InputObject)]
+pub struct SubmitMemberReportInput {
+    /// The report.
+    pub report_id: ID,
+    /// Makes retries safe, as for `draftMemberReport`.
+    pub idempotency_key: Option<String>,
+}
+
+/// The result of a change to a member report.
+#[derive(SimpleObject)]
+pub struct MemberReportPayload {
+    /// The report as it stands after the mutation; unchanged (or null) when there are user
+    /// errors.
+    pub report: Option<MemberReport>,
+    /// Why the change was refused; empty when it was made.
+    pub user_errors: Vec<UserError>,
+}
+
+impl From<MemberReportOutcome> for MemberReportPayload {
+    fn from(outcome: MemberReportOutcome) -> Self {
+        Self {
+            report: outcome.report.map(MemberReport),
+            user_errors: outcome
+                .refusal
+                .map(|refusal| UserError {
+                    field: refusal.field().map(|field| vec![field.to_owned()]),
+                    message: refusal.to_string(),
+                    code: refusal.code().to_owned(),
+                })
+                .into_iter()
+                .collect(),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct MemberReportMutation;
+
+#[Object]
+impl MemberReportMutation {
+    /// A Party member drafts their own report (双报告) to their branch for a half-year that has
+    /// ended, pre-filled with their confirmed service minutes, the wishes they claimed and
+    /// realised, the posts they were confirmed in and the community they registered with.
+    /// Once per half-year.
+    async fn draft_member_report(
+        &self,
+        ctx: &Context<'_>,
+        input: DraftMemberReportInput,
+    ) -> Result<MemberReportPayload> {
+        let request = ctx.request()?;
+        let draft = DraftRequest {
+            year: input.year,
+            // Out of range becomes 0, which `draft` refuses as an invalid period.
+            half: i16::try_from(input.half).unwrap_or(0),
+        };
+        let run = member_reports::draft(&request.db, &request.principal, draft.clone());
+        let outcome = idempotent(
+            ctx,
+            &input.idempotency_key,
+            "draftMemberReport",
+            &draft,
+            run,
+        )
+        .await?;
+        Ok(outcome.into())
+    }
+
+    /// The member writes the summary of their report and remarks on its figures, until they
+    /// submit it; the figures themselves stay as drafted.
+    async fn edit_member_report(
+        &self,
+        ctx: &Context<'_>,
+        input: EditMemberReportInput,
+    ) -> Result<MemberReportPayload> {
+        let request = ctx.request()?;
+        let edit = EditRequest {
+            report_id: decode_as::<MemberReport>("reportId", &input.report_id).or_gql()?,
+            summary: input.summary,
+            remarks: input.remarks,
+        };
+        let run = member_reports::edit(&request.db, &request.principal, edit.clone());
+        let outcome =
+            idempotent(ctx, &input.idempotency_key, "editMemberReport", &edit, run).await?;
+        Ok(outcome.into())
+    }
+
+    /// The member submits their edited report to their branch, which may then read it; it no
+    /// longer changes.
+    async fn submit_member_report(
+        &self,
+        ctx: &Context<'_>,
+        input: SubmitMemberReportInput,
+    ) -> Result<MemberReportPayload> {
+        let request = ctx.request()?;
+        let id = decode_as::<MemberReport>("reportId", &input.report_id).or_gql()?;
+        let run = member_reports::submit(&request.db, &request.principal, id);
+        let outcome =
+            idempotent(ctx, &input.idempotency_key, "submitMemberReport", &id, run).await?;
+        Ok(outcome.into())
+    }
+}
