@@ -304,6 +304,23 @@ impl Also for Condition {
     }
 }
 
+/// Whether the caller holds one of `roles` at the unit `unit_id` or at a unit above it.
+pub async fn staff_covers(
+    db: &impl sea_orm::ConnectionTrait,
+    principal: &Principal,
+    roles: &[entities::role_grant::Role],
+    unit_id: i64,
+) -> Result<bool, sea_orm::DbErr> {
+    let mut units = principal.units_with(roles).peekable();
+    if units.peek().is_none() {
+        return Ok(false);
+    }
+    let Some(unit) = admin_unit::Entity::find_by_id(unit_id).one(db).await? else {
+        return Ok(false);
+    };
+    Ok(units.any(|granted| unit.path.starts_with(&granted.path)))
+}
+
 /// Whether the caller may read this person's name, phone and ID number unmasked: the person
 /// themself, and the staff of the community or grid where they live.
 pub fn may_see_personal_data(

@@ -17,7 +17,9 @@ use serde::{Deserialize, Serialize};
 
 use super::audit::{Actor, Transition};
 use super::scope::Scoped;
+use super::scope::staff_covers;
 use super::transaction::begin_write;
+use super::volunteering::{organizes, organizing_organization};
 use crate::auth::{Principal, PrincipalKind, Scope};
 use crate::error::ApiError;
 
@@ -132,9 +134,6 @@ const COMMUNITY_STAFF: &[Role] = &[
     Role::SubdistrictStaff,
     Role::DistrictStaff,
 ];
-/// Organisation roles whose holders manage their organisation's teams.
-const ORGANIZERS: &[Role] = &[Role::OrgAdmin, Role::PartyUnitAdmin];
-
 /// Founds a team owned by the caller's organisation. Inputs that break a rule are all reported.
 pub async fn create_team(
     db: &DatabaseConnection,
@@ -635,20 +634,6 @@ fn own_person(principal: &Principal) -> Option<i64> {
     }
 }
 
-/// The organisation the caller founds teams for: an API client's own, or the organisation of
-/// the caller's organiser grant.
-fn organizing_organization(principal: &Principal) -> Option<i64> {
-    match principal.kind {
-        Some(PrincipalKind::Client) => principal.organization_id,
-        Some(PrincipalKind::Staff) => principal
-            .grants
-            .iter()
-            .find(|grant| ORGANIZERS.contains(&grant.role))
-            .and_then(|grant| grant.org),
-        _ => None,
-    }
-}
-
 /// Whether the caller manages the team: for its organisation, or as staff of its community or
 /// a unit above it.
 async fn manages(
@@ -656,27 +641,8 @@ async fn manages(
     principal: &Principal,
     team: &volunteer_team::Model,
 ) -> Result<bool, DbErr> {
-    let for_organization = match principal.kind {
-        Some(PrincipalKind::Client) => principal.organization_id == Some(team.organization_id),
-        Some(PrincipalKind::Staff) => principal.grants.iter().any(|grant| {
-            ORGANIZERS.contains(&grant.role) && grant.org == Some(team.organization_id)
-        }),
-        _ => false,
-    };
-    if for_organization {
-        return Ok(true);
-    }
-    let mut units = principal.units_with(COMMUNITY_STAFF).peekable();
-    if units.peek().is_none() {
-        return Ok(false);
-    }
-    let Some(community) = admin_unit::Entity::find_by_id(team.community_id)
-        .one(txn)
-        .await?
-    else {
-        return Ok(false);
-    };
-    Ok(units.any(|granted| community.path.starts_with(&granted.path)))
+    Ok(organizes(principal, team.organization_id)
+        || staff_covers(txn, principal, COMMUNITY_STAFF, team.community_id).await?)
 }
 
 /// Whether the caller is the team's current leader.

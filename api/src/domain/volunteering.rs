@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use super::audit::{Actor, Transition};
 use super::scope::Scoped;
+use super::scope::staff_covers;
 use super::transaction::begin_write;
 use crate::auth::secret::{digest, random_token};
 use crate::auth::{Principal, PrincipalKind, Scope};
@@ -373,7 +374,7 @@ const APPROVERS: &[Role] = &[
     Role::DistrictStaff,
 ];
 /// Organisation roles whose holders organise their organisation's activities.
-const ORGANIZERS: &[Role] = &[Role::OrgAdmin, Role::PartyUnitAdmin];
+pub(super) const ORGANIZERS: &[Role] = &[Role::OrgAdmin, Role::PartyUnitAdmin];
 
 /// Drafts an activity for the caller's organisation. Inputs that break a rule are all reported.
 pub async fn create_activity(
@@ -1340,9 +1341,9 @@ async fn record_service(
     .await
 }
 
-/// The organisation the caller drafts activities for: an API client's own, or the organisation
-/// of the caller's organiser grant.
-fn organizing_organization(principal: &Principal) -> Option<i64> {
+/// The organisation the caller drafts activities (and founds teams) for: an API client's own,
+/// or the organisation of the caller's organiser grant.
+pub(super) fn organizing_organization(principal: &Principal) -> Option<i64> {
     match principal.kind {
         Some(PrincipalKind::Client) => principal.organization_id,
         Some(PrincipalKind::Staff) => principal
@@ -1355,7 +1356,7 @@ fn organizing_organization(principal: &Principal) -> Option<i64> {
 }
 
 /// Whether the caller acts for `organization_id` as its organiser.
-fn organizes(principal: &Principal, organization_id: i64) -> bool {
+pub(super) fn organizes(principal: &Principal, organization_id: i64) -> bool {
     match principal.kind {
         Some(PrincipalKind::Client) => principal.organization_id == Some(organization_id),
         Some(PrincipalKind::Staff) => principal
@@ -1381,23 +1382,6 @@ async fn needs_approval(
             OrganizationKind::Community | OrganizationKind::Department
         )
     }))
-}
-
-/// Whether the caller holds one of `roles` at the unit or above it.
-async fn staff_covers(
-    txn: &DatabaseTransaction,
-    principal: &Principal,
-    roles: &[Role],
-    unit_id: i64,
-) -> Result<bool, DbErr> {
-    let mut units = principal.units_with(roles).peekable();
-    if units.peek().is_none() {
-        return Ok(false);
-    }
-    let Some(unit) = admin_unit::Entity::find_by_id(unit_id).one(txn).await? else {
-        return Ok(false);
-    };
-    Ok(units.any(|granted| unit.path.starts_with(&granted.path)))
 }
 
 async fn find_activity(

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use entities::micro_wish::{self, WishCategory, WishStatus};
 use entities::role_grant::Role;
 use entities::wish_claim::{self, ClaimStatus, ClaimantKind};
-use entities::{admin_unit, household, party_member, person};
+use entities::{household, party_member, person};
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
@@ -17,7 +17,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use super::audit::{Actor, Transition};
-use super::scope::Scoped;
+use super::scope::{Scoped, staff_covers};
 use super::transaction::begin_write;
 use crate::auth::{Principal, PrincipalKind, Scope};
 use crate::error::ApiError;
@@ -655,23 +655,6 @@ async fn refused(
 
 async fn reload(db: &DatabaseConnection, wish_id: i64) -> Result<Option<micro_wish::Model>, DbErr> {
     micro_wish::Entity::find_by_id(wish_id).one(db).await
-}
-
-/// Whether the caller holds one of `roles` at the grid or at a unit above it.
-async fn staff_covers(
-    txn: &impl ConnectionTrait,
-    principal: &Principal,
-    roles: &[Role],
-    grid_id: i64,
-) -> Result<bool, DbErr> {
-    let mut units = principal.units_with(roles).peekable();
-    if units.peek().is_none() {
-        return Ok(false);
-    }
-    let Some(grid) = admin_unit::Entity::find_by_id(grid_id).one(txn).await? else {
-        return Ok(false);
-    };
-    Ok(units.any(|unit| grid.path.starts_with(&unit.path)))
 }
 
 /// A second active claim of one wish violates the database's one-active-claim index.

@@ -1,15 +1,11 @@
-use std::future::Future;
-
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 use super::UserError;
+use super::idempotent;
 use crate::domain::dual_reporting::{
     self, BulkRow, BulkRowOutcome, Placement, RegistrationOutcome, RegistrationRefusal,
 };
-use crate::domain::idempotency::{Idempotent, KeyLifetime};
-use crate::error::{ApiError, OrGql};
+use crate::error::OrGql;
 use crate::graphql::context::ContextExt;
 use crate::graphql::node::decode_as;
 use crate::graphql::types::{AdminUnit, MemberRegistration, Organization, PartyMember};
@@ -368,25 +364,4 @@ fn bulk_row(row: &BulkMemberRow) -> Result<BulkRow, RegistrationRefusal> {
             grid_id,
         },
     })
-}
-
-/// Runs a dual-reporting mutation once per idempotency key.
-pub(super) async fn idempotent<I: Serialize, T: Serialize + DeserializeOwned>(
-    ctx: &Context<'_>,
-    key: &Option<String>,
-    operation: &'static str,
-    input: &I,
-    mutation: impl Future<Output = Result<T, ApiError>>,
-) -> Result<T> {
-    let request = ctx.request()?;
-    let KeyLifetime(lifetime) = *ctx.data::<KeyLifetime>()?;
-    Idempotent {
-        key: key.as_deref(),
-        operation,
-        input,
-        lifetime,
-    }
-    .run(&request.db, &request.principal, mutation)
-    .await
-    .or_gql()
 }

@@ -10,7 +10,15 @@ mod volunteer_teams;
 mod volunteering;
 mod wishes;
 
-use async_graphql::{MergedObject, SimpleObject};
+use std::future::Future;
+
+use async_graphql::{Context, MergedObject, Result, SimpleObject};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::domain::idempotency::{Idempotent, KeyLifetime};
+use crate::error::{ApiError, OrGql};
+use crate::graphql::context::ContextExt;
 
 /// Changes to the district's shared resources.
 #[derive(MergedObject, Default)]
@@ -35,4 +43,25 @@ pub struct UserError {
     pub message: String,
     /// What went wrong, for programs: a stable code such as `ALREADY_CLAIMED`.
     pub code: String,
+}
+
+/// Runs a mutation once per idempotency key: a retry with the key gets the first outcome.
+pub(super) async fn idempotent<I: Serialize, T: Serialize + DeserializeOwned>(
+    ctx: &Context<'_>,
+    key: &Option<String>,
+    operation: &'static str,
+    input: &I,
+    mutation: impl Future<Output = Result<T, ApiError>>,
+) -> Result<T> {
+    let request = ctx.request()?;
+    let KeyLifetime(lifetime) = *ctx.data::<KeyLifetime>()?;
+    Idempotent {
+        key: key.as_deref(),
+        operation,
+        input,
+        lifetime,
+    }
+    .run(&request.db, &request.principal, mutation)
+    .await
+    .or_gql()
 }

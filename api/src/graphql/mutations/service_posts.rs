@@ -1,7 +1,7 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
 use super::UserError;
-use super::dual_reporting::idempotent;
+use super::idempotent;
 use crate::domain::service_posts::{self, ClaimOutcome, NewPost, PostOutcome, PostRefusal};
 use crate::error::OrGql;
 use crate::graphql::context::ContextExt;

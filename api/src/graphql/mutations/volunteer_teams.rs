@@ -5,7 +5,7 @@ use entities::team_member::TeamRole;
 use entities::volunteer_team::VolunteerArea;
 
 use super::UserError;
-use crate::domain::idempotency::{Idempotent, KeyLifetime};
+use super::idempotent;
 use crate::domain::volunteer_teams::{
     self, MembershipOutcome, NewTeam, Outcome, TeamOutcome, TeamRefusal, TeamUpdate,
 };
@@ -324,16 +324,7 @@ async fn once<T, P>(
 where
     Outcome<T>: serde::Serialize + serde::de::DeserializeOwned + Into<P>,
 {
-    let request = ctx.request()?;
-    let KeyLifetime(lifetime) = *ctx.data::<KeyLifetime>()?;
-    let outcome = Idempotent {
-        key: key.as_deref(),
-        operation,
-        input,
-        lifetime,
-    }
-    .run(&request.db, &request.principal, mutation)
-    .await
-    .or_gql()?;
-    Ok(outcome.into())
+    Ok(idempotent(ctx, &key, operation, input, Box::pin(mutation))
+        .await?
+        .into())
 }

@@ -7,7 +7,7 @@ use entities::organization::ServiceCategory;
 use entities::volunteer_team::VolunteerArea;
 
 use super::UserError;
-use crate::domain::idempotency::{Idempotent, KeyLifetime};
+use super::idempotent;
 use crate::domain::volunteering::{
     self, ActivityOutcome, ActivityStep, CertificateOutcome, NewActivity, Outcome, RecordOutcome,
     SignupOutcome, VolunteeringRefusal, VolunteeringRules,
@@ -764,16 +764,7 @@ async fn once<T, P>(
 where
     Outcome<T>: serde::Serialize + serde::de::DeserializeOwned + Into<P>,
 {
-    let request = ctx.request()?;
-    let KeyLifetime(lifetime) = *ctx.data::<KeyLifetime>()?;
-    let outcome = Idempotent {
-        key: key.as_deref(),
-        operation,
-        input,
-        lifetime,
-    }
-    .run(&request.db, &request.principal, mutation)
-    .await
-    .or_gql()?;
-    Ok(outcome.into())
+    Ok(idempotent(ctx, &key, operation, input, Box::pin(mutation))
+        .await?
+        .into())
 }

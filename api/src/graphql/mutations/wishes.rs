@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use entities::micro_wish::WishCategory;
 
 use super::UserError;
-use crate::domain::idempotency::{Idempotent, KeyLifetime};
+use super::idempotent;
 use crate::domain::wishes::{self, DisputeResolution, Evidence, NewWish, WishOutcome, WishRules};
 use crate::error::{ApiError, OrGql};
 use crate::graphql::context::ContextExt;
@@ -404,16 +404,7 @@ async fn once(
     input: &impl serde::Serialize,
     mutation: impl Future<Output = Result<WishOutcome, ApiError>>,
 ) -> Result<MicroWishPayload> {
-    let request = ctx.request()?;
-    let KeyLifetime(lifetime) = *ctx.data::<KeyLifetime>()?;
-    let outcome = Idempotent {
-        key: key.as_deref(),
-        operation,
-        input,
-        lifetime,
-    }
-    .run(&request.db, &request.principal, mutation)
-    .await
-    .or_gql()?;
-    Ok(outcome.into())
+    Ok(idempotent(ctx, &key, operation, input, Box::pin(mutation))
+        .await?
+        .into())
 }
