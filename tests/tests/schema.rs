@@ -49,7 +49,8 @@ fn undescribed(sdl: &str) -> Vec<String> {
             in_schema_block = line != "}";
             continue;
         }
-        if line != "}" && !described {
+        // `}` closes a type; `): Type` closes the argument list of a field described above it.
+        if line != "}" && !line.starts_with(')') && !described {
             missing.push(line.to_owned());
         }
         described = false;

@@ -191,12 +191,19 @@ impl DualReportingQuery {
     async fn org_registrations(
         &self,
         ctx: &Context<'_>,
-        filter: Option<OrgRegistrationFilter>,
-        order_by: Option<OrderBy<CreatedOrderField>>,
+        #[graphql(desc = "Narrows the list; every field given must match.")] filter: Option<
+            OrgRegistrationFilter,
+        >,
+        #[graphql(desc = "The order of the list; ties are broken by id.")] order_by: Option<
+            OrderBy<CreatedOrderField>,
+        >,
+        #[graphql(
+            desc = "Returns the first n items (0–100; 20 when neither `first` nor `last` is given)."
+        )]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Returns the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n items (0–100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the items before this cursor.")] before: Option<String>,
     ) -> Result<NodeConnection<OrgRegistration>> {
         list(
             ctx,
@@ -218,12 +225,19 @@ impl DualReportingQuery {
     async fn member_registrations(
         &self,
         ctx: &Context<'_>,
-        filter: Option<MemberRegistrationFilter>,
-        order_by: Option<OrderBy<CreatedOrderField>>,
+        #[graphql(desc = "Narrows the list; every field given must match.")] filter: Option<
+            MemberRegistrationFilter,
+        >,
+        #[graphql(desc = "The order of the list; ties are broken by id.")] order_by: Option<
+            OrderBy<CreatedOrderField>,
+        >,
+        #[graphql(
+            desc = "Returns the first n items (0–100; 20 when neither `first` nor `last` is given)."
+        )]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Returns the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n items (0–100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the items before this cursor.")] before: Option<String>,
     ) -> Result<NodeConnection<MemberRegistration>> {
         list(
             ctx,
@@ -244,12 +258,19 @@ impl DualReportingQuery {
     async fn service_posts(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ServicePostFilter>,
-        order_by: Option<OrderBy<CreatedOrderField>>,
+        #[graphql(desc = "Narrows the list; every field given must match.")] filter: Option<
+            ServicePostFilter,
+        >,
+        #[graphql(desc = "The order of the list; ties are broken by id.")] order_by: Option<
+            OrderBy<CreatedOrderField>,
+        >,
+        #[graphql(
+            desc = "Returns the first n items (0–100; 20 when neither `first` nor `last` is given)."
+        )]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Returns the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n items (0–100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the items before this cursor.")] before: Option<String>,
     ) -> Result<NodeConnection<ServicePost>> {
         list(
             ctx,
@@ -271,12 +292,19 @@ impl DualReportingQuery {
     async fn post_claims(
         &self,
         ctx: &Context<'_>,
-        filter: Option<PostClaimFilter>,
-        order_by: Option<OrderBy<CreatedOrderField>>,
+        #[graphql(desc = "Narrows the list; every field given must match.")] filter: Option<
+            PostClaimFilter,
+        >,
+        #[graphql(desc = "The order of the list; ties are broken by id.")] order_by: Option<
+            OrderBy<CreatedOrderField>,
+        >,
+        #[graphql(
+            desc = "Returns the first n items (0–100; 20 when neither `first` nor `last` is given)."
+        )]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Returns the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n items (0–100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the items before this cursor.")] before: Option<String>,
     ) -> Result<NodeConnection<PostClaim>> {
         list(
             ctx,
@@ -298,12 +326,19 @@ impl DualReportingQuery {
     async fn feedback_reports(
         &self,
         ctx: &Context<'_>,
-        filter: Option<FeedbackReportFilter>,
-        order_by: Option<OrderBy<CreatedOrderField>>,
+        #[graphql(desc = "Narrows the list; every field given must match.")] filter: Option<
+            FeedbackReportFilter,
+        >,
+        #[graphql(desc = "The order of the list; ties are broken by id.")] order_by: Option<
+            OrderBy<CreatedOrderField>,
+        >,
+        #[graphql(
+            desc = "Returns the first n items (0–100; 20 when neither `first` nor `last` is given)."
+        )]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Returns the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n items (0–100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the items before this cursor.")] before: Option<String>,
     ) -> Result<NodeConnection<FeedbackReport>> {
         list(
             ctx,
@@ -326,12 +361,19 @@ impl DualReportingQuery {
     async fn member_reports(
         &self,
         ctx: &Context<'_>,
-        filter: Option<MemberReportFilter>,
-        order_by: Option<OrderBy<CreatedOrderField>>,
+        #[graphql(desc = "Narrows the list; every field given must match.")] filter: Option<
+            MemberReportFilter,
+        >,
+        #[graphql(desc = "The order of the list; ties are broken by id.")] order_by: Option<
+            OrderBy<CreatedOrderField>,
+        >,
+        #[graphql(
+            desc = "Returns the first n items (0–100; 20 when neither `first` nor `last` is given)."
+        )]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Returns the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n items (0–100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the items before this cursor.")] before: Option<String>,
     ) -> Result<NodeConnection<MemberReport>> {
         list(
             ctx,

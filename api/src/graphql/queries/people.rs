@@ -140,12 +140,19 @@ impl PeopleQuery {
     async fn people(
         &self,
         ctx: &Context<'_>,
-        filter: Option<PersonFilter>,
-        order_by: Option<OrderBy<CreatedOrderField>>,
+        #[graphql(desc = "Narrows the list; every field given must match.")] filter: Option<
+            PersonFilter,
+        >,
+        #[graphql(desc = "The order of the list; ties are broken by id.")] order_by: Option<
+            OrderBy<CreatedOrderField>,
+        >,
+        #[graphql(
+            desc = "Returns the first n items (0–100; 20 when neither `first` nor `last` is given)."
+        )]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Returns the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n items (0–100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the items before this cursor.")] before: Option<String>,
     ) -> Result<NodeConnection<Person>> {
         list(
             ctx,
@@ -166,12 +173,19 @@ impl PeopleQuery {
     async fn organizations(
         &self,
         ctx: &Context<'_>,
-        filter: Option<OrganizationFilter>,
-        order_by: Option<OrderBy<OrganizationOrderField>>,
+        #[graphql(desc = "Narrows the list; every field given must match.")] filter: Option<
+            OrganizationFilter,
+        >,
+        #[graphql(desc = "The order of the list; ties are broken by id.")] order_by: Option<
+            OrderBy<OrganizationOrderField>,
+        >,
+        #[graphql(
+            desc = "Returns the first n items (0–100; 20 when neither `first` nor `last` is given)."
+        )]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Returns the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n items (0–100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the items before this cursor.")] before: Option<String>,
     ) -> Result<NodeConnection<Organization>> {
         list(
             ctx,
@@ -193,12 +207,19 @@ impl PeopleQuery {
     async fn party_members(
         &self,
         ctx: &Context<'_>,
-        filter: Option<PartyMemberFilter>,
-        order_by: Option<OrderBy<CreatedOrderField>>,
+        #[graphql(desc = "Narrows the list; every field given must match.")] filter: Option<
+            PartyMemberFilter,
+        >,
+        #[graphql(desc = "The order of the list; ties are broken by id.")] order_by: Option<
+            OrderBy<CreatedOrderField>,
+        >,
+        #[graphql(
+            desc = "Returns the first n items (0–100; 20 when neither `first` nor `last` is given)."
+        )]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Returns the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n items (0–100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the items before this cursor.")] before: Option<String>,
     ) -> Result<NodeConnection<PartyMember>> {
         list(
             ctx,

@@ -94,12 +94,19 @@ impl StructureQuery {
     async fn admin_units(
         &self,
         ctx: &Context<'_>,
-        filter: Option<AdminUnitFilter>,
-        order_by: Option<OrderBy<AdminUnitOrderField>>,
+        #[graphql(desc = "Narrows the list; every field given must match.")] filter: Option<
+            AdminUnitFilter,
+        >,
+        #[graphql(desc = "The order of the list; ties are broken by id.")] order_by: Option<
+            OrderBy<AdminUnitOrderField>,
+        >,
+        #[graphql(
+            desc = "Returns the first n items (0–100; 20 when neither `first` nor `last` is given)."
+        )]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Returns the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n items (0–100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the items before this cursor.")] before: Option<String>,
     ) -> Result<NodeConnection<AdminUnit>> {
         list(
             ctx,
@@ -133,11 +140,16 @@ impl StructureQuery {
     async fn service_centres(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ServiceCentreFilter>,
+        #[graphql(desc = "Narrows the list; every field given must match.")] filter: Option<
+            ServiceCentreFilter,
+        >,
+        #[graphql(
+            desc = "Returns the first n items (0–100; 20 when neither `first` nor `last` is given)."
+        )]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Returns the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n items (0–100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the items before this cursor.")] before: Option<String>,
     ) -> Result<NodeConnection<ServiceCentre>> {
         use service_centre::Column as C;
         let filter = filter.unwrap_or_default();
@@ -165,10 +177,13 @@ impl StructureQuery {
     async fn departments(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Returns the first n items (0–100; 20 when neither `first` nor `last` is given)."
+        )]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Returns the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n items (0–100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the items before this cursor.")] before: Option<String>,
     ) -> Result<NodeConnection<Department>> {
         let select = department::Entity::find();
         paginate(

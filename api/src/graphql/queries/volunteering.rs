@@ -211,12 +211,19 @@ impl VolunteeringQuery {
     async fn volunteer_teams(
         &self,
         ctx: &Context<'_>,
-        filter: Option<VolunteerTeamFilter>,
-        order_by: Option<OrderBy<CreatedOrderField>>,
+        #[graphql(desc = "Narrows the list; every field given must match.")] filter: Option<
+            VolunteerTeamFilter,
+        >,
+        #[graphql(desc = "The order of the list; ties are broken by id.")] order_by: Option<
+            OrderBy<CreatedOrderField>,
+        >,
+        #[graphql(
+            desc = "Returns the first n items (0–100; 20 when neither `first` nor `last` is given)."
+        )]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Returns the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n items (0–100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the items before this cursor.")] before: Option<String>,
     ) -> Result<NodeConnection<VolunteerTeam>> {
         list(
             ctx,
@@ -238,12 +245,19 @@ impl VolunteeringQuery {
     async fn volunteer_activities(
         &self,
         ctx: &Context<'_>,
-        filter: Option<VolunteerActivityFilter>,
-        order_by: Option<OrderBy<ActivityOrderField>>,
+        #[graphql(desc = "Narrows the list; every field given must match.")] filter: Option<
+            VolunteerActivityFilter,
+        >,
+        #[graphql(desc = "The order of the list; ties are broken by id.")] order_by: Option<
+            OrderBy<ActivityOrderField>,
+        >,
+        #[graphql(
+            desc = "Returns the first n items (0–100; 20 when neither `first` nor `last` is given)."
+        )]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Returns the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n items (0–100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the items before this cursor.")] before: Option<String>,
     ) -> Result<NodeConnection<VolunteerActivity>> {
         list(
             ctx,
@@ -265,12 +279,19 @@ impl VolunteeringQuery {
     async fn activity_signups(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ActivitySignupFilter>,
-        order_by: Option<OrderBy<CreatedOrderField>>,
+        #[graphql(desc = "Narrows the list; every field given must match.")] filter: Option<
+            ActivitySignupFilter,
+        >,
+        #[graphql(desc = "The order of the list; ties are broken by id.")] order_by: Option<
+            OrderBy<CreatedOrderField>,
+        >,
+        #[graphql(
+            desc = "Returns the first n items (0–100; 20 when neither `first` nor `last` is given)."
+        )]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Returns the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n items (0–100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the items before this cursor.")] before: Option<String>,
     ) -> Result<NodeConnection<ActivitySignup>> {
         list(
             ctx,
@@ -341,12 +362,19 @@ impl VolunteeringQuery {
     async fn service_records(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ServiceRecordFilter>,
-        order_by: Option<OrderBy<ServiceRecordOrderField>>,
+        #[graphql(desc = "Narrows the list; every field given must match.")] filter: Option<
+            ServiceRecordFilter,
+        >,
+        #[graphql(desc = "The order of the list; ties are broken by id.")] order_by: Option<
+            OrderBy<ServiceRecordOrderField>,
+        >,
+        #[graphql(
+            desc = "Returns the first n items (0–100; 20 when neither `first` nor `last` is given)."
+        )]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Returns the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n items (0–100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the items before this cursor.")] before: Option<String>,
     ) -> Result<NodeConnection<ServiceRecord>> {
         list(
             ctx,

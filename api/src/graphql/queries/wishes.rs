@@ -124,12 +124,19 @@ impl WishQuery {
     async fn micro_wishes(
         &self,
         ctx: &Context<'_>,
-        filter: Option<MicroWishFilter>,
-        order_by: Option<OrderBy<WishOrderField>>,
+        #[graphql(desc = "Narrows the list; every field given must match.")] filter: Option<
+            MicroWishFilter,
+        >,
+        #[graphql(desc = "The order of the list; ties are broken by id.")] order_by: Option<
+            OrderBy<WishOrderField>,
+        >,
+        #[graphql(
+            desc = "Returns the first n items (0–100; 20 when neither `first` nor `last` is given)."
+        )]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Returns the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n items (0–100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the items before this cursor.")] before: Option<String>,
     ) -> Result<NodeConnection<MicroWish>> {
         list(
             ctx,
@@ -151,12 +158,19 @@ impl WishQuery {
     async fn wish_claims(
         &self,
         ctx: &Context<'_>,
-        filter: Option<WishClaimFilter>,
-        order_by: Option<OrderBy<CreatedOrderField>>,
+        #[graphql(desc = "Narrows the list; every field given must match.")] filter: Option<
+            WishClaimFilter,
+        >,
+        #[graphql(desc = "The order of the list; ties are broken by id.")] order_by: Option<
+            OrderBy<CreatedOrderField>,
+        >,
+        #[graphql(
+            desc = "Returns the first n items (0–100; 20 when neither `first` nor `last` is given)."
+        )]
         first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Returns the items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Returns the last n items (0–100).")] last: Option<i32>,
+        #[graphql(desc = "Returns the items before this cursor.")] before: Option<String>,
     ) -> Result<NodeConnection<WishClaim>> {
         list(
             ctx,
