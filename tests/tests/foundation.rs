@@ -25,6 +25,7 @@ async fn the_demo_district_answers_a_nested_query(app: TestApp) {
                     totalCount
                     nodes {
                         name
+                        openWishCount
                         parent { level }
                         serviceCentres { kind }
                         children { level staff { role } openWishCount }
@@ -46,6 +47,15 @@ async fn the_demo_district_answers_a_nested_query(app: TestApp) {
     );
     let grids = community["children"].as_array().expect("grids");
     assert!(!grids.is_empty());
+    let open_in_grids: u64 = grids
+        .iter()
+        .filter_map(|grid| grid["openWishCount"].as_u64())
+        .sum();
+    assert_eq!(
+        community["openWishCount"].as_u64(),
+        Some(open_in_grids),
+        "a community's open wishes are its grids'"
+    );
     for grid in grids {
         assert_eq!(grid["level"], "GRID");
         let mut roles: Vec<&str> = grid["staff"]

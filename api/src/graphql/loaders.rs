@@ -12,7 +12,7 @@ use entities::{admin_unit, audit_log, household, micro_wish};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Query};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, IdenStatic, ModelTrait,
-    QueryFilter, QueryOrder, StatementBuilder,
+    QueryFilter, QueryOrder, QuerySelect, StatementBuilder,
 };
 
 use super::connection::{id_column, id_of};
@@ -189,6 +189,39 @@ impl Loader<OpenWishCount> for Loaders {
         counts.extend(
             rows.into_iter()
                 .map(|row| (OpenWishCount(row.unit_id), row.open.unsigned_abs())),
+        );
+        Ok(counts)
+    }
+}
+
+/// The number of open wishes of a grid: a grid's own wishes need no walk down the hierarchy,
+/// just the `(grid_id, status)` index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OpenWishesInGrid(pub i64);
+
+impl Loader<OpenWishesInGrid> for Loaders {
+    type Value = u64;
+    type Error = Arc<DbErr>;
+
+    async fn load(
+        &self,
+        keys: &[OpenWishesInGrid],
+    ) -> Result<HashMap<OpenWishesInGrid, u64>, Self::Error> {
+        // Open wishes are public, so the count needs no further scoping.
+        let rows: Vec<(i64, i64)> = micro_wish::Entity::find()
+            .select_only()
+            .column(micro_wish::Column::GridId)
+            .column_as(micro_wish::Column::Id.count(), "open")
+            .filter(micro_wish::Column::GridId.is_in(keys.iter().map(|key| key.0)))
+            .filter(micro_wish::Column::Status.eq(WishStatus::Open))
+            .group_by(micro_wish::Column::GridId)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut counts: HashMap<OpenWishesInGrid, u64> = keys.iter().map(|key| (*key, 0)).collect();
+        counts.extend(
+            rows.into_iter()
+                .map(|(grid, open)| (OpenWishesInGrid(grid), open.unsigned_abs())),
         );
         Ok(counts)
     }

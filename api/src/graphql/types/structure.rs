@@ -8,7 +8,7 @@ use entities::{admin_unit, service_centre, staff_assignment};
 
 use super::Person;
 use crate::graphql::context::ContextExt;
-use crate::graphql::loaders::{OpenWishCount, UnitWishFigures, WishFigures};
+use crate::graphql::loaders::{OpenWishCount, OpenWishesInGrid, UnitWishFigures, WishFigures};
 use crate::graphql::node::{NodeType, node_type};
 
 node_type!(
@@ -89,11 +89,12 @@ impl AdminUnit {
 
     /// How many wishes are open in this unit and everything below it.
     async fn open_wish_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        Ok(ctx
-            .request()?
-            .fetch(OpenWishCount(self.0.id))
-            .await?
-            .unwrap_or_default())
+        let request = ctx.request()?;
+        let count = match self.0.level {
+            UnitLevel::Grid => request.fetch(OpenWishesInGrid(self.0.id)).await?,
+            _ => request.fetch(OpenWishCount(self.0.id)).await?,
+        };
+        Ok(count.unwrap_or_default())
     }
 
     /// Figures of the wishes in this unit and everything below it. Aggregates only: open to
