@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use gongzhi::auth::{Grant, PrincipalKind, Subject, UnitRef};
+use gongzhi::auth::{Grant, PrincipalKind, Scope, Subject, UnitRef};
 use gongzhi::{AppState, Config};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -137,16 +137,21 @@ impl TestApp {
         (status, errors)
     }
 
-    /// A staff token for `role` at the unit with administrative `code`.
-    pub async fn staff_token(&self, role: Role, code: &str) -> String {
+    /// The unit with administrative `code`.
+    pub async fn unit_by_code(&self, code: &str) -> entities::admin_unit::Model {
         use entities::admin_unit;
         use sea_orm::ColumnTrait;
-        let unit = admin_unit::Entity::find()
+        admin_unit::Entity::find()
             .filter(admin_unit::Column::Code.eq(code))
             .one(self.db())
             .await
             .expect("query units")
-            .unwrap_or_else(|| panic!("the demo district has a unit {code}"));
+            .unwrap_or_else(|| panic!("the demo district has a unit {code}"))
+    }
+
+    /// A staff token for `role` at the unit with administrative `code`.
+    pub async fn staff_token(&self, role: Role, code: &str) -> String {
+        let unit = self.unit_by_code(code).await;
         self.token(Subject {
             sub: format!("test:{role:?}"),
             kind: PrincipalKind::Staff,
@@ -160,6 +165,49 @@ impl TestApp {
                 }),
                 org: None,
             }],
+            scopes: Vec::new(),
+        })
+    }
+
+    /// A staff token for `role` (an organisation's administrator) at `organization`.
+    pub fn org_admin_token(&self, role: Role, organization: i64) -> String {
+        self.token(Subject {
+            sub: format!("dev:{role:?}-{organization}"),
+            kind: PrincipalKind::Staff,
+            org: None,
+            person: None,
+            grants: vec![Grant {
+                role,
+                unit: None,
+                org: Some(organization),
+            }],
+            scopes: Vec::new(),
+        })
+    }
+
+    /// A token of the organisation's API client, with `scopes`.
+    pub fn client_token(&self, organization: i64, scopes: &[Scope]) -> String {
+        self.token(Subject {
+            sub: format!("dev:client-{organization}"),
+            kind: PrincipalKind::Client,
+            org: Some(organization),
+            person: None,
+            grants: Vec::new(),
+            scopes: scopes
+                .iter()
+                .map(|scope| scope.as_str().to_owned())
+                .collect(),
+        })
+    }
+
+    /// A signed-in person's token.
+    pub fn person_token(&self, person: i64) -> String {
+        self.token(Subject {
+            sub: format!("dev:person-{person}"),
+            kind: PrincipalKind::Person,
+            org: None,
+            person: Some(person),
+            grants: Vec::new(),
             scopes: Vec::new(),
         })
     }

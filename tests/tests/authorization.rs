@@ -224,7 +224,7 @@ async fn check_ids_out_of_scope_are_not_found(app: &TestApp) {
     assert_eq!(data["node"]["id"], json!(gid("WishClaim", own_claim.id)));
 
     let resident = resident(app).await;
-    let resident_token = person_token(app, resident.beneficiary_person_id);
+    let resident_token = app.person_token(resident.beneficiary_person_id);
     let stranger = gid(
         "Person",
         resident
@@ -376,7 +376,7 @@ async fn callers(app: &TestApp) -> Vec<Caller> {
         },
         Caller {
             name: "Party member",
-            token: Some(person_token(app, member.person_id)),
+            token: Some(app.person_token(member.person_id)),
             units: nothing(),
             organizations: nothing(),
             person: person(member.person_id),
@@ -384,7 +384,7 @@ async fn callers(app: &TestApp) -> Vec<Caller> {
         },
         Caller {
             name: "resident",
-            token: Some(person_token(app, resident.beneficiary_person_id)),
+            token: Some(app.person_token(resident.beneficiary_person_id)),
             units: nothing(),
             organizations: nothing(),
             person: person(resident.beneficiary_person_id),
@@ -474,17 +474,6 @@ fn org_token(app: &TestApp, role: Role, org: i64) -> String {
             unit: None,
             org: Some(org),
         }],
-        scopes: Vec::new(),
-    })
-}
-
-fn person_token(app: &TestApp, person: i64) -> String {
-    app.token(Subject {
-        sub: format!("person:{person}"),
-        kind: PrincipalKind::Person,
-        org: None,
-        person: Some(person),
-        grants: Vec::new(),
         scopes: Vec::new(),
     })
 }

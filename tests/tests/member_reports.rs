@@ -12,7 +12,7 @@ use entities::post_claim::{self, PostClaimStatus};
 use entities::service_record::{self, RecordStatus};
 use entities::wish_claim::{self, ClaimStatus, ClaimantKind};
 use entities::{micro_wish, party_member, person, service_post};
-use gongzhi::auth::{Grant, PrincipalKind, Scope, Subject};
+use gongzhi::auth::Scope;
 use gongzhi::graphql::node::global_id;
 use gongzhi_tests::{Role, TestApp, e2e};
 use sea_orm::ActiveValue::Set;
@@ -78,7 +78,7 @@ fn cst(year: i32, month: u32, day: u32, hour: u32, minute: u32) -> DateTime<Utc>
 }
 
 async fn a_member_reports_figures_from_their_records_and_their_unit_reads_it(app: TestApp) {
-    let qiyi = unit_by_code(&app, QIYI).await;
+    let qiyi = app.unit_by_code(QIYI).await;
     let [unit, other_unit] = party_units(&app).await;
     let member = new_member(&app, unit).await;
     registered(&app, &member, qiyi.id).await;
@@ -163,7 +163,7 @@ async fn a_member_reports_figures_from_their_records_and_their_unit_reads_it(app
     .await
     .expect("insert post claims");
 
-    let own = person_token(&app, member.person_id);
+    let own = app.person_token(member.person_id);
     let data = app
         .query_as(
             Some(&own),
@@ -217,7 +217,7 @@ async fn a_member_reports_figures_from_their_records_and_their_unit_reads_it(app
     assert_eq!(retry["draftMemberReport"]["userErrors"], json!([]));
 
     // The unit does not see a draft.
-    let admin = unit_admin_token(&app, unit);
+    let admin = app.org_admin_token(Role::PartyUnitAdmin, unit);
     let unit_filter = json!({ "filter": { "unit": global_id("Organization", unit) } });
     let data = app.query_as(Some(&admin), LIST, unit_filter.clone()).await;
     assert_eq!(data["memberReports"]["nodes"], json!([]));
@@ -310,7 +310,7 @@ async fn a_member_reports_figures_from_their_records_and_their_unit_reads_it(app
         "summary": "上半年在七一社区做楼栋长，认领并实现一个微心愿。" }]);
     let data = app.query_as(Some(&admin), LIST, unit_filter.clone()).await;
     assert_eq!(data["memberReports"]["nodes"], expected);
-    let reader = client_token(&app, unit, &[Scope::RegistrationsRead]);
+    let reader = app.client_token(unit, &[Scope::RegistrationsRead]);
     let data = app.query_as(Some(&reader), LIST, unit_filter.clone()).await;
     assert_eq!(data["memberReports"]["nodes"], expected);
     let data = app
@@ -322,10 +322,14 @@ async fn a_member_reports_figures_from_their_records_and_their_unit_reads_it(app
         .await;
     assert_eq!(data["memberReports"]["nodes"], expected);
     let data = app
-        .query_as(Some(&unit_admin_token(&app, other_unit)), LIST, json!({}))
+        .query_as(
+            Some(&app.org_admin_token(Role::PartyUnitAdmin, other_unit)),
+            LIST,
+            json!({}),
+        )
         .await;
     assert_eq!(data["memberReports"]["nodes"], json!([]));
-    let writer = client_token(&app, unit, &[Scope::RegistrationsWrite]);
+    let writer = app.client_token(unit, &[Scope::RegistrationsWrite]);
     let (_, errors) = app.errors(Some(&writer), LIST, unit_filter).await;
     assert_eq!(errors[0]["extensions"]["code"], "FORBIDDEN");
     let staff = app.staff_token(Role::CommunityStaff, QIYI).await;
@@ -337,9 +341,9 @@ async fn refused_member_report_transitions_say_why(app: TestApp) {
     let [unit, _] = party_units(&app).await;
     let member = new_member(&app, unit).await;
     let another = new_member(&app, unit).await;
-    let own = person_token(&app, member.person_id);
-    let theirs = person_token(&app, another.person_id);
-    let admin = unit_admin_token(&app, unit);
+    let own = app.person_token(member.person_id);
+    let theirs = app.person_token(another.person_id);
+    let admin = app.org_admin_token(Role::PartyUnitAdmin, unit);
     let code_of = |data: &Value, mutation: &str| data[mutation]["userErrors"][0]["code"].clone();
 
     // Only an ended half-year, 1 or 2, and only a Party member for themself.
@@ -359,7 +363,7 @@ async fn refused_member_report_transitions_say_why(app: TestApp) {
         );
     }
     let outsider = new_person(&app).await;
-    for token in [person_token(&app, outsider), admin.clone()] {
+    for token in [app.person_token(outsider), admin.clone()] {
         let data = app
             .query_as(
                 Some(&token),
@@ -567,53 +571,4 @@ async fn registered(app: &TestApp, member: &party_member::Model, community: i64)
     .exec(app.db())
     .await
     .expect("insert a registration");
-}
-
-async fn unit_by_code(app: &TestApp, code: &str) -> admin_unit::Model {
-    admin_unit::Entity::find()
-        .filter(admin_unit::Column::Code.eq(code))
-        .one(app.db())
-        .await
-        .expect("query units")
-        .expect("the unit")
-}
-
-fn person_token(app: &TestApp, person: i64) -> String {
-    app.token(Subject {
-        sub: format!("person:{person}"),
-        kind: PrincipalKind::Person,
-        org: None,
-        person: Some(person),
-        grants: Vec::new(),
-        scopes: Vec::new(),
-    })
-}
-
-fn client_token(app: &TestApp, organization: i64, scopes: &[Scope]) -> String {
-    app.token(Subject {
-        sub: format!("dev:client-{organization}"),
-        kind: PrincipalKind::Client,
-        org: Some(organization),
-        person: None,
-        grants: Vec::new(),
-        scopes: scopes
-            .iter()
-            .map(|scope| scope.as_str().to_owned())
-            .collect(),
-    })
-}
-
-fn unit_admin_token(app: &TestApp, organization: i64) -> String {
-    app.token(Subject {
-        sub: format!("dev:unit-admin-{organization}"),
-        kind: PrincipalKind::Staff,
-        org: None,
-        person: None,
-        grants: vec![Grant {
-            role: Role::PartyUnitAdmin,
-            unit: None,
-            org: Some(organization),
-        }],
-        scopes: Vec::new(),
-    })
 }

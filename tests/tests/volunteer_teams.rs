@@ -5,7 +5,7 @@ use entities::admin_unit::{self, UnitLevel};
 use entities::organization::{self, OrganizationKind};
 use entities::{audit_log, person, team_member, volunteer_team};
 use futures::future::join_all;
-use gongzhi::auth::{Grant, PrincipalKind, Scope, Subject};
+use gongzhi::auth::Scope;
 use gongzhi::graphql::node::global_id;
 use gongzhi_tests::{Role, TestApp, e2e};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -16,6 +16,9 @@ e2e!(
     people_join_and_leave_for_themselves_and_leaders_set_roles,
     concurrent_joins_of_one_person_give_one_membership,
 );
+
+/// The scopes of a partner's volunteering integration.
+const VOLUNTEERING: &[Scope] = &[Scope::VolunteeringRead, Scope::VolunteeringWrite];
 
 /// 七一社区.
 const QIYI: &str = "411002001001";
@@ -72,9 +75,9 @@ const REMOVE: &str = r#"mutation($id: ID!) {
 async fn teams_are_managed_by_their_organisation_and_community_staff(app: TestApp) {
     let partner = organization_of(&app, OrganizationKind::SocialOrganization).await;
     let other = organization_of(&app, OrganizationKind::Business).await;
-    let owner = client_token(&app, partner.id);
-    let owner_admin = org_admin_token(&app, Role::OrgAdmin, partner.id);
-    let other_client = client_token(&app, other.id);
+    let owner = app.client_token(partner.id, VOLUNTEERING);
+    let owner_admin = app.org_admin_token(Role::OrgAdmin, partner.id);
+    let other_client = app.client_token(other.id, VOLUNTEERING);
     let community_staff = app.staff_token(Role::CommunityStaff, QIYI).await;
     let elsewhere = other_community(&app).await;
     let other_staff = app.staff_token(Role::CommunityStaff, &elsewhere.code).await;
@@ -83,7 +86,7 @@ async fn teams_are_managed_by_their_organisation_and_community_staff(app: TestAp
     let [leader]: [i64; 1] = people(&app, 1).await.try_into().expect("a person");
 
     // Only an organisation founds teams, in a community.
-    for token in [&person_token(&app, leader), &community_staff] {
+    for token in [&app.person_token(leader), &community_staff] {
         let refused = mutate(&app, token, CREATE, team_input(&app, json!({})).await).await;
         assert_eq!(refused["team"], Value::Null);
         assert_eq!(
@@ -135,7 +138,7 @@ async fn teams_are_managed_by_their_organisation_and_community_staff(app: TestAp
     assert_eq!(team(&app, team_id).await.leader_person_id, Some(leader));
 
     // Another organisation, another community's staff and the leader do not manage the team.
-    for token in [&other_client, &other_staff, &person_token(&app, leader)] {
+    for token in [&other_client, &other_staff, &app.person_token(leader)] {
         let refused = mutate(
             &app,
             token,
@@ -207,7 +210,7 @@ async fn teams_are_managed_by_their_organisation_and_community_staff(app: TestAp
     )
     .await;
     assert_eq!(refused["userErrors"][0]["code"], "TEAM_DISSOLVED");
-    let refused = mutate(&app, &person_token(&app, leader), JOIN, json!({ "id": id })).await;
+    let refused = mutate(&app, &app.person_token(leader), JOIN, json!({ "id": id })).await;
     assert_eq!(refused["userErrors"][0]["code"], "TEAM_DISSOLVED");
 
     assert_eq!(
@@ -230,14 +233,14 @@ async fn teams_are_managed_by_their_organisation_and_community_staff(app: TestAp
 
 async fn people_join_and_leave_for_themselves_and_leaders_set_roles(app: TestApp) {
     let partner = organization_of(&app, OrganizationKind::SocialOrganization).await;
-    let owner = client_token(&app, partner.id);
+    let owner = app.client_token(partner.id, VOLUNTEERING);
     let other_staff = app
         .staff_token(Role::CommunityStaff, &other_community(&app).await.code)
         .await;
     let [first, second, third, outsider]: [i64; 4] =
         people(&app, 4).await.try_into().expect("four people");
     let [first_token, second_token, third_token, outsider_token] =
-        [first, second, third, outsider].map(|person| person_token(&app, person));
+        [first, second, third, outsider].map(|person| app.person_token(person));
     let created = mutate(
         &app,
         &owner,
@@ -393,7 +396,7 @@ async fn concurrent_joins_of_one_person_give_one_membership(app: TestApp) {
     let partner = organization_of(&app, OrganizationKind::SocialOrganization).await;
     let created = mutate(
         &app,
-        &client_token(&app, partner.id),
+        &app.client_token(partner.id, VOLUNTEERING),
         CREATE,
         team_input(&app, json!({})).await,
     )
@@ -401,7 +404,7 @@ async fn concurrent_joins_of_one_person_give_one_membership(app: TestApp) {
     let id = created["team"]["id"].clone();
     let team_id = decoded(&id);
     let [volunteer]: [i64; 1] = people(&app, 1).await.try_into().expect("a person");
-    let token = person_token(&app, volunteer);
+    let token = app.person_token(volunteer);
 
     let joins = join_all((0..12).map(|_| mutate(&app, &token, JOIN, json!({ "id": id })))).await;
     let joined = joins
@@ -574,45 +577,4 @@ fn decoded(id: &Value) -> i64 {
     gongzhi::graphql::node::decode(&id.as_str().expect("an id").to_owned().into())
         .expect("a global id")
         .1
-}
-
-fn client_token(app: &TestApp, organization_id: i64) -> String {
-    app.token(Subject {
-        sub: format!("dev:client-{organization_id}"),
-        kind: PrincipalKind::Client,
-        org: Some(organization_id),
-        person: None,
-        grants: Vec::new(),
-        scopes: vec![
-            Scope::VolunteeringRead.as_str().to_owned(),
-            Scope::VolunteeringWrite.as_str().to_owned(),
-        ],
-    })
-}
-
-/// A staff token for an organisation's administrator.
-fn org_admin_token(app: &TestApp, role: Role, organization_id: i64) -> String {
-    app.token(Subject {
-        sub: format!("dev:{role:?}-{organization_id}"),
-        kind: PrincipalKind::Staff,
-        org: None,
-        person: None,
-        grants: vec![Grant {
-            role,
-            unit: None,
-            org: Some(organization_id),
-        }],
-        scopes: Vec::new(),
-    })
-}
-
-fn person_token(app: &TestApp, person: i64) -> String {
-    app.token(Subject {
-        sub: format!("dev:person-{person}"),
-        kind: PrincipalKind::Person,
-        org: None,
-        person: Some(person),
-        grants: Vec::new(),
-        scopes: Vec::new(),
-    })
 }

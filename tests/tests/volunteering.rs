@@ -32,6 +32,9 @@ e2e!(
     points_are_credited_by_confirmed_service_and_never_go_negative,
 );
 
+/// The scopes of a partner's volunteering integration.
+const VOLUNTEERING: &[Scope] = &[Scope::VolunteeringRead, Scope::VolunteeringWrite];
+
 /// 七一社区.
 const QIYI: &str = "411002001001";
 
@@ -83,7 +86,7 @@ const CORRECT: &str = r#"mutation($id: ID!, $minutes: Int!) {
 
 async fn a_partner_activity_goes_from_draft_to_confirmed_records(app: TestApp) {
     let partner = organization_of(&app, OrganizationKind::SocialOrganization).await;
-    let organiser = client_token(&app, partner.id);
+    let organiser = app.client_token(partner.id, VOLUNTEERING);
     let staff = app.staff_token(Role::CommunityStaff, QIYI).await;
     let created = create(&app, &organiser, json!({ "selfScheduling": true })).await;
     assert_eq!(created["userErrors"], json!([]));
@@ -129,7 +132,7 @@ async fn a_partner_activity_goes_from_draft_to_confirmed_records(app: TestApp) {
     for volunteer in [present, absent] {
         let signed = mutate(
             &app,
-            &person_token(&app, volunteer),
+            &app.person_token(volunteer),
             SIGN_UP,
             json!({ "id": id }),
         )
@@ -255,15 +258,15 @@ async fn community_activities_publish_directly_and_cancel_only_before_the_start(
     let volunteer = people(&app, 1).await[0];
     let signed = mutate(
         &app,
-        &person_token(&app, volunteer),
+        &app.person_token(volunteer),
         SIGN_UP,
         json!({ "id": id }),
     )
     .await;
     assert_eq!(signed["signup"]["status"], "APPROVED");
-    let other_organiser = client_token(
-        &app,
+    let other_organiser = app.client_token(
         organization_of(&app, OrganizationKind::Business).await.id,
+        VOLUNTEERING,
     );
     assert_eq!(
         refusal(&app, &other_organiser, "cancelVolunteerActivity", &id).await,
@@ -294,7 +297,7 @@ async fn community_activities_publish_directly_and_cancel_only_before_the_start(
 
 async fn invalid_activities_are_reported_field_by_field(app: TestApp) {
     let partner = organization_of(&app, OrganizationKind::SocialOrganization).await;
-    let organiser = client_token(&app, partner.id);
+    let organiser = app.client_token(partner.id, VOLUNTEERING);
     let starts = minute(Utc::now()) + Duration::days(400);
     let created = create(
         &app,
@@ -357,7 +360,7 @@ async fn invalid_activities_are_reported_field_by_field(app: TestApp) {
         "CENTRE_NOT_IN_COMMUNITY"
     );
 
-    let volunteer = person_token(&app, people(&app, 1).await[0]);
+    let volunteer = app.person_token(people(&app, 1).await[0]);
     let by_person = create(&app, &volunteer, json!({})).await;
     assert_eq!(
         by_person["userErrors"],
@@ -388,7 +391,7 @@ async fn capacity_holds_under_concurrent_signups(app: TestApp) {
     let volunteers = people(&app, CAPACITY + 20).await;
     let tokens: Vec<String> = volunteers
         .iter()
-        .map(|volunteer| person_token(&app, *volunteer))
+        .map(|volunteer| app.person_token(*volunteer))
         .collect();
     let answers = join_all(
         tokens
@@ -426,7 +429,7 @@ async fn a_freed_place_goes_to_the_first_waitlisted(app: TestApp) {
     for volunteer in [first, second, third] {
         let signed = mutate(
             &app,
-            &person_token(&app, volunteer),
+            &app.person_token(volunteer),
             SIGN_UP,
             json!({ "id": id }),
         )
@@ -437,20 +440,14 @@ async fn a_freed_place_goes_to_the_first_waitlisted(app: TestApp) {
         signup_of(&app, decoded(&id), second).await.status,
         SignupStatus::Waitlisted
     );
-    let again = mutate(
-        &app,
-        &person_token(&app, first),
-        SIGN_UP,
-        json!({ "id": id }),
-    )
-    .await;
+    let again = mutate(&app, &app.person_token(first), SIGN_UP, json!({ "id": id })).await;
     assert_eq!(again["userErrors"][0]["code"], "ALREADY_SIGNED_UP");
 
     // Somebody else's sign-up is not the caller's to cancel: another volunteer does not even
     // see it, and the community's staff see it but do not hold it.
     let (_, errors) = app
         .errors(
-            Some(&person_token(&app, second)),
+            Some(&app.person_token(second)),
             &signup_step("cancelSignup"),
             json!({ "id": signups[0] }),
         )
@@ -468,7 +465,7 @@ async fn a_freed_place_goes_to_the_first_waitlisted(app: TestApp) {
 
     let cancelled = mutate(
         &app,
-        &person_token(&app, first),
+        &app.person_token(first),
         &signup_step("cancelSignup"),
         json!({ "id": signups[0] }),
     )
@@ -484,7 +481,7 @@ async fn a_freed_place_goes_to_the_first_waitlisted(app: TestApp) {
     );
     let twice = mutate(
         &app,
-        &person_token(&app, first),
+        &app.person_token(first),
         &signup_step("cancelSignup"),
         json!({ "id": signups[0] }),
     )
@@ -514,7 +511,7 @@ async fn a_freed_place_goes_to_the_first_waitlisted(app: TestApp) {
     );
     let closed_signup = mutate(
         &app,
-        &person_token(&app, people(&app, 4).await[3]),
+        &app.person_token(people(&app, 4).await[3]),
         SIGN_UP,
         json!({ "id": id }),
     )
@@ -525,17 +522,11 @@ async fn a_freed_place_goes_to_the_first_waitlisted(app: TestApp) {
 async fn organisers_approve_applications_while_places_are_free(app: TestApp) {
     let (id, organiser) = published_activity(&app, 1, false).await;
     let [first, second]: [i64; 2] = people(&app, 2).await.try_into().expect("two people");
-    let applied = mutate(
-        &app,
-        &person_token(&app, first),
-        SIGN_UP,
-        json!({ "id": id }),
-    )
-    .await;
+    let applied = mutate(&app, &app.person_token(first), SIGN_UP, json!({ "id": id })).await;
     assert_eq!(applied["signup"]["status"], "APPLIED");
     let other = mutate(
         &app,
-        &person_token(&app, second),
+        &app.person_token(second),
         SIGN_UP,
         json!({ "id": id }),
     )
@@ -545,7 +536,7 @@ async fn organisers_approve_applications_while_places_are_free(app: TestApp) {
     let approve = signup_step("approveActivitySignup");
     let by_volunteer = mutate(
         &app,
-        &person_token(&app, first),
+        &app.person_token(first),
         &approve,
         json!({ "id": applied["signup"]["id"] }),
     )
@@ -602,7 +593,7 @@ async fn overlapping_signups_are_refused(app: TestApp) {
     .await;
 
     let volunteers = people(&app, 2).await;
-    let volunteer = person_token(&app, volunteers[0]);
+    let volunteer = app.person_token(volunteers[0]);
     let held = mutate(&app, &volunteer, SIGN_UP, json!({ "id": morning })).await;
     assert_eq!(held["signup"]["status"], "APPROVED");
     let refused = mutate(&app, &volunteer, SIGN_UP, json!({ "id": overlapping })).await;
@@ -623,7 +614,7 @@ async fn overlapping_signups_are_refused(app: TestApp) {
         base + Duration::hours(4),
     )
     .await;
-    let second = person_token(&app, volunteers[1]);
+    let second = app.person_token(volunteers[1]);
     let applied = mutate(&app, &second, SIGN_UP, json!({ "id": strict })).await;
     assert_eq!(applied["signup"]["status"], "APPLIED");
     let elsewhere = mutate(&app, &second, SIGN_UP, json!({ "id": overlapping })).await;
@@ -646,7 +637,7 @@ async fn hours_are_rounded_capped_and_kept_inside_the_window(app: TestApp) {
         .await
         .expect("query members")
         .expect("the demo district has Party members");
-    let volunteer = person_token(&app, member.person_id);
+    let volunteer = app.person_token(member.person_id);
     let signed = mutate(&app, &volunteer, SIGN_UP, json!({ "id": id })).await;
     let signup_id = signed["signup"]["id"].clone();
     assert_eq!(signed["userErrors"], json!([]), "{signed}");
@@ -762,7 +753,7 @@ async fn hours_are_rounded_capped_and_kept_inside_the_window(app: TestApp) {
     let other = people(&app, 1).await[0];
     let signed = mutate(
         &app,
-        &person_token(&app, other),
+        &app.person_token(other),
         SIGN_UP,
         json!({ "id": short }),
     )
@@ -795,7 +786,7 @@ async fn hours_are_rounded_capped_and_kept_inside_the_window(app: TestApp) {
 async fn volunteers_check_in_and_out_with_the_organisers_code(app: TestApp) {
     let (id, organiser) = published_activity(&app, 5, true).await;
     let volunteer_id = people(&app, 1).await[0];
-    let volunteer = person_token(&app, volunteer_id);
+    let volunteer = app.person_token(volunteer_id);
     mutate(&app, &volunteer, SIGN_UP, json!({ "id": id })).await;
     let start = minute(Utc::now()) - Duration::minutes(20);
     reschedule(&app, decoded(&id), start, start + Duration::hours(2)).await;
@@ -841,7 +832,7 @@ async fn volunteers_check_in_and_out_with_the_organisers_code(app: TestApp) {
         wrong["userErrors"][0],
         json!({ "field": ["input", "code"], "code": "INVALID_CODE" })
     );
-    let stranger = person_token(&app, people(&app, 2).await[1]);
+    let stranger = app.person_token(people(&app, 2).await[1]);
     let not_signed = mutate(&app, &stranger, ATTEND, json!({ "id": id, "code": code })).await;
     assert_eq!(
         not_signed["userErrors"][0],
@@ -893,7 +884,7 @@ async fn confirmed_records_change_only_by_compensating_records(app: TestApp) {
     let volunteer_id = people(&app, 1).await[0];
     let signed = mutate(
         &app,
-        &person_token(&app, volunteer_id),
+        &app.person_token(volunteer_id),
         SIGN_UP,
         json!({ "id": id }),
     )
@@ -1035,7 +1026,7 @@ async fn confirmed_records_change_only_by_compensating_records(app: TestApp) {
     assert_eq!(minutes, [60, -15, 105]);
 
     // The volunteer's confirmed hours add the corrections to the original.
-    let volunteer = person_token(&app, volunteer_id);
+    let volunteer = app.person_token(volunteer_id);
     let hours = app
         .query_as(
             Some(&volunteer),
@@ -1061,7 +1052,7 @@ async fn a_certificate_is_verified_by_number_without_personal_data(app: TestApp)
     let volunteer_id = people(&app, 1).await[0];
     let signed = mutate(
         &app,
-        &person_token(&app, volunteer_id),
+        &app.person_token(volunteer_id),
         SIGN_UP,
         json!({ "id": id }),
     )
@@ -1117,17 +1108,11 @@ async fn a_certificate_is_verified_by_number_without_personal_data(app: TestApp)
     let backwards = json!({ "id": period["id"], "from": period["to"], "to": period["from"] });
     let invalid = mutate(&app, &organiser, ISSUE, backwards).await;
     assert_eq!(invalid["userErrors"][0]["code"], "INVALID_PERIOD");
-    let by_person = mutate(
-        &app,
-        &person_token(&app, volunteer_id),
-        ISSUE,
-        period.clone(),
-    )
-    .await;
+    let by_person = mutate(&app, &app.person_token(volunteer_id), ISSUE, period.clone()).await;
     assert_eq!(by_person["userErrors"][0]["code"], "NOT_ORGANIZER");
-    let other = client_token(
-        &app,
+    let other = app.client_token(
         organization_of(&app, OrganizationKind::Business).await.id,
+        VOLUNTEERING,
     );
     let elsewhere = mutate(&app, &other, ISSUE, period.clone()).await;
     assert_eq!(elsewhere["userErrors"][0]["code"], "NO_CONFIRMED_SERVICE");
@@ -1183,7 +1168,7 @@ async fn points_are_credited_by_confirmed_service_and_never_go_negative(app: Tes
         .expect("query people")
         .expect("a resident of 七一社区")
         .id;
-    let volunteer = person_token(&app, volunteer_id);
+    let volunteer = app.person_token(volunteer_id);
     let person_id = json!(global_id("Person", volunteer_id));
     let signed = mutate(&app, &volunteer, SIGN_UP, json!({ "id": id })).await;
     let signup_id = signed["signup"]["id"].clone();
@@ -1538,29 +1523,4 @@ fn decoded(id: &Value) -> i64 {
 fn minute(at: DateTime<Utc>) -> DateTime<Utc> {
     at.duration_trunc(Duration::minutes(1))
         .expect("a representable time")
-}
-
-fn client_token(app: &TestApp, organization_id: i64) -> String {
-    app.token(Subject {
-        sub: format!("dev:client-{organization_id}"),
-        kind: PrincipalKind::Client,
-        org: Some(organization_id),
-        person: None,
-        grants: Vec::new(),
-        scopes: vec![
-            Scope::VolunteeringRead.as_str().to_owned(),
-            Scope::VolunteeringWrite.as_str().to_owned(),
-        ],
-    })
-}
-
-fn person_token(app: &TestApp, person: i64) -> String {
-    app.token(Subject {
-        sub: format!("dev:person-{person}"),
-        kind: PrincipalKind::Person,
-        org: None,
-        person: Some(person),
-        grants: Vec::new(),
-        scopes: Vec::new(),
-    })
 }

@@ -5,7 +5,7 @@ use entities::micro_wish::{self, WishStatus};
 use entities::wish_claim::{self, ClaimStatus};
 use entities::{organization, party_member};
 use futures::future::join_all;
-use gongzhi::auth::{PrincipalKind, Scope, Subject};
+use gongzhi::auth::Scope;
 use gongzhi::graphql::node::global_id;
 use gongzhi_tests::{Role, TestApp, e2e};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -126,7 +126,7 @@ async fn refused_claims_say_why(app: TestApp) {
             .await
             .expect("query organisations")
             .expect("the fulfilling organisation");
-    let partner = client_token(&app, fulfiller, vec![Scope::WishesRead, Scope::WishesWrite]);
+    let partner = app.client_token(fulfiller.id, &[Scope::WishesRead, Scope::WishesWrite]);
     let data = app
         .query_as(
             Some(&partner),
@@ -159,16 +159,12 @@ async fn refused_claims_say_why(app: TestApp) {
     );
 
     // A resident may not claim their own wish.
-    let beneficiary = person_token(&app, open.beneficiary_person_id);
+    let beneficiary = app.person_token(open.beneficiary_person_id);
     let data = app.query_as(Some(&beneficiary), CLAIM, id.clone()).await;
     assert_eq!(data["claimMicroWish"]["userErrors"][0]["code"], "OWN_WISH");
 
     // A client without `wishes:write`, and an anonymous caller, are refused outright.
-    let reader = client_token(
-        &app,
-        first_organization(&app).await,
-        vec![Scope::WishesRead],
-    );
+    let reader = app.client_token(first_organization(&app).await.id, &[Scope::WishesRead]);
     let (_, errors) = app.errors(Some(&reader), CLAIM, id.clone()).await;
     assert_eq!(errors[0]["extensions"]["code"], "FORBIDDEN");
     let (_, errors) = app.errors(None, CLAIM, id.clone()).await;
@@ -288,7 +284,7 @@ async fn qiyi_resident(app: &TestApp) -> (i64, String) {
         .await
         .expect("query people")
         .expect("a resident of the household");
-    (resident.id, person_token(app, resident.id))
+    (resident.id, app.person_token(resident.id))
 }
 
 fn new_wish(beneficiary: Option<i64>) -> Value {
@@ -593,17 +589,13 @@ async fn claimants(app: &TestApp, count: usize) -> Vec<String> {
     let mut tokens: Vec<String> = organizations
         .into_iter()
         .map(|organization| {
-            client_token(
-                app,
-                organization,
-                vec![Scope::WishesRead, Scope::WishesWrite],
-            )
+            app.client_token(organization.id, &[Scope::WishesRead, Scope::WishesWrite])
         })
         .collect();
     tokens.extend(
         members
             .into_iter()
-            .map(|member| person_token(app, member.person_id)),
+            .map(|member| app.person_token(member.person_id)),
     );
     assert!(
         tokens.len() >= count,
@@ -620,31 +612,6 @@ async fn first_organization(app: &TestApp) -> organization::Model {
         .await
         .expect("query organisations")
         .expect("an organisation")
-}
-
-fn client_token(app: &TestApp, organization: organization::Model, scopes: Vec<Scope>) -> String {
-    app.token(Subject {
-        sub: format!("dev:client-{}", organization.id),
-        kind: PrincipalKind::Client,
-        org: Some(organization.id),
-        person: None,
-        grants: Vec::new(),
-        scopes: scopes
-            .into_iter()
-            .map(|scope| scope.as_str().to_owned())
-            .collect(),
-    })
-}
-
-fn person_token(app: &TestApp, person: i64) -> String {
-    app.token(Subject {
-        sub: format!("person:{person}"),
-        kind: PrincipalKind::Person,
-        org: None,
-        person: Some(person),
-        grants: Vec::new(),
-        scopes: Vec::new(),
-    })
 }
 
 e2e!(overdue_claims_and_past_deadlines_are_swept_once);
