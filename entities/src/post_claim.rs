@@ -42,6 +42,8 @@ pub struct Model {
     pub party_member_id: i64,
     pub status: PostClaimStatus,
     pub decided_at: Option<DateTimeUtc>,
+    /// When the claim was withdrawn or ended.
+    pub closed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }
 

@@ -15,7 +15,7 @@ use entities::wish_claim::{self, ClaimStatus, ClaimantKind};
 use entities::{micro_wish, service_post};
 use entities::{party_member, person};
 use futures::future::join_all;
-use gongzhi::auth::{Grant, PrincipalKind, Scope, Subject};
+use gongzhi::auth::Scope;
 use gongzhi::graphql::node::global_id;
 use gongzhi_tests::{Role, TestApp, e2e};
 use sea_orm::ActiveValue::Set;
@@ -32,6 +32,8 @@ e2e!(
     organisations_register_and_both_sides_review,
     a_quarterly_report_follows_the_unit_of_each_record,
     a_retried_bulk_call_returns_its_first_result,
+    a_member_reads_their_own_record,
+    statistics_roll_up_the_hierarchy,
 );
 
 /// 七一社区.
@@ -74,9 +76,9 @@ const DEREGISTER: &str = r#"mutation($id: ID!) {
 
 async fn a_member_registers_and_community_staff_accept(app: TestApp) {
     let member = unregistered_members(&app, 1).await.remove(0);
-    let qiyi = unit_by_code(&app, QIYI).await;
+    let qiyi = app.unit_by_code(QIYI).await;
     let grid = grids_of(&app, qiyi.id).await.remove(0);
-    let own = person_token(&app, member.person_id);
+    let own = app.person_token(member.person_id);
 
     // A member registers themself, leaving out their member id.
     let data = app
@@ -174,7 +176,7 @@ async fn refused_registration_transitions_say_why(app: TestApp) {
         .await
         .try_into()
         .expect("two members");
-    let qiyi = unit_by_code(&app, QIYI).await;
+    let qiyi = app.unit_by_code(QIYI).await;
     let other = other_community(&app, qiyi.id).await;
     let qiyi_grid = grids_of(&app, qiyi.id).await.remove(0);
     let other_grid = grids_of(&app, other.id).await.remove(0);
@@ -190,7 +192,7 @@ async fn refused_registration_transitions_say_why(app: TestApp) {
         )
         .await;
     assert_eq!(errors[0]["extensions"]["code"], "UNAUTHENTICATED");
-    let reader = client_token(&app, member.organization_id, &[Scope::RegistrationsRead]);
+    let reader = app.client_token(member.organization_id, &[Scope::RegistrationsRead]);
     let (_, errors) = app
         .errors(
             Some(&reader),
@@ -203,7 +205,7 @@ async fn refused_registration_transitions_say_why(app: TestApp) {
     // Another person cannot even see the member.
     let (_, errors) = app
         .errors(
-            Some(&person_token(&app, stranger.person_id)),
+            Some(&app.person_token(stranger.person_id)),
             REGISTER,
             json!({ "member": member_id, "community": community }),
         )
@@ -226,7 +228,7 @@ async fn refused_registration_transitions_say_why(app: TestApp) {
         .expect("a resident who is not a member");
     let data = app
         .query_as(
-            Some(&person_token(&app, resident.id)),
+            Some(&app.person_token(resident.id)),
             REGISTER,
             json!({ "community": community }),
         )
@@ -261,7 +263,7 @@ async fn refused_registration_transitions_say_why(app: TestApp) {
     );
 
     // The unit's administrator registers its member, but only with a community and a grid in it.
-    let unit_admin = unit_admin_token(&app, member.organization_id);
+    let unit_admin = app.org_admin_token(Role::PartyUnitAdmin, member.organization_id);
     for (variables, field, code) in [
         (
             json!({ "member": member_id, "community": global_id("AdminUnit", qiyi_grid.id) }),
@@ -378,7 +380,7 @@ async fn refused_registration_transitions_say_why(app: TestApp) {
     );
     let data = app
         .query_as(
-            Some(&person_token(&app, member.person_id)),
+            Some(&app.person_token(member.person_id)),
             REGISTER,
             json!({ "community": community }),
         )
@@ -399,8 +401,7 @@ async fn a_transfer_closes_the_old_registration_and_opens_the_new(app: TestApp) 
         .expect("an accepted registration");
     let current = unit_by_id(&app, old.community_id).await;
     let target = other_community(&app, old.community_id).await;
-    let client = client_token(
-        &app,
+    let client = app.client_token(
         old.organization_id,
         &[Scope::RegistrationsRead, Scope::RegistrationsWrite],
     );
@@ -517,9 +518,9 @@ async fn concurrent_submissions_leave_one_open_registration(app: TestApp) {
     // The member, their unit's administrator and its client all submit at once, to several
     // communities.
     let tokens = [
-        person_token(&app, member.person_id),
-        unit_admin_token(&app, member.organization_id),
-        client_token(&app, member.organization_id, &[Scope::RegistrationsWrite]),
+        app.person_token(member.person_id),
+        app.org_admin_token(Role::PartyUnitAdmin, member.organization_id),
+        app.client_token(member.organization_id, &[Scope::RegistrationsWrite]),
     ];
     let requests = (0..24).map(|n| {
         let community = &communities[n % communities.len()];
@@ -561,7 +562,7 @@ const BULK: &str = r#"mutation($unit: ID!, $rows: [BulkMemberRow!]!) {
 }"#;
 
 async fn a_bulk_call_applies_valid_rows_and_reports_the_rest(app: TestApp) {
-    let qiyi = unit_by_code(&app, QIYI).await;
+    let qiyi = app.unit_by_code(QIYI).await;
     let other = other_community(&app, qiyi.id).await;
     let qiyi_grids = grids_of(&app, qiyi.id).await;
     let other_grid = grids_of(&app, other.id).await.remove(0);
@@ -639,7 +640,7 @@ async fn a_bulk_call_applies_valid_rows_and_reports_the_rest(app: TestApp) {
     }
     assert_eq!(rows.len(), 1_000);
 
-    let client = client_token(&app, unit_id, &[Scope::RegistrationsWrite]);
+    let client = app.client_token(unit_id, &[Scope::RegistrationsWrite]);
     let before = count_open(&app, unit_id).await;
     let statements = app.statements();
     let started = Instant::now();
@@ -708,11 +709,7 @@ async fn a_bulk_call_applies_valid_rows_and_reports_the_rest(app: TestApp) {
     assert_eq!(errors[0]["extensions"]["code"], "BAD_USER_INPUT");
 
     // Another unit's client may not register this unit's members.
-    let stranger = client_token(
-        &app,
-        outsiders[0].organization_id,
-        &[Scope::RegistrationsWrite],
-    );
+    let stranger = app.client_token(outsiders[0].organization_id, &[Scope::RegistrationsWrite]);
     let (_, errors) = app
         .errors(
             Some(&stranger),
@@ -752,7 +749,7 @@ const REJECT_CLAIM: &str = r#"mutation($claim: ID!) {
 }"#;
 
 async fn concurrent_confirmations_never_exceed_a_posts_head_count(app: TestApp) {
-    let qiyi = unit_by_code(&app, QIYI).await;
+    let qiyi = app.unit_by_code(QIYI).await;
     let other = other_community(&app, qiyi.id).await;
     let community = global_id("AdminUnit", qiyi.id);
     let staff = app.staff_token(Role::CommunityStaff, QIYI).await;
@@ -804,7 +801,7 @@ async fn concurrent_confirmations_never_exceed_a_posts_head_count(app: TestApp) 
         .await
         .expect("query members")
         .expect("the member");
-    let resident_token = person_token(&app, resident.person_id);
+    let resident_token = app.person_token(resident.person_id);
     let data = app
         .query_as(Some(&resident_token), APPLY, json!({ "post": post }))
         .await;
@@ -820,7 +817,7 @@ async fn concurrent_confirmations_never_exceed_a_posts_head_count(app: TestApp) 
     let stranger = unregistered_members(&app, 1).await.remove(0);
     let data = app
         .query_as(
-            Some(&person_token(&app, stranger.person_id)),
+            Some(&app.person_token(stranger.person_id)),
             APPLY,
             json!({ "post": post }),
         )
@@ -919,7 +916,170 @@ async fn concurrent_confirmations_never_exceed_a_posts_head_count(app: TestApp) 
         data["rejectPostClaim"]["userErrors"][0]["code"],
         "NOT_APPLIED"
     );
+
+    // An applicant withdraws their own waiting application, nobody else's, and only once.
+    let claim_of = |index: usize| global_id("PostClaim", claims[index]);
+    let waiting: Vec<usize> = (0..claims.len())
+        .filter(|&index| {
+            index != held
+                && responses[index]["confirmPostClaim"]["userErrors"][0]["code"] == "POST_FULL"
+                && index != waiting
+        })
+        .collect();
+    let (first, second) = (waiting[0], waiting[1]);
+    let data = app
+        .query_as(
+            Some(&staff),
+            WITHDRAW_CLAIM,
+            json!({ "claim": claim_of(first) }),
+        )
+        .await;
+    assert_eq!(
+        data["withdrawPostClaim"]["userErrors"][0]["code"],
+        "NOT_CLAIMANT"
+    );
+    // Another applicant does not see the claim at all.
+    let (_, errors) = app
+        .errors(
+            Some(&claimant_token(&app, claims[second]).await),
+            WITHDRAW_CLAIM,
+            json!({ "claim": claim_of(first) }),
+        )
+        .await;
+    assert_eq!(errors[0]["extensions"]["code"], "NOT_FOUND");
+    let own = claimant_token(&app, claims[first]).await;
+    let data = app
+        .query_as(
+            Some(&own),
+            WITHDRAW_CLAIM,
+            json!({ "claim": claim_of(first) }),
+        )
+        .await;
+    assert_eq!(data["withdrawPostClaim"]["userErrors"], json!([]));
+    assert_eq!(data["withdrawPostClaim"]["claim"]["status"], "WITHDRAWN");
+    assert!(data["withdrawPostClaim"]["claim"]["closedAt"].is_string());
+    let data = app
+        .query_as(
+            Some(&own),
+            WITHDRAW_CLAIM,
+            json!({ "claim": claim_of(first) }),
+        )
+        .await;
+    assert_eq!(
+        data["withdrawPostClaim"]["userErrors"][0],
+        json!({ "field": ["claimId"], "code": "NOT_APPLIED" })
+    );
+
+    // Ending a holding frees its place: the next confirmation succeeds, the one after is full.
+    let data = app
+        .query_as(
+            Some(&staff),
+            END_CLAIM,
+            json!({ "claim": claim_of(second) }),
+        )
+        .await;
+    assert_eq!(
+        data["endPostClaim"]["userErrors"][0],
+        json!({ "field": ["claimId"], "code": "NOT_HELD" })
+    );
+    // Another community's staff do not see the claim at all.
+    let (_, errors) = app
+        .errors(
+            Some(&elsewhere),
+            END_CLAIM,
+            json!({ "claim": claim_of(held) }),
+        )
+        .await;
+    assert_eq!(errors[0]["extensions"]["code"], "NOT_FOUND");
+    let data = app
+        .query_as(Some(&staff), END_CLAIM, json!({ "claim": claim_of(held) }))
+        .await;
+    assert_eq!(data["endPostClaim"]["userErrors"], json!([]));
+    assert_eq!(data["endPostClaim"]["claim"]["status"], "ENDED");
+    let data = app
+        .query_as(Some(&staff), CONFIRM, json!({ "claim": claim_of(second) }))
+        .await;
+    assert_eq!(data["confirmPostClaim"]["userErrors"], json!([]));
+    let data = app
+        .query_as(
+            Some(&staff),
+            CONFIRM,
+            json!({ "claim": claim_of(waiting[2]) }),
+        )
+        .await;
+    assert_eq!(
+        data["confirmPostClaim"]["userErrors"][0]["code"],
+        "POST_FULL"
+    );
+    // A holder gives the post up themself.
+    let data = app
+        .query_as(
+            Some(&claimant_token(&app, claims[second]).await),
+            END_CLAIM,
+            json!({ "claim": claim_of(second) }),
+        )
+        .await;
+    assert_eq!(data["endPostClaim"]["claim"]["status"], "ENDED");
+
+    // Closing a post stops applications; only its community's staff close it, once.
+    let data = app
+        .query_as(Some(&resident_token), CLOSE_POST, json!({ "post": post }))
+        .await;
+    assert_eq!(
+        data["closeServicePost"]["userErrors"][0]["code"],
+        "NOT_COMMUNITY_STAFF"
+    );
+    let data = app
+        .query_as(Some(&staff), CLOSE_POST, json!({ "post": post }))
+        .await;
+    assert_eq!(
+        data["closeServicePost"],
+        json!({ "post": { "status": "CLOSED" }, "userErrors": [] })
+    );
+    let data = app
+        .query_as(Some(&staff), CLOSE_POST, json!({ "post": post }))
+        .await;
+    assert_eq!(
+        data["closeServicePost"]["userErrors"][0],
+        json!({ "field": ["postId"], "code": "POST_CLOSED" })
+    );
+    let data = app
+        .query_as(Some(&resident_token), APPLY, json!({ "post": post }))
+        .await;
+    assert_eq!(
+        data["applyForServicePost"]["userErrors"][0]["code"],
+        "POST_CLOSED"
+    );
+    let closings: Vec<String> = audit_log::Entity::find()
+        .filter(audit_log::Column::EntityType.eq("post_claim"))
+        .filter(audit_log::Column::EntityId.is_in(claims.clone()))
+        .filter(audit_log::Column::Action.is_in(["withdraw_post_claim", "end_post_claim"]))
+        .all(app.db())
+        .await
+        .expect("query audit log")
+        .into_iter()
+        .map(|record| record.action)
+        .collect();
+    assert_eq!(closings.len(), 3, "{closings:?}");
 }
+
+const WITHDRAW_CLAIM: &str = r#"mutation($claim: ID!) {
+    withdrawPostClaim(input: { claimId: $claim }) {
+        claim { status closedAt } userErrors { field code }
+    }
+}"#;
+
+const END_CLAIM: &str = r#"mutation($claim: ID!) {
+    endPostClaim(input: { claimId: $claim }) {
+        claim { status closedAt } userErrors { field code }
+    }
+}"#;
+
+const CLOSE_POST: &str = r#"mutation($post: ID!) {
+    closeServicePost(input: { postId: $post }) {
+        post { status } userErrors { field code }
+    }
+}"#;
 
 const REGISTER_ORG: &str = r#"mutation($org: ID!, $community: ID!, $offers: String!) {
     registerOrganization(input: { organizationId: $org, communityId: $community,
@@ -949,7 +1109,7 @@ const REVIEW_ORG: &str = r#"mutation($id: ID!, $rating: Int!, $note: String) {
 }"#;
 
 async fn organisations_register_and_both_sides_review(app: TestApp) {
-    let qiyi = unit_by_code(&app, QIYI).await;
+    let qiyi = app.unit_by_code(QIYI).await;
     let community = global_id("AdminUnit", qiyi.id);
     let registered_here: Vec<i64> = entities::org_registration::Entity::find()
         .filter(entities::org_registration::Column::CommunityId.eq(qiyi.id))
@@ -966,8 +1126,7 @@ async fn organisations_register_and_both_sides_review(app: TestApp) {
         .await
         .expect("query organisations");
     let [org, other_org] = [&organizations[0], &organizations[1]];
-    let client = client_token(
-        &app,
+    let client = app.client_token(
         org.id,
         &[Scope::RegistrationsRead, Scope::RegistrationsWrite],
     );
@@ -1100,7 +1259,45 @@ async fn organisations_register_and_both_sides_review(app: TestApp) {
         data["reviewOrgRegistration"]["registration"]["communityRating"],
         4
     );
+
+    // Only the organisation withdraws, and only an open registration; then it may register
+    // again.
+    let data = app
+        .query_as(Some(&staff), WITHDRAW_ORG, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        data["withdrawOrgRegistration"]["userErrors"][0]["code"],
+        "NOT_ORGANIZATION"
+    );
+    let data = app
+        .query_as(Some(&client), WITHDRAW_ORG, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        data["withdrawOrgRegistration"],
+        json!({ "registration": { "status": "WITHDRAWN" }, "userErrors": [] })
+    );
+    let data = app
+        .query_as(Some(&client), WITHDRAW_ORG, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        data["withdrawOrgRegistration"]["userErrors"][0],
+        json!({ "field": ["registrationId"], "code": "NOT_OPEN" })
+    );
+    let data = app
+        .query_as(
+            Some(&client),
+            REGISTER_ORG,
+            json!({ "org": org_id, "community": community, "offers": "志愿者" }),
+        )
+        .await;
+    assert_eq!(data["registerOrganization"]["userErrors"], json!([]));
 }
+
+const WITHDRAW_ORG: &str = r#"mutation($id: ID!) {
+    withdrawOrgRegistration(input: { registrationId: $id }) {
+        registration { status } userErrors { field code }
+    }
+}"#;
 
 const GENERATE: &str = r#"mutation($community: ID!, $unit: ID!, $year: Int!, $quarter: Int!, $ratings: [MemberRatingInput!]! = []) {
     generateFeedbackReport(input: { communityId: $community, unitId: $unit, year: $year,
@@ -1128,7 +1325,7 @@ fn cst(month: u32, day: u32) -> DateTime<Utc> {
 }
 
 async fn a_quarterly_report_follows_the_unit_of_each_record(app: TestApp) {
-    let qiyi = unit_by_code(&app, QIYI).await;
+    let qiyi = app.unit_by_code(QIYI).await;
     let grid = grids_of(&app, qiyi.id).await.remove(0);
     let units = organization::Entity::find()
         .filter(organization::Column::Kind.eq(organization::OrganizationKind::PartyUnit))
@@ -1330,8 +1527,7 @@ async fn a_quarterly_report_follows_the_unit_of_each_record(app: TestApp) {
             "{data}"
         );
     }
-    let unit_client = client_token(
-        &app,
+    let unit_client = app.client_token(
         old_unit.id,
         &[Scope::RegistrationsRead, Scope::RegistrationsWrite],
     );
@@ -1383,7 +1579,7 @@ async fn a_quarterly_report_follows_the_unit_of_each_record(app: TestApp) {
         .await
         .expect("query reports")
         .expect("the demo district has reports");
-    let reader = client_token(&app, seeded.organization_id, &[Scope::RegistrationsRead]);
+    let reader = app.client_token(seeded.organization_id, &[Scope::RegistrationsRead]);
     let data = app
         .query_as(
             Some(&reader),
@@ -1398,8 +1594,8 @@ async fn a_quarterly_report_follows_the_unit_of_each_record(app: TestApp) {
 
 async fn a_retried_bulk_call_returns_its_first_result(app: TestApp) {
     let member = unregistered_members(&app, 1).await.remove(0);
-    let qiyi = unit_by_code(&app, QIYI).await;
-    let client = client_token(&app, member.organization_id, &[Scope::RegistrationsWrite]);
+    let qiyi = app.unit_by_code(QIYI).await;
+    let client = app.client_token(member.organization_id, &[Scope::RegistrationsWrite]);
     let bulk = r#"mutation($unit: ID!, $rows: [BulkMemberRow!]!, $key: String) {
         bulkRegisterMembers(input: { unitId: $unit, rows: $rows, idempotencyKey: $key }) {
             appliedCount rows { registration { id } userErrors { code } }
@@ -1429,6 +1625,283 @@ async fn a_retried_bulk_call_returns_its_first_result(app: TestApp) {
         again["bulkRegisterMembers"]["rows"][0]["userErrors"][0]["code"],
         "ALREADY_REGISTERED"
     );
+}
+
+const ME: &str = r#"{
+    me {
+        name
+        partyMember {
+            unit { id }
+            registrations { status community { id } }
+            postClaims { status post { id } }
+            selfReports { year half }
+        }
+    }
+}"#;
+
+async fn a_member_reads_their_own_record(app: TestApp) {
+    let registration = member_registration::Entity::find()
+        .filter(member_registration::Column::Status.eq(MemberRegistrationStatus::Accepted))
+        .order_by_asc(member_registration::Column::Id)
+        .one(app.db())
+        .await
+        .expect("query registrations")
+        .expect("the demo district has an accepted registration");
+    let member = party_member::Entity::find_by_id(registration.party_member_id)
+        .one(app.db())
+        .await
+        .expect("query members")
+        .expect("the member");
+    let person = person::Entity::find_by_id(member.person_id)
+        .one(app.db())
+        .await
+        .expect("query people")
+        .expect("the person");
+    let registrations = member_registration::Entity::find()
+        .filter(member_registration::Column::PartyMemberId.eq(member.id))
+        .order_by_asc(member_registration::Column::Id)
+        .all(app.db())
+        .await
+        .expect("query registrations");
+    let claims = post_claim::Entity::find()
+        .filter(post_claim::Column::PartyMemberId.eq(member.id))
+        .order_by_asc(post_claim::Column::Id)
+        .all(app.db())
+        .await
+        .expect("query claims");
+
+    // The member sees their own record whole: name unmasked, every registration and claim.
+    let data = app
+        .query_as(Some(&app.person_token(person.id)), ME, json!({}))
+        .await;
+    let me = &data["me"];
+    assert_eq!(me["name"], person.name);
+    let own = &me["partyMember"];
+    assert_eq!(
+        own["unit"]["id"],
+        json!(global_id("Organization", member.organization_id))
+    );
+    let expected: Vec<Value> = registrations
+        .iter()
+        .map(|registration| {
+            json!({
+                "status": serde_json::to_value(registration.status)
+                    .expect("a status")
+                    .as_str()
+                    .expect("a string")
+                    .to_uppercase(),
+                "community": { "id": global_id("AdminUnit", registration.community_id) },
+            })
+        })
+        .collect();
+    assert_eq!(own["registrations"], json!(expected));
+    let expected: Vec<Value> = claims
+        .iter()
+        .map(|claim| {
+            json!({
+                "status": serde_json::to_value(claim.status)
+                    .expect("a status")
+                    .as_str()
+                    .expect("a string")
+                    .to_uppercase(),
+                "post": { "id": global_id("ServicePost", claim.post_id) },
+            })
+        })
+        .collect();
+    assert_eq!(own["postClaims"], json!(expected));
+    assert!(own["selfReports"].is_array());
+
+    // Partner clients and anonymous callers are nobody in particular.
+    let client = app.client_token(member.organization_id, &[Scope::RegistrationsRead]);
+    let data = app.query_as(Some(&client), ME, json!({})).await;
+    assert_eq!(data["me"], Value::Null);
+    let data = app.query_as(None, ME, json!({})).await;
+    assert_eq!(data["me"], Value::Null);
+}
+
+const STATISTICS: &str = r#"query($codes: [String!]!) {
+    units: adminUnits(filter: { codes: $codes }, first: 10) {
+        nodes {
+            code
+            registrationStatistics {
+                registeredMembers
+                memberRegistrationsByStatus { status count }
+                registeredOrganizations
+                orgRegistrationsByStatus { status count }
+                openPosts
+                openPostPlaces
+                postHolders
+                memberServiceMinutes
+                memberServiceRecords
+                servingMembers
+            }
+        }
+    }
+}"#;
+
+async fn statistics_roll_up_the_hierarchy(app: TestApp) {
+    let qiyi = app.unit_by_code(QIYI).await;
+    let sub_district = unit_by_id(&app, qiyi.parent_id.expect("a community's sub-district")).await;
+    let district = unit_by_id(
+        &app,
+        sub_district.parent_id.expect("a sub-district's district"),
+    )
+    .await;
+    let units = [&district, &sub_district, &qiyi];
+
+    let communities = admin_unit::Entity::find()
+        .filter(admin_unit::Column::Level.eq(UnitLevel::Community))
+        .all(app.db())
+        .await
+        .expect("query units");
+    let members = member_registration::Entity::find()
+        .all(app.db())
+        .await
+        .expect("query registrations");
+    let organizations = entities::org_registration::Entity::find()
+        .all(app.db())
+        .await
+        .expect("query registrations");
+    let posts = service_post::Entity::find()
+        .all(app.db())
+        .await
+        .expect("query posts");
+    let claims = post_claim::Entity::find()
+        .filter(post_claim::Column::Status.eq(PostClaimStatus::Confirmed))
+        .all(app.db())
+        .await
+        .expect("query claims");
+    let records = service_record::Entity::find()
+        .filter(service_record::Column::Status.eq(RecordStatus::Confirmed))
+        .filter(service_record::Column::MemberUnitId.is_not_null())
+        .all(app.db())
+        .await
+        .expect("query records");
+
+    // The demo district has some of everything, so no figure is compared as 0 = 0 alone.
+    assert!(!records.is_empty() && !claims.is_empty() && !organizations.is_empty());
+    assert!(
+        posts
+            .iter()
+            .any(|post| post.status == entities::service_post::PostStatus::Open)
+    );
+
+    let before = app.statements();
+    let data = app
+        .query_as(
+            None,
+            STATISTICS,
+            json!({ "codes": units.iter().map(|unit| unit.code.clone()).collect::<Vec<_>>() }),
+        )
+        .await;
+    let three_units = app.statements() - before;
+    let nodes = data["units"]["nodes"].as_array().expect("units");
+    assert_eq!(nodes.len(), 3);
+    for unit in units {
+        let within: Vec<i64> = communities
+            .iter()
+            .filter(|community| community.path.starts_with(&unit.path))
+            .map(|community| community.id)
+            .collect();
+        let statistics = &nodes
+            .iter()
+            .find(|node| node["code"] == unit.code.as_str())
+            .expect("the unit's figures")["registrationStatistics"];
+        let here: Vec<&member_registration::Model> = members
+            .iter()
+            .filter(|registration| within.contains(&registration.community_id))
+            .collect();
+        let accepted = here
+            .iter()
+            .filter(|registration| registration.status == MemberRegistrationStatus::Accepted)
+            .count();
+        assert!(accepted > 0, "{} has registered members", unit.code);
+        assert_eq!(statistics["registeredMembers"], accepted, "{}", unit.code);
+        let by_status: u64 = statistics["memberRegistrationsByStatus"]
+            .as_array()
+            .expect("counts")
+            .iter()
+            .map(|count| count["count"].as_u64().expect("a count"))
+            .sum();
+        assert_eq!(by_status, here.len() as u64);
+        let organizations_here: Vec<_> = organizations
+            .iter()
+            .filter(|registration| within.contains(&registration.community_id))
+            .collect();
+        let accepted = organizations_here
+            .iter()
+            .filter(|registration| {
+                registration.status == entities::org_registration::OrgRegistrationStatus::Accepted
+            })
+            .count();
+        assert_eq!(statistics["registeredOrganizations"], accepted);
+        let by_status: u64 = statistics["orgRegistrationsByStatus"]
+            .as_array()
+            .expect("counts")
+            .iter()
+            .map(|count| count["count"].as_u64().expect("a count"))
+            .sum();
+        assert_eq!(by_status, organizations_here.len() as u64);
+        let open: Vec<_> = posts
+            .iter()
+            .filter(|post| within.contains(&post.community_id))
+            .filter(|post| post.status == entities::service_post::PostStatus::Open)
+            .collect();
+        assert_eq!(statistics["openPosts"], open.len());
+        assert_eq!(
+            statistics["openPostPlaces"],
+            open.iter()
+                .map(|post| i64::from(post.head_count))
+                .sum::<i64>()
+        );
+        let posts_here: Vec<i64> = posts
+            .iter()
+            .filter(|post| within.contains(&post.community_id))
+            .map(|post| post.id)
+            .collect();
+        let holders = claims
+            .iter()
+            .filter(|claim| posts_here.contains(&claim.post_id))
+            .count();
+        assert_eq!(statistics["postHolders"], holders);
+        let service: Vec<_> = records
+            .iter()
+            .filter(|record| within.contains(&record.community_id))
+            .collect();
+        assert_eq!(
+            statistics["memberServiceMinutes"],
+            service
+                .iter()
+                .map(|record| i64::from(record.minutes))
+                .sum::<i64>()
+        );
+        assert_eq!(statistics["memberServiceRecords"], service.len());
+        let mut people: Vec<i64> = service.iter().map(|record| record.person_id).collect();
+        people.sort_unstable();
+        people.dedup();
+        assert_eq!(statistics["servingMembers"], people.len());
+    }
+
+    // One batch of statements, however many units are asked about.
+    let before = app.statements();
+    app.query_as(None, STATISTICS, json!({ "codes": [QIYI] }))
+        .await;
+    assert_eq!(app.statements() - before, three_units);
+}
+
+/// A token of the member who made the post claim `claim`.
+async fn claimant_token(app: &TestApp, claim: i64) -> String {
+    let claim = post_claim::Entity::find_by_id(claim)
+        .one(app.db())
+        .await
+        .expect("query claims")
+        .expect("the claim");
+    let member = party_member::Entity::find_by_id(claim.party_member_id)
+        .one(app.db())
+        .await
+        .expect("query members")
+        .expect("the member");
+    app.person_token(member.person_id)
 }
 
 async fn count_open(app: &TestApp, unit_id: i64) -> u64 {
@@ -1536,15 +2009,6 @@ async fn audit_actions(app: &TestApp, member: &party_member::Model) -> Vec<(Stri
         .collect()
 }
 
-async fn unit_by_code(app: &TestApp, code: &str) -> admin_unit::Model {
-    admin_unit::Entity::find()
-        .filter(admin_unit::Column::Code.eq(code))
-        .one(app.db())
-        .await
-        .expect("query units")
-        .expect("the unit")
-}
-
 async fn unit_by_id(app: &TestApp, id: i64) -> admin_unit::Model {
     admin_unit::Entity::find_by_id(id)
         .one(app.db())
@@ -1576,44 +2040,4 @@ async fn grids_of(app: &TestApp, community_id: i64) -> Vec<admin_unit::Model> {
         .expect("query grids");
     assert!(!grids.is_empty(), "the community has grids");
     grids
-}
-
-fn person_token(app: &TestApp, person: i64) -> String {
-    app.token(Subject {
-        sub: format!("person:{person}"),
-        kind: PrincipalKind::Person,
-        org: None,
-        person: Some(person),
-        grants: Vec::new(),
-        scopes: Vec::new(),
-    })
-}
-
-fn client_token(app: &TestApp, organization: i64, scopes: &[Scope]) -> String {
-    app.token(Subject {
-        sub: format!("dev:client-{organization}"),
-        kind: PrincipalKind::Client,
-        org: Some(organization),
-        person: None,
-        grants: Vec::new(),
-        scopes: scopes
-            .iter()
-            .map(|scope| scope.as_str().to_owned())
-            .collect(),
-    })
-}
-
-fn unit_admin_token(app: &TestApp, organization: i64) -> String {
-    app.token(Subject {
-        sub: format!("dev:unit-admin-{organization}"),
-        kind: PrincipalKind::Staff,
-        org: None,
-        person: None,
-        grants: vec![Grant {
-            role: Role::PartyUnitAdmin,
-            unit: None,
-            org: Some(organization),
-        }],
-        scopes: Vec::new(),
-    })
 }

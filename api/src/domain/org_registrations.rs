@@ -47,6 +47,8 @@ pub enum OrgRegistrationRefusal {
     RatingOutOfRange,
     #[error("returning a registration needs a note saying why")]
     NoteRequired,
+    #[error("only a submitted or accepted registration can be withdrawn")]
+    NotOpen,
 }
 
 impl OrgRegistrationRefusal {
@@ -62,6 +64,7 @@ impl OrgRegistrationRefusal {
             Self::AlreadyReviewed => "ALREADY_REVIEWED",
             Self::RatingOutOfRange => "RATING_OUT_OF_RANGE",
             Self::NoteRequired => "NOTE_REQUIRED",
+            Self::NotOpen => "NOT_OPEN",
         }
     }
 
@@ -70,7 +73,7 @@ impl OrgRegistrationRefusal {
         match self {
             Self::UnknownCommunity | Self::AlreadyRegistered => Some("communityId"),
             Self::OffersRequired => Some("offers"),
-            Self::NotSubmitted | Self::NotAccepted | Self::AlreadyReviewed => {
+            Self::NotSubmitted | Self::NotAccepted | Self::AlreadyReviewed | Self::NotOpen => {
                 Some("registrationId")
             }
             Self::RatingOutOfRange => Some("rating"),
@@ -200,7 +203,8 @@ pub async fn decide(
         updated_at: now,
         ..registration.clone()
     };
-    finish(txn, principal, &registration, decided, action).await
+    let lost = OrgRegistrationRefusal::NotSubmitted;
+    finish(txn, principal, &registration, decided, action, lost).await
 }
 
 /// One side's part of the yearly review of an accepted registration: the community's staff
@@ -274,6 +278,47 @@ pub async fn review(
         &registration,
         reviewed,
         "review_org_registration",
+        OrgRegistrationRefusal::AlreadyReviewed,
+    )
+    .await
+}
+
+/// The organisation withdraws a registration that is waiting for a decision or accepted: it
+/// no longer registers with the community (and may register again later).
+pub async fn withdraw(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    registration_id: i64,
+) -> Result<OrgRegistrationOutcome, ApiError> {
+    principal.require(Scope::RegistrationsWrite)?;
+    let txn = begin_write(db).await?;
+    let registration = visible_registration(&txn, principal, registration_id).await?;
+    if !acts_for_organization(principal, registration.organization_id) {
+        return refuse(
+            txn,
+            Some(registration),
+            OrgRegistrationRefusal::NotOrganization,
+        )
+        .await;
+    }
+    if !matches!(
+        registration.status,
+        OrgRegistrationStatus::Submitted | OrgRegistrationStatus::Accepted
+    ) {
+        return refuse(txn, Some(registration), OrgRegistrationRefusal::NotOpen).await;
+    }
+    let withdrawn = org_registration::Model {
+        status: OrgRegistrationStatus::Withdrawn,
+        updated_at: Utc::now(),
+        ..registration.clone()
+    };
+    finish(
+        txn,
+        principal,
+        &registration,
+        withdrawn,
+        "withdraw_org_registration",
+        OrgRegistrationRefusal::NotOpen,
     )
     .await
 }
@@ -303,20 +348,18 @@ async fn visible_registration(
 }
 
 /// Writes `to` over `from` if nobody changed the registration since it was read (its status
-/// and its ratings are what every transition changes), with its audit record.
+/// and its ratings are what every transition changes), with its audit record; refuses with
+/// `lost` when someone did.
 async fn finish(
     txn: DatabaseTransaction,
     principal: &Principal,
     from: &org_registration::Model,
     to: org_registration::Model,
     action: &'static str,
+    lost: OrgRegistrationRefusal,
 ) -> Result<OrgRegistrationOutcome, ApiError> {
     if !compare_and_set(&txn, from, &to).await? {
-        let refusal = match from.status {
-            OrgRegistrationStatus::Submitted => OrgRegistrationRefusal::NotSubmitted,
-            _ => OrgRegistrationRefusal::AlreadyReviewed,
-        };
-        return refuse(txn, Some(from.clone()), refusal).await;
+        return refuse(txn, Some(from.clone()), lost).await;
     }
     Transition::new(action, "org_registration", from.id, from.status, to.status)
         .record(&txn, &Actor::from(principal))

@@ -48,6 +48,10 @@ pub enum PostRefusal {
     NotApplied,
     #[error("the post already has as many holders as its head count")]
     PostFull,
+    #[error("only the member who applied may do this")]
+    NotClaimant,
+    #[error("the member does not hold the post")]
+    NotHeld,
 }
 
 impl PostRefusal {
@@ -62,6 +66,8 @@ impl PostRefusal {
             Self::AlreadyApplied => "ALREADY_APPLIED",
             Self::NotApplied => "NOT_APPLIED",
             Self::PostFull => "POST_FULL",
+            Self::NotClaimant => "NOT_CLAIMANT",
+            Self::NotHeld => "NOT_HELD",
         }
     }
 
@@ -72,8 +78,8 @@ impl PostRefusal {
             Self::InvalidTitle => Some("title"),
             Self::InvalidHeadCount => Some("headCount"),
             Self::PostClosed | Self::AlreadyApplied | Self::PostFull => Some("postId"),
-            Self::NotApplied => Some("claimId"),
-            Self::NotCommunityStaff | Self::NotRegisteredHere => None,
+            Self::NotApplied | Self::NotHeld => Some("claimId"),
+            Self::NotCommunityStaff | Self::NotRegisteredHere | Self::NotClaimant => None,
         }
     }
 }
@@ -166,15 +172,7 @@ pub async fn apply(
         .one(&txn)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("service post {post_id}")))?;
-    let member = match principal.person_id {
-        Some(person_id) => {
-            party_member::Entity::find()
-                .filter(party_member::Column::PersonId.eq(person_id))
-                .one(&txn)
-                .await?
-        }
-        None => None,
-    };
+    let member = own_membership(&txn, principal).await?;
     let registered = match &member {
         Some(member) => {
             member_registration::Entity::find()
@@ -234,11 +232,7 @@ pub async fn decide(
 ) -> Result<ClaimOutcome, ApiError> {
     principal.require(Scope::RegistrationsWrite)?;
     let txn = begin_write(db).await?;
-    let claim = post_claim::Entity::find_by_id(claim_id)
-        .filter(post_claim::Entity::visible_to(principal))
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("post claim {claim_id}")))?;
+    let claim = visible_claim(&txn, principal, claim_id).await?;
     // Locking the post makes confirmations of one post take turns, so each counts the holders
     // the one before it left.
     let mut post = service_post::Entity::find_by_id(claim.post_id);
@@ -268,32 +262,192 @@ pub async fn decide(
     } else {
         PostClaimStatus::Rejected
     };
-    let now = Utc::now();
-    let updated = post_claim::Entity::update_many()
-        .col_expr(post_claim::Column::Status, Expr::value(status))
-        .col_expr(post_claim::Column::DecidedAt, Expr::value(now))
-        .filter(post_claim::Column::Id.eq(claim.id))
-        .filter(post_claim::Column::Status.eq(claim.status))
-        .exec(&txn)
-        .await?;
-    if updated.rows_affected == 0 {
-        return refuse(txn, Some(claim), PostRefusal::NotApplied).await;
-    }
     let action = if confirm {
         "confirm_post_claim"
     } else {
         "reject_post_claim"
     };
-    Transition::new(action, "post_claim", claim.id, claim.status, status)
+    let decided = post_claim::Model {
+        status,
+        decided_at: Some(Utc::now()),
+        ..claim.clone()
+    };
+    finish(
+        txn,
+        principal,
+        claim,
+        decided,
+        action,
+        PostRefusal::NotApplied,
+    )
+    .await
+}
+
+/// How a claim of a post closes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closing {
+    /// The member withdraws an application still waiting for a decision.
+    Withdraw,
+    /// The member gives up a post they hold, or the community's staff relieve them of it.
+    End,
+}
+
+/// Closes a claim: the applicant withdraws their application, or the holder (or the post's
+/// community staff) ends their holding of the post, which frees a place for another.
+pub async fn close_claim(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    claim_id: i64,
+    closing: Closing,
+) -> Result<ClaimOutcome, ApiError> {
+    principal.require(Scope::RegistrationsWrite)?;
+    let txn = begin_write(db).await?;
+    let claim = visible_claim(&txn, principal, claim_id).await?;
+    let own = own_membership(&txn, principal)
+        .await?
+        .is_some_and(|member| member.id == claim.party_member_id);
+    let (allowed, from, to, refusal, action) = match closing {
+        Closing::Withdraw => (
+            own,
+            PostClaimStatus::Applied,
+            PostClaimStatus::Withdrawn,
+            PostRefusal::NotApplied,
+            "withdraw_post_claim",
+        ),
+        Closing::End => {
+            let post = service_post::Entity::find_by_id(claim.post_id)
+                .one(&txn)
+                .await?
+                .ok_or_else(|| ApiError::NotFound(format!("service post {}", claim.post_id)))?;
+            (
+                own || is_community_staff(principal, post.community_id),
+                PostClaimStatus::Confirmed,
+                PostClaimStatus::Ended,
+                PostRefusal::NotHeld,
+                "end_post_claim",
+            )
+        }
+    };
+    if !allowed {
+        return refuse(txn, Some(claim), PostRefusal::NotClaimant).await;
+    }
+    if claim.status != from {
+        return refuse(txn, Some(claim), refusal).await;
+    }
+    let closed = post_claim::Model {
+        status: to,
+        closed_at: Some(Utc::now()),
+        ..claim.clone()
+    };
+    finish(txn, principal, claim, closed, action, refusal).await
+}
+
+/// Community staff close a post to applications; its holders keep it until their claims end.
+pub async fn close_post(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    post_id: i64,
+) -> Result<PostOutcome, ApiError> {
+    principal.require(Scope::RegistrationsWrite)?;
+    let txn = begin_write(db).await?;
+    let post = service_post::Entity::find_by_id(post_id)
+        .filter(service_post::Entity::visible_to(principal))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("service post {post_id}")))?;
+    let refused = |post, refusal| PostOutcome {
+        post: Some(post),
+        refusal: Some(refusal),
+    };
+    if !is_community_staff(principal, post.community_id) {
+        txn.rollback().await?;
+        return Ok(refused(post, PostRefusal::NotCommunityStaff));
+    }
+    let updated = service_post::Entity::update_many()
+        .col_expr(
+            service_post::Column::Status,
+            Expr::value(PostStatus::Closed),
+        )
+        .filter(service_post::Column::Id.eq(post.id))
+        .filter(service_post::Column::Status.eq(PostStatus::Open))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected == 0 {
+        txn.rollback().await?;
+        return Ok(refused(post, PostRefusal::PostClosed));
+    }
+    Transition::new(
+        "close_service_post",
+        "service_post",
+        post.id,
+        post.status,
+        PostStatus::Closed,
+    )
+    .record(&txn, &Actor::from(principal))
+    .await?;
+    txn.commit().await?;
+    Ok(PostOutcome {
+        post: Some(service_post::Model {
+            status: PostStatus::Closed,
+            ..post
+        }),
+        refusal: None,
+    })
+}
+
+/// The caller's own Party membership, if they are a Party member.
+async fn own_membership(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+) -> Result<Option<party_member::Model>, ApiError> {
+    let Some(person_id) = principal.person_id else {
+        return Ok(None);
+    };
+    Ok(party_member::Entity::find()
+        .filter(party_member::Column::PersonId.eq(person_id))
+        .one(txn)
+        .await?)
+}
+
+async fn visible_claim(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    claim_id: i64,
+) -> Result<post_claim::Model, ApiError> {
+    post_claim::Entity::find_by_id(claim_id)
+        .filter(post_claim::Entity::visible_to(principal))
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("post claim {claim_id}")))
+}
+
+/// Writes the claim's new status if nobody changed it since it was read, with its audit
+/// record; refuses with `lost` when someone did.
+async fn finish(
+    txn: DatabaseTransaction,
+    principal: &Principal,
+    from: post_claim::Model,
+    to: post_claim::Model,
+    action: &'static str,
+    lost: PostRefusal,
+) -> Result<ClaimOutcome, ApiError> {
+    let updated = post_claim::Entity::update_many()
+        .col_expr(post_claim::Column::Status, Expr::value(to.status))
+        .col_expr(post_claim::Column::DecidedAt, Expr::value(to.decided_at))
+        .col_expr(post_claim::Column::ClosedAt, Expr::value(to.closed_at))
+        .filter(post_claim::Column::Id.eq(from.id))
+        .filter(post_claim::Column::Status.eq(from.status))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected == 0 {
+        return refuse(txn, Some(from), lost).await;
+    }
+    Transition::new(action, "post_claim", from.id, from.status, to.status)
         .record(&txn, &Actor::from(principal))
         .await?;
     txn.commit().await?;
     Ok(ClaimOutcome {
-        claim: Some(post_claim::Model {
-            status,
-            decided_at: Some(now),
-            ..claim
-        }),
+        claim: Some(to),
         refusal: None,
     })
 }

@@ -7,12 +7,20 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
+use entities::member_registration::MemberRegistrationStatus;
 use entities::micro_wish::WishStatus;
-use entities::{admin_unit, audit_log, household, micro_wish};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Query};
+use entities::org_registration::OrgRegistrationStatus;
+use entities::post_claim::PostClaimStatus;
+use entities::service_post::PostStatus;
+use entities::service_record::RecordStatus;
+use entities::{
+    admin_unit, audit_log, household, member_registration, micro_wish, org_registration,
+    post_claim, service_post, service_record,
+};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, IdenStatic, ModelTrait,
-    QueryFilter, QueryOrder, QuerySelect, StatementBuilder,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
+    IdenStatic, ModelTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, StatementBuilder,
 };
 
 use super::connection::{id_column, id_of};
@@ -368,9 +376,197 @@ impl Loader<WishFigures> for Loaders {
     }
 }
 
+/// Registration and service figures of a unit and everything below it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RegistrationFigures(pub i64);
+
+/// What [`RegistrationFigures`] loads.
+#[derive(Debug, Clone, Default)]
+pub struct UnitRegistrationFigures {
+    pub members_by_status: Vec<(MemberRegistrationStatus, u64)>,
+    pub organizations_by_status: Vec<(OrgRegistrationStatus, u64)>,
+    pub open_posts: u64,
+    pub open_places: u64,
+    pub post_holders: u64,
+    pub service_minutes: i64,
+    pub service_records: u64,
+    pub serving_members: u64,
+}
+
+impl Loader<RegistrationFigures> for Loaders {
+    type Value = UnitRegistrationFigures;
+    type Error = Arc<DbErr>;
+
+    async fn load(
+        &self,
+        keys: &[RegistrationFigures],
+    ) -> Result<HashMap<RegistrationFigures, UnitRegistrationFigures>, Self::Error> {
+        let units: Vec<i64> = keys.iter().map(|key| key.0).collect();
+        let count = |column: &str| Func::count(Expr::col((Alias::new(column), Alias::new("id"))));
+        let members = rows_below(
+            &units,
+            member_registration::Entity,
+            member_registration::Column::CommunityId,
+        )
+        .expr_as(
+            Expr::col((
+                member_registration::Entity,
+                member_registration::Column::Status,
+            )),
+            Alias::new("status"),
+        )
+        .expr_as(count("member_registration"), Alias::new("n"))
+        .group_by_col((Alias::new("unit"), admin_unit::Column::Id))
+        .group_by_col((
+            member_registration::Entity,
+            member_registration::Column::Status,
+        ))
+        .to_owned();
+        let organizations = rows_below(
+            &units,
+            org_registration::Entity,
+            org_registration::Column::CommunityId,
+        )
+        .expr_as(
+            Expr::col((org_registration::Entity, org_registration::Column::Status)),
+            Alias::new("status"),
+        )
+        .expr_as(count("org_registration"), Alias::new("n"))
+        .group_by_col((Alias::new("unit"), admin_unit::Column::Id))
+        .group_by_col((org_registration::Entity, org_registration::Column::Status))
+        .to_owned();
+        let posts = rows_below(
+            &units,
+            service_post::Entity,
+            service_post::Column::CommunityId,
+        )
+        .expr_as(count("service_post"), Alias::new("posts"))
+        .expr_as(
+            Func::sum(Expr::col((
+                service_post::Entity,
+                service_post::Column::HeadCount,
+            ))),
+            Alias::new("places"),
+        )
+        .and_where(
+            Expr::col((service_post::Entity, service_post::Column::Status)).eq(PostStatus::Open),
+        )
+        .group_by_col((Alias::new("unit"), admin_unit::Column::Id))
+        .to_owned();
+        let holders = rows_below(
+            &units,
+            service_post::Entity,
+            service_post::Column::CommunityId,
+        )
+        .join(
+            JoinType::InnerJoin,
+            post_claim::Entity,
+            Expr::col((post_claim::Entity, post_claim::Column::PostId))
+                .equals((service_post::Entity, service_post::Column::Id)),
+        )
+        .expr_as(count("post_claim"), Alias::new("n"))
+        .and_where(
+            Expr::col((post_claim::Entity, post_claim::Column::Status))
+                .eq(PostClaimStatus::Confirmed),
+        )
+        .group_by_col((Alias::new("unit"), admin_unit::Column::Id))
+        .to_owned();
+        let service = rows_below(
+            &units,
+            service_record::Entity,
+            service_record::Column::CommunityId,
+        )
+        .expr_as(
+            Func::sum(Expr::col((
+                service_record::Entity,
+                service_record::Column::Minutes,
+            ))),
+            Alias::new("minutes"),
+        )
+        .expr_as(count("service_record"), Alias::new("records"))
+        .expr_as(
+            Func::count_distinct(Expr::col((
+                service_record::Entity,
+                service_record::Column::PersonId,
+            ))),
+            Alias::new("people"),
+        )
+        .and_where(
+            Expr::col((service_record::Entity, service_record::Column::Status))
+                .eq(RecordStatus::Confirmed),
+        )
+        .and_where(
+            Expr::col((service_record::Entity, service_record::Column::MemberUnitId)).is_not_null(),
+        )
+        .group_by_col((Alias::new("unit"), admin_unit::Column::Id))
+        .to_owned();
+
+        let mut figures: HashMap<RegistrationFigures, UnitRegistrationFigures> = keys
+            .iter()
+            .map(|key| (*key, UnitRegistrationFigures::default()))
+            .collect();
+        for row in self.db.query_all(&members).await? {
+            let entry = (row.try_get("", "status")?, count_of(&row, "n")?);
+            figures_of(&mut figures, &row)?
+                .members_by_status
+                .push(entry);
+        }
+        for row in self.db.query_all(&organizations).await? {
+            let entry = (row.try_get("", "status")?, count_of(&row, "n")?);
+            figures_of(&mut figures, &row)?
+                .organizations_by_status
+                .push(entry);
+        }
+        for row in self.db.query_all(&posts).await? {
+            let (posts, places) = (count_of(&row, "posts")?, count_of(&row, "places")?);
+            let unit = figures_of(&mut figures, &row)?;
+            (unit.open_posts, unit.open_places) = (posts, places);
+        }
+        for row in self.db.query_all(&holders).await? {
+            let holders = count_of(&row, "n")?;
+            figures_of(&mut figures, &row)?.post_holders = holders;
+        }
+        for row in self.db.query_all(&service).await? {
+            let minutes: i64 = row.try_get("", "minutes")?;
+            let (records, people) = (count_of(&row, "records")?, count_of(&row, "people")?);
+            let unit = figures_of(&mut figures, &row)?;
+            (
+                unit.service_minutes,
+                unit.service_records,
+                unit.serving_members,
+            ) = (minutes, records, people);
+        }
+        Ok(figures)
+    }
+}
+
+/// The figures of the unit a row of a [`rows_below`] query is about.
+fn figures_of<'a>(
+    figures: &'a mut HashMap<RegistrationFigures, UnitRegistrationFigures>,
+    row: &QueryResult,
+) -> Result<&'a mut UnitRegistrationFigures, DbErr> {
+    let unit: i64 = row.try_get("", "unit_id")?;
+    figures
+        .get_mut(&RegistrationFigures(unit))
+        .ok_or_else(|| DbErr::Custom(format!("figures of unit {unit} were not asked for")))
+}
+
+/// A count from an aggregate column, which is never negative.
+fn count_of(row: &QueryResult, column: &str) -> Result<u64, DbErr> {
+    let count: i64 = row.try_get("", column)?;
+    Ok(count.unsigned_abs())
+}
+
 /// `SELECT unit.id AS unit_id … FROM admin_unit unit JOIN admin_unit below JOIN micro_wish`: the
-/// wishes of every grid below each of `units` (their materialised paths as a range).
-fn wishes_below(units: &[i64]) -> sea_orm::sea_query::SelectStatement {
+/// wishes of every grid below each of `units`.
+fn wishes_below(units: &[i64]) -> SelectStatement {
+    rows_below(units, micro_wish::Entity, micro_wish::Column::GridId)
+}
+
+/// `SELECT unit.id AS unit_id … FROM admin_unit unit JOIN admin_unit below JOIN entity`: the rows
+/// of `entity` whose `unit_column` names each of `units` or a unit below it (their materialised
+/// paths as a range).
+fn rows_below<E: EntityTrait>(units: &[i64], entity: E, unit_column: E::Column) -> SelectStatement {
     let (unit, below) = (Alias::new("unit"), Alias::new("below"));
     let path = admin_unit::Column::Path;
     Query::select()
@@ -391,9 +587,8 @@ fn wishes_below(units: &[i64]) -> sea_orm::sea_query::SelectStatement {
         )
         .join(
             JoinType::InnerJoin,
-            micro_wish::Entity,
-            Expr::col((micro_wish::Entity, micro_wish::Column::GridId))
-                .equals((below, admin_unit::Column::Id)),
+            entity,
+            Expr::col((entity, unit_column)).equals((below, admin_unit::Column::Id)),
         )
         .and_where(Expr::col((unit, admin_unit::Column::Id)).is_in(units.iter().copied()))
         .to_owned()

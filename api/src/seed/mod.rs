@@ -1789,14 +1789,21 @@ impl Seeder<'_> {
                 .id;
             for (status, member) in outcomes.into_iter().zip(claimants) {
                 let claimed_at = created_at + hours(&mut self.rng, 1..=10 * 24);
-                let decided_at = (status != PostClaimStatus::Applied)
-                    .then(|| claimed_at + hours(&mut self.rng, 2..=72));
+                let decided_at = matches!(
+                    status,
+                    PostClaimStatus::Confirmed | PostClaimStatus::Rejected | PostClaimStatus::Ended
+                )
+                .then(|| claimed_at + hours(&mut self.rng, 2..=72));
+                let closed_at =
+                    matches!(status, PostClaimStatus::Withdrawn | PostClaimStatus::Ended)
+                        .then(|| decided_at.unwrap_or(claimed_at) + hours(&mut self.rng, 1..=72));
                 claims.add(|id| post_claim::Model {
                     id,
                     post_id,
                     party_member_id: member.member_id,
                     status,
                     decided_at,
+                    closed_at,
                     created_at: claimed_at,
                 });
             }

@@ -164,6 +164,36 @@ impl OrgRegistrationMutation {
         .await?;
         Ok(outcome.into())
     }
+
+    /// The organisation withdraws a submitted or accepted registration; it may register with
+    /// the community again later. Anything else is `NOT_OPEN`.
+    async fn withdraw_org_registration(
+        &self,
+        ctx: &Context<'_>,
+        input: WithdrawOrgRegistrationInput,
+    ) -> Result<OrgRegistrationPayload> {
+        let request = ctx.request()?;
+        let id = decode_as::<OrgRegistration>("registrationId", &input.registration_id).or_gql()?;
+        let withdraw = org_registrations::withdraw(&request.db, &request.principal, id);
+        let outcome = idempotent(
+            ctx,
+            &input.idempotency_key,
+            "withdrawOrgRegistration",
+            &id,
+            withdraw,
+        )
+        .await?;
+        Ok(outcome.into())
+    }
+}
+
+/// Withdraw an organisation's registration.
+#[derive(Debug, InputObject)]
+pub struct WithdrawOrgRegistrationInput {
+    /// The submitted or accepted registration to withdraw.
+    pub registration_id: ID,
+    /// Makes retries safe, as for `registerOrganization`.
+    pub idempotency_key: Option<String>,
 }
 
 async fn decide(

@@ -2,7 +2,9 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
 use super::UserError;
 use super::idempotent;
-use crate::domain::service_posts::{self, ClaimOutcome, NewPost, PostOutcome, PostRefusal};
+use crate::domain::service_posts::{
+    self, ClaimOutcome, Closing, NewPost, PostOutcome, PostRefusal,
+};
 use crate::error::OrGql;
 use crate::graphql::context::ContextExt;
 use crate::graphql::node::decode_as;
@@ -42,10 +44,29 @@ pub struct DecidePostClaimInput {
     pub idempotency_key: Option<String>,
 }
 
-/// The result of publishing a post.
+/// Withdraw an application for a post, or end the holding of a post.
+#[derive(Debug, InputObject)]
+pub struct ClosePostClaimInput {
+    /// The claim to close.
+    pub claim_id: ID,
+    /// Makes retries safe, as for `publishServicePost`.
+    pub idempotency_key: Option<String>,
+}
+
+/// Close a post to applications.
+#[derive(Debug, InputObject)]
+pub struct CloseServicePostInput {
+    /// The post to close.
+    pub post_id: ID,
+    /// Makes retries safe, as for `publishServicePost`.
+    pub idempotency_key: Option<String>,
+}
+
+/// The result of a change to a post.
 #[derive(SimpleObject)]
 pub struct ServicePostPayload {
-    /// The new post; null when there are user errors.
+    /// The post as it stands after the mutation; null (publishing) or unchanged when there are
+    /// user errors.
     pub post: Option<ServicePost>,
     /// Why the change was refused; empty when it was made.
     pub user_errors: Vec<UserError>,
@@ -158,6 +179,54 @@ impl ServicePostMutation {
     ) -> Result<PostClaimPayload> {
         decide(ctx, input, false, "rejectPostClaim").await
     }
+
+    /// The applicant withdraws an application still waiting for a decision; anything else is
+    /// `NOT_APPLIED`, and only the applicant may (`NOT_CLAIMANT`).
+    async fn withdraw_post_claim(
+        &self,
+        ctx: &Context<'_>,
+        input: ClosePostClaimInput,
+    ) -> Result<PostClaimPayload> {
+        close_claim(ctx, input, Closing::Withdraw, "withdrawPostClaim").await
+    }
+
+    /// The holder gives up a post, or the community's staff relieve them of it, freeing a
+    /// place for another applicant; a claim that does not hold the post is `NOT_HELD`.
+    async fn end_post_claim(
+        &self,
+        ctx: &Context<'_>,
+        input: ClosePostClaimInput,
+    ) -> Result<PostClaimPayload> {
+        close_claim(ctx, input, Closing::End, "endPostClaim").await
+    }
+
+    /// The community's staff close a post to applications (`POST_CLOSED` when it already
+    /// is); its holders keep it until their claims end.
+    async fn close_service_post(
+        &self,
+        ctx: &Context<'_>,
+        input: CloseServicePostInput,
+    ) -> Result<ServicePostPayload> {
+        let request = ctx.request()?;
+        let id = decode_as::<ServicePost>("postId", &input.post_id).or_gql()?;
+        let close = service_posts::close_post(&request.db, &request.principal, id);
+        let outcome =
+            idempotent(ctx, &input.idempotency_key, "closeServicePost", &id, close).await?;
+        Ok(outcome.into())
+    }
+}
+
+async fn close_claim(
+    ctx: &Context<'_>,
+    input: ClosePostClaimInput,
+    closing: Closing,
+    operation: &'static str,
+) -> Result<PostClaimPayload> {
+    let request = ctx.request()?;
+    let id = decode_as::<PostClaim>("claimId", &input.claim_id).or_gql()?;
+    let close = service_posts::close_claim(&request.db, &request.principal, id, closing);
+    let outcome = idempotent(ctx, &input.idempotency_key, operation, &id, close).await?;
+    Ok(outcome.into())
 }
 
 async fn decide(

@@ -10,6 +10,7 @@ use crate::error::ApiError;
 use crate::graphql::connection::{
     ListFilter, NodeConnection, OrderBy, PageArgs, SortField, SortKey, list,
 };
+use crate::graphql::context::ContextExt;
 use crate::graphql::guards::Needs;
 use crate::graphql::types::{AdminUnit, Organization, PartyMember, Person};
 
@@ -133,6 +134,13 @@ pub struct PeopleQuery;
 
 #[Object]
 impl PeopleQuery {
+    /// The signed-in person: their own record whole, with their Party membership,
+    /// registrations, posts and self-reports. Null for anonymous callers and partner clients.
+    async fn me(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        let request = ctx.request()?;
+        request.load_opt(request.principal.person_id).await
+    }
+
     /// People the caller may see: staff see the residents of their units, organisations their
     /// members, a person themself. Personal data is masked unless the caller needs it.
     #[graphql(guard = "Needs(Scope::PeopleRead)")]

@@ -24,6 +24,8 @@ pub struct AdminUnitFilter {
     within: Option<ID>,
     /// Only units whose name contains this text.
     name_contains: Option<String>,
+    /// Only the units with these administrative codes.
+    codes: Option<Vec<String>>,
 }
 
 impl ListFilter for AdminUnitFilter {
@@ -37,7 +39,8 @@ impl ListFilter for AdminUnitFilter {
             .add_option(self.level.map(|level| C::Level.eq(level)))
             .add_option(parent.map(|parent| C::ParentId.eq(parent)))
             .add_option(within.map(|unit| C::Id.in_subquery(units_within(unit))))
-            .add_option(self.name_contains.map(|text| C::Name.contains(text))))
+            .add_option(self.name_contains.map(|text| C::Name.contains(text)))
+            .add_option(self.codes.map(|codes| C::Code.is_in(codes))))
     }
 }
 

@@ -244,6 +244,11 @@ impl PostClaim {
         self.0.decided_at
     }
 
+    /// When the member withdrew it, or when the member's holding of the post ended.
+    async fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.closed_at
+    }
+
     /// When the member applied.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

@@ -2,9 +2,9 @@ use async_graphql::{Context, ID, Object, Result};
 use chrono::NaiveDate;
 use entities::organization::{OrganizationKind, OrganizationStatus, ServiceCategory};
 use entities::person::Gender;
-use entities::{household, member_registration, party_member};
+use entities::{household, member_registration, member_report, party_member, post_claim};
 
-use super::{AdminUnit, Department, MemberRegistration};
+use super::{AdminUnit, Department, MemberRegistration, MemberReport, PostClaim};
 use crate::domain::scope::may_see_personal_data;
 use crate::graphql::context::ContextExt;
 use crate::graphql::loaders::HomeOf;
@@ -261,6 +261,22 @@ impl PartyMember {
     async fn registrations(&self, ctx: &Context<'_>) -> Result<Vec<MemberRegistration>> {
         ctx.request()?
             .children(member_registration::Column::PartyMemberId, self.0.id)
+            .await
+    }
+
+    /// The member's applications for and holdings of service posts the caller may see,
+    /// oldest first.
+    async fn post_claims(&self, ctx: &Context<'_>) -> Result<Vec<PostClaim>> {
+        ctx.request()?
+            .children(post_claim::Column::PartyMemberId, self.0.id)
+            .await
+    }
+
+    /// The member's half-yearly self-reports the caller may see (drafts only to the member),
+    /// oldest first.
+    async fn self_reports(&self, ctx: &Context<'_>) -> Result<Vec<MemberReport>> {
+        ctx.request()?
+            .children(member_report::Column::PartyMemberId, self.0.id)
             .await
     }
 }

@@ -1,14 +1,19 @@
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::admin_unit::{FeaturedType, UnitLevel};
+use entities::member_registration::MemberRegistrationStatus;
 use entities::micro_wish::WishStatus;
+use entities::org_registration::OrgRegistrationStatus;
 use entities::service_centre::CentreKind;
 use entities::staff_assignment::StaffRole;
 use entities::{admin_unit, service_centre, staff_assignment};
 
 use super::Person;
 use crate::graphql::context::ContextExt;
-use crate::graphql::loaders::{OpenWishCount, OpenWishesInGrid, UnitWishFigures, WishFigures};
+use crate::graphql::loaders::{
+    OpenWishCount, OpenWishesInGrid, RegistrationFigures, UnitRegistrationFigures, UnitWishFigures,
+    WishFigures,
+};
 use crate::graphql::node::{NodeType, node_type};
 
 node_type!(
@@ -106,6 +111,18 @@ impl AdminUnit {
             .await?
             .unwrap_or_default();
         Ok(WishStatistics(figures))
+    }
+
+    /// Dual-reporting figures of this unit and everything below it: registrations of members
+    /// and organisations, service posts, and Party members' confirmed service. Aggregates
+    /// only: open to every caller.
+    async fn registration_statistics(&self, ctx: &Context<'_>) -> Result<RegistrationStatistics> {
+        let figures = ctx
+            .request()?
+            .fetch(RegistrationFigures(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(RegistrationStatistics(figures))
     }
 
     /// When the unit was created in Gongzhi.
@@ -289,5 +306,99 @@ impl WishStatistics {
         } else {
             days[middle]
         })
+    }
+}
+
+/// Dual-reporting figures of a unit and everything below it.
+pub struct RegistrationStatistics(UnitRegistrationFigures);
+
+/// How many member registrations are in a status.
+#[derive(SimpleObject)]
+pub struct MemberRegistrationStatusCount {
+    /// The status.
+    pub status: MemberRegistrationStatus,
+    /// How many registrations are in it.
+    pub count: u64,
+}
+
+/// How many organisation registrations are in a status.
+#[derive(SimpleObject)]
+pub struct OrgRegistrationStatusCount {
+    /// The status.
+    pub status: OrgRegistrationStatus,
+    /// How many registrations are in it.
+    pub count: u64,
+}
+
+/// Dual-reporting figures of a unit and everything below it.
+#[Object]
+impl RegistrationStatistics {
+    /// Party members registered now: their registrations are accepted.
+    async fn registered_members(&self) -> u64 {
+        self.0
+            .members_by_status
+            .iter()
+            .filter(|(status, _)| *status == MemberRegistrationStatus::Accepted)
+            .map(|(_, count)| count)
+            .sum()
+    }
+
+    /// Member registrations by status, over all time (statuses without any are left out).
+    async fn member_registrations_by_status(&self) -> Vec<MemberRegistrationStatusCount> {
+        self.0
+            .members_by_status
+            .iter()
+            .map(|&(status, count)| MemberRegistrationStatusCount { status, count })
+            .collect()
+    }
+
+    /// Organisations registered now: their registrations are accepted.
+    async fn registered_organizations(&self) -> u64 {
+        self.0
+            .organizations_by_status
+            .iter()
+            .filter(|(status, _)| *status == OrgRegistrationStatus::Accepted)
+            .map(|(_, count)| count)
+            .sum()
+    }
+
+    /// Organisation registrations by status, over all years (statuses without any are left
+    /// out).
+    async fn org_registrations_by_status(&self) -> Vec<OrgRegistrationStatusCount> {
+        self.0
+            .organizations_by_status
+            .iter()
+            .map(|&(status, count)| OrgRegistrationStatusCount { status, count })
+            .collect()
+    }
+
+    /// Service posts open for applications.
+    async fn open_posts(&self) -> u64 {
+        self.0.open_posts
+    }
+
+    /// The head counts of the open posts, summed.
+    async fn open_post_places(&self) -> u64 {
+        self.0.open_places
+    }
+
+    /// Members holding a post now (confirmed claims), open or closed.
+    async fn post_holders(&self) -> u64 {
+        self.0.post_holders
+    }
+
+    /// Minutes of confirmed service Party members gave in these communities.
+    async fn member_service_minutes(&self) -> i64 {
+        self.0.service_minutes
+    }
+
+    /// How many confirmed service records those minutes come from.
+    async fn member_service_records(&self) -> u64 {
+        self.0.service_records
+    }
+
+    /// How many Party members gave that service.
+    async fn serving_members(&self) -> u64 {
+        self.0.serving_members
     }
 }
