@@ -19,8 +19,9 @@ use entities::{
 };
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
-    IdenStatic, ModelTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, StatementBuilder,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    FromQueryResult, IdenStatic, ModelTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect,
+    StatementBuilder,
 };
 
 use super::connection::{id_column, id_of};
@@ -289,12 +290,12 @@ impl Loader<WishHistory> for Loaders {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct WishFigures(pub i64);
 
-/// What [`WishFigures`] loads: counts by status, and the days each realised wish took from
-/// publishing to realisation.
+/// What [`WishFigures`] loads: counts by status, and the median number of days realised wishes
+/// took from publishing to realisation.
 #[derive(Debug, Clone, Default)]
 pub struct UnitWishFigures {
     pub by_status: Vec<(WishStatus, u64)>,
-    pub days_to_realize: Vec<f64>,
+    pub median_days_to_realize: Option<f64>,
 }
 
 impl Loader<WishFigures> for Loaders {
@@ -312,10 +313,9 @@ impl Loader<WishFigures> for Loaders {
             wishes: i64,
         }
         #[derive(FromQueryResult)]
-        struct Realized {
+        struct Median {
             unit_id: i64,
-            published_at: Option<chrono::DateTime<chrono::Utc>>,
-            realized_at: Option<chrono::DateTime<chrono::Utc>>,
+            days: f64,
         }
         let units: Vec<i64> = keys.iter().map(|key| key.0).collect();
         let backend = self.db.get_database_backend();
@@ -334,21 +334,8 @@ impl Loader<WishFigures> for Loaders {
         let counts = Count::find_by_statement(StatementBuilder::build(&counts, &backend))
             .all(&self.db)
             .await?;
-        let realized = wishes_below(&units)
-            .expr_as(
-                Expr::col((micro_wish::Entity, micro_wish::Column::PublishedAt)),
-                Alias::new("published_at"),
-            )
-            .expr_as(
-                Expr::col((micro_wish::Entity, micro_wish::Column::RealizedAt)),
-                Alias::new("realized_at"),
-            )
-            .and_where(
-                Expr::col((micro_wish::Entity, micro_wish::Column::Status))
-                    .eq(WishStatus::Realized),
-            )
-            .to_owned();
-        let realized = Realized::find_by_statement(StatementBuilder::build(&realized, &backend))
+        let medians = median_days_to_realize(&units, backend);
+        let medians = Median::find_by_statement(StatementBuilder::build(&medians, &backend))
             .all(&self.db)
             .await?;
 
@@ -362,18 +349,59 @@ impl Loader<WishFigures> for Loaders {
                     .push((count.status, count.wishes.unsigned_abs()));
             }
         }
-        for wish in realized {
-            if let (Some(unit), Some(published), Some(realized)) = (
-                figures.get_mut(&WishFigures(wish.unit_id)),
-                wish.published_at,
-                wish.realized_at,
-            ) {
-                unit.days_to_realize
-                    .push((realized - published).num_seconds() as f64 / 86_400.0);
+        for median in medians {
+            if let Some(unit) = figures.get_mut(&WishFigures(median.unit_id)) {
+                unit.median_days_to_realize = Some(median.days);
             }
         }
         Ok(figures)
     }
+}
+
+/// The median days from publishing to realisation of the realised wishes below each of `units`,
+/// computed by the database: ranking each unit's wishes by their days and averaging the middle
+/// one or two, so a district's thousands of wishes never leave it.
+fn median_days_to_realize(units: &[i64], backend: DbBackend) -> SelectStatement {
+    let days = match backend {
+        DbBackend::Sqlite => {
+            "julianday(micro_wish.realized_at) - julianday(micro_wish.published_at)"
+        }
+        _ => {
+            "CAST(EXTRACT(EPOCH FROM micro_wish.realized_at - micro_wish.published_at) \
+             AS DOUBLE PRECISION) / 86400"
+        }
+    };
+    let realized = wishes_below(units)
+        .expr_as(Expr::cust(days), Alias::new("days"))
+        .and_where(
+            Expr::col((micro_wish::Entity, micro_wish::Column::Status)).eq(WishStatus::Realized),
+        )
+        .and_where(Expr::col((micro_wish::Entity, micro_wish::Column::PublishedAt)).is_not_null())
+        .and_where(Expr::col((micro_wish::Entity, micro_wish::Column::RealizedAt)).is_not_null())
+        .to_owned();
+    let ranked = Query::select()
+        .column(Alias::new("unit_id"))
+        .column(Alias::new("days"))
+        .expr_as(
+            Expr::cust("ROW_NUMBER() OVER (PARTITION BY unit_id ORDER BY days)"),
+            Alias::new("position"),
+        )
+        .expr_as(
+            Expr::cust("COUNT(*) OVER (PARTITION BY unit_id)"),
+            Alias::new("realized"),
+        )
+        .from_subquery(realized, Alias::new("realized_wish"))
+        .to_owned();
+    // The middle position of an odd count, or the two middle ones of an even count.
+    Query::select()
+        .column(Alias::new("unit_id"))
+        .expr_as(Func::avg(Expr::col(Alias::new("days"))), Alias::new("days"))
+        .from_subquery(ranked, Alias::new("ranked"))
+        .and_where(Expr::cust(
+            "position IN ((realized + 1) / 2, (realized + 2) / 2)",
+        ))
+        .group_by_col(Alias::new("unit_id"))
+        .to_owned()
 }
 
 /// Registration and service figures of a unit and everything below it.

@@ -295,17 +295,7 @@ impl WishStatistics {
     /// The median number of days from publishing to realisation; null before any wish is
     /// realised.
     async fn median_days_to_realize(&self) -> Option<f64> {
-        let mut days = self.0.days_to_realize.clone();
-        if days.is_empty() {
-            return None;
-        }
-        days.sort_by(f64::total_cmp);
-        let middle = days.len() / 2;
-        Some(if days.len().is_multiple_of(2) {
-            (days[middle - 1] + days[middle]) / 2.0
-        } else {
-            days[middle]
-        })
+        self.0.median_days_to_realize
     }
 }
 
