@@ -13,6 +13,11 @@ use gongzhi::{Config, db, seed};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use tracing_subscriber::EnvFilter;
 
+// glibc's allocator spent an eighth of the server's CPU under load (with its arena locks
+// contended) and kept freed memory; see bench/RESULTS.md.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "gongzhi",
