@@ -494,20 +494,28 @@ def cpu_seconds(pid: int) -> float:
 
 
 def postgres_cpu() -> dict:
-    """CPU seconds so far of each PostgreSQL process, by pid."""
-    seconds = {}
+    """CPU seconds so far of each PostgreSQL process, by pid, and under the key "reaped" the
+    CPU seconds of the backends that have ended (their parent, the postmaster, has reaped them)."""
+    seconds = {"reaped": 0.0}
     for pid in subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout.split():
         try:
-            seconds[int(pid)] = cpu_seconds(int(pid))
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except (FileNotFoundError, ProcessLookupError):
-            pass  # a backend that ended meanwhile
+            continue  # a backend that ended meanwhile: it is counted once reaped
+        seconds[int(pid)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        if subprocess.run(["ps", "-o", "comm=", "-p", fields[1]], capture_output=True, text=True).stdout.strip() != "postgres":
+            seconds["reaped"] += (int(fields[13]) + int(fields[14])) / CLOCK_TICKS
     return seconds
 
 
 def postgres_cpu_since(before: dict) -> float:
-    """CPU seconds PostgreSQL spent since `before`; backends that ended meanwhile are not
-    counted, so this errs low."""
-    return sum(seconds - before.get(pid, 0.0) for pid, seconds in postgres_cpu().items())
+    """CPU seconds PostgreSQL spent since `before`: what the live processes spent since, plus
+    what the backends that ended meanwhile spent (pgbench's all end before the second snapshot),
+    less what those had spent before."""
+    after = postgres_cpu()
+    live = sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items() if pid != "reaped")
+    ended_before = sum(seconds for pid, seconds in before.items() if pid != "reaped" and pid not in after)
+    return live + after["reaped"] - before["reaped"] - ended_before
 
 
 def gongzhi_statements() -> int:
