@@ -34,6 +34,7 @@ e2e!(
     a_retried_bulk_call_returns_its_first_result,
     a_member_reads_their_own_record,
     statistics_roll_up_the_hierarchy,
+    a_deregistered_member_leaves_the_communitys_posts,
 );
 
 /// 七一社区.
@@ -1887,6 +1888,82 @@ async fn statistics_roll_up_the_hierarchy(app: TestApp) {
     app.query_as(None, STATISTICS, json!({ "codes": [QIYI] }))
         .await;
     assert_eq!(app.statements() - before, three_units);
+}
+
+async fn a_deregistered_member_leaves_the_communitys_posts(app: TestApp) {
+    // A post holder registered with the post's community.
+    let mut holding = None;
+    for claim in post_claim::Entity::find()
+        .filter(post_claim::Column::Status.eq(PostClaimStatus::Confirmed))
+        .order_by_asc(post_claim::Column::Id)
+        .all(app.db())
+        .await
+        .expect("query claims")
+    {
+        let post = service_post::Entity::find_by_id(claim.post_id)
+            .one(app.db())
+            .await
+            .expect("query posts")
+            .expect("the post");
+        let registration = member_registration::Entity::find()
+            .filter(member_registration::Column::PartyMemberId.eq(claim.party_member_id))
+            .filter(member_registration::Column::CommunityId.eq(post.community_id))
+            .filter(member_registration::Column::Status.eq(MemberRegistrationStatus::Accepted))
+            .one(app.db())
+            .await
+            .expect("query registrations");
+        if let Some(registration) = registration {
+            holding = Some((claim, registration));
+            break;
+        }
+    }
+    let (claim, registration) = holding.expect("the demo district has a registered post holder");
+    let community = unit_by_id(&app, registration.community_id).await;
+    let staff = app.staff_token(Role::CommunityStaff, &community.code).await;
+
+    let data = app
+        .query_as(
+            Some(&staff),
+            DEREGISTER,
+            json!({ "id": global_id("MemberRegistration", registration.id) }),
+        )
+        .await;
+    assert_eq!(
+        data["deregisterMember"],
+        json!({ "registration": { "status": "DEREGISTERED" }, "userErrors": [] })
+    );
+    let after = post_claim::Entity::find_by_id(claim.id)
+        .one(app.db())
+        .await
+        .expect("query claims")
+        .expect("the claim");
+    assert_eq!(after.status, PostClaimStatus::Ended);
+    assert!(after.closed_at.is_some());
+    let audited = audit_log::Entity::find()
+        .filter(audit_log::Column::EntityType.eq("post_claim"))
+        .filter(audit_log::Column::EntityId.eq(claim.id))
+        .filter(audit_log::Column::Action.eq("leave_community_posts"))
+        .count(app.db())
+        .await
+        .expect("count audit records");
+    assert_eq!(audited, 1);
+    let open = post_claim::Entity::find()
+        .filter(post_claim::Column::PartyMemberId.eq(claim.party_member_id))
+        .filter(
+            post_claim::Column::Status
+                .is_in([PostClaimStatus::Applied, PostClaimStatus::Confirmed]),
+        )
+        .all(app.db())
+        .await
+        .expect("query claims");
+    for other in open {
+        let post = service_post::Entity::find_by_id(other.post_id)
+            .one(app.db())
+            .await
+            .expect("query posts")
+            .expect("the post");
+        assert_ne!(post.community_id, registration.community_id);
+    }
 }
 
 /// A token of the member who made the post claim `claim`.

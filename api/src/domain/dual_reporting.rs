@@ -19,6 +19,7 @@ use sea_orm::{
 
 use super::audit::{Actor, Transition};
 use super::scope::Scoped;
+use super::service_posts::leave_community_posts;
 use super::transaction::begin_write;
 use crate::auth::{Principal, PrincipalKind, Scope};
 use crate::error::ApiError;
@@ -284,6 +285,8 @@ pub async fn transfer_registration(
     if !compare_and_set(&txn, &old, &closed).await? {
         return refuse(txn, Some(old), RegistrationRefusal::NotActive).await;
     }
+    let actor = Actor::from(principal);
+    leave_community_posts(&txn, &actor, member.id, old.community_id).await?;
     let new = submit(&txn, &member, placement, submitted_by).await?;
     member_registration::Entity::update_many()
         .col_expr(
@@ -293,7 +296,6 @@ pub async fn transfer_registration(
         .filter(member_registration::Column::Id.eq(old.id))
         .exec(&txn)
         .await?;
-    let actor = Actor::from(principal);
     Transition::new(
         "transfer_member_registration",
         "member_registration",
@@ -333,6 +335,13 @@ pub async fn deregister(
         updated_at: Utc::now(),
         ..registration.clone()
     };
+    leave_community_posts(
+        &txn,
+        &Actor::from(principal),
+        member.id,
+        registration.community_id,
+    )
+    .await?;
     decide(txn, principal, &registration, closed, "deregister_member").await
 }
 

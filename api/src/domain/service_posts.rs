@@ -395,6 +395,57 @@ pub async fn close_post(
     })
 }
 
+/// A member leaving a community (deregistered, or transferred elsewhere) leaves its posts too:
+/// their waiting applications there are withdrawn and their holdings ended, freeing the places.
+pub(super) async fn leave_community_posts(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    party_member_id: i64,
+    community_id: i64,
+) -> Result<(), ApiError> {
+    let posts = sea_orm::sea_query::Query::select()
+        .column(service_post::Column::Id)
+        .from(service_post::Entity)
+        .and_where(service_post::Column::CommunityId.eq(community_id))
+        .to_owned();
+    let open = post_claim::Entity::find()
+        .filter(post_claim::Column::PartyMemberId.eq(party_member_id))
+        .filter(post_claim::Column::PostId.in_subquery(posts))
+        .filter(
+            post_claim::Column::Status
+                .is_in([PostClaimStatus::Applied, PostClaimStatus::Confirmed]),
+        )
+        .all(txn)
+        .await?;
+    let now = Utc::now();
+    let mut transitions = Vec::with_capacity(open.len());
+    for (from, to) in [
+        (PostClaimStatus::Applied, PostClaimStatus::Withdrawn),
+        (PostClaimStatus::Confirmed, PostClaimStatus::Ended),
+    ] {
+        let ids: Vec<i64> = open
+            .iter()
+            .filter(|claim| claim.status == from)
+            .map(|claim| claim.id)
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        post_claim::Entity::update_many()
+            .col_expr(post_claim::Column::Status, Expr::value(to))
+            .col_expr(post_claim::Column::ClosedAt, Expr::value(now))
+            .filter(post_claim::Column::Id.is_in(ids.iter().copied()))
+            .exec(txn)
+            .await?;
+        transitions.extend(
+            ids.into_iter()
+                .map(|id| Transition::new("leave_community_posts", "post_claim", id, from, to)),
+        );
+    }
+    Transition::record_all(transitions, txn, actor).await?;
+    Ok(())
+}
+
 /// The caller's own Party membership, if they are a Party member.
 async fn own_membership(
     txn: &DatabaseTransaction,

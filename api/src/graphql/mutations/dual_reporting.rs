@@ -264,7 +264,8 @@ impl DualReportingMutation {
     }
 
     /// The member or their unit moves an active registration to another community in one step:
-    /// the old registration is closed as transferred and the new one submitted.
+    /// the old registration is closed as transferred and the new one submitted. The member
+    /// leaves the old community's service posts (applications withdrawn, holdings ended).
     async fn transfer_member_registration(
         &self,
         ctx: &Context<'_>,
@@ -287,7 +288,8 @@ impl DualReportingMutation {
         Ok(outcome.into())
     }
 
-    /// The member, their unit or the community's staff end an active registration.
+    /// The member, their unit or the community's staff end an active registration; the member
+    /// leaves the community's service posts (applications withdrawn, holdings ended).
     async fn deregister_member(
         &self,
         ctx: &Context<'_>,
