@@ -147,7 +147,11 @@ pub struct NodeQuery;
 impl NodeQuery {
     /// Fetches any object by its global id. An id that names nothing the caller may see gives
     /// a NOT_FOUND error, the same whether the object is missing or out of the caller's scope.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The object's global id.")] id: ID,
+    ) -> async_graphql::Result<Option<Node>> {
         match load_node(ctx, &id).await? {
             Some(node) => Ok(Some(node)),
             None => Err(ApiError::NotFound(format!("node `{}`", id.as_str()))).or_gql(),
@@ -159,7 +163,7 @@ impl NodeQuery {
     async fn nodes(
         &self,
         ctx: &Context<'_>,
-        ids: Vec<ID>,
+        #[graphql(desc = "The objects' global ids.")] ids: Vec<ID>,
     ) -> async_graphql::Result<Vec<Option<Node>>> {
         if ids.len() > MAX_NODES {
             return Err(ApiError::bad_input(

@@ -129,7 +129,7 @@ impl StructureQuery {
     async fn admin_unit_by_code(
         &self,
         ctx: &Context<'_>,
-        code: String,
+        #[graphql(desc = "The administrative code, such as `411002001001`.")] code: String,
     ) -> Result<Option<AdminUnit>> {
         let request = ctx.request()?;
         let unit = admin_unit::Entity::find()

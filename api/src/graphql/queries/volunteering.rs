@@ -314,9 +314,13 @@ impl VolunteeringQuery {
     async fn service_hours(
         &self,
         ctx: &Context<'_>,
-        volunteer: ID,
-        from: Option<DateTime<Utc>>,
-        to: Option<DateTime<Utc>>,
+        #[graphql(desc = "The volunteer (a `Person` id).")] volunteer: ID,
+        #[graphql(desc = "Only service that started at or after this instant.")] from: Option<
+            DateTime<Utc>,
+        >,
+        #[graphql(desc = "Only service that started before this instant.")] to: Option<
+            DateTime<Utc>,
+        >,
     ) -> Result<ServiceHours> {
         let request = ctx.request()?;
         let person = decode_as::<Person>("volunteer", &volunteer).or_gql()?;
@@ -332,7 +336,7 @@ impl VolunteeringQuery {
     async fn volunteer_points(
         &self,
         ctx: &Context<'_>,
-        volunteer: ID,
+        #[graphql(desc = "The volunteer (a `Person` id).")] volunteer: ID,
     ) -> Result<Option<PointsAccount>> {
         let request = ctx.request()?;
         let person = decode_as::<Person>("volunteer", &volunteer).or_gql()?;
@@ -347,7 +351,11 @@ impl VolunteeringQuery {
     async fn verify_service_certificate(
         &self,
         ctx: &Context<'_>,
-        #[graphql(validator(min_length = 1, max_length = 32))] number: String,
+        #[graphql(
+            desc = "The number printed on the certificate.",
+            validator(min_length = 1, max_length = 32)
+        )]
+        number: String,
     ) -> Result<Option<ServiceCertificate>> {
         let request = ctx.request()?;
         let certificate = volunteering::verify_certificate(&request.db, &number)
