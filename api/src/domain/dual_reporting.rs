@@ -18,7 +18,7 @@ use sea_orm::{
 };
 
 use super::audit::{Actor, Transition};
-use super::scope::Scoped;
+use super::scope::find_visible;
 use super::service_posts::leave_community_posts;
 use super::transaction::begin_write;
 use crate::auth::{Principal, PrincipalKind, Scope};
@@ -543,15 +543,11 @@ async fn visible_member(
     principal: &Principal,
     member_id: i64,
 ) -> Result<party_member::Model, ApiError> {
-    party_member::Entity::find_by_id(member_id)
-        .filter(party_member::Entity::visible_to(principal))
-        .one(txn)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("Party member {member_id}")))
+    find_visible::<party_member::Entity>(txn, principal, member_id, "Party member").await
 }
 
-/// The caller's own Party membership, for a member registering themself.
-async fn own_membership(
+/// The caller's own Party membership, if they are a Party member.
+pub(super) async fn own_membership(
     txn: &DatabaseTransaction,
     principal: &Principal,
 ) -> Result<Option<party_member::Model>, DbErr> {
@@ -569,11 +565,13 @@ async fn visible_registration(
     principal: &Principal,
     registration_id: i64,
 ) -> Result<member_registration::Model, ApiError> {
-    member_registration::Entity::find_by_id(registration_id)
-        .filter(member_registration::Entity::visible_to(principal))
-        .one(txn)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("member registration {registration_id}")))
+    find_visible::<member_registration::Entity>(
+        txn,
+        principal,
+        registration_id,
+        "member registration",
+    )
+    .await
 }
 
 /// Locks the members' rows on PostgreSQL, in id order so that concurrent callers cannot

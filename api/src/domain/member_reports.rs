@@ -21,7 +21,7 @@ use sea_orm::{
 
 use super::audit::{Actor, Transition};
 use super::feedback_reports::quarter_bounds;
-use super::scope::Scoped;
+use super::scope::find_visible;
 use super::transaction::begin_write;
 use crate::auth::{Principal, Scope};
 use crate::error::ApiError;
@@ -366,11 +366,7 @@ async fn visible_report(
     principal: &Principal,
     report_id: i64,
 ) -> Result<member_report::Model, ApiError> {
-    member_report::Entity::find_by_id(report_id)
-        .filter(member_report::Entity::visible_to(principal))
-        .one(txn)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("member report {report_id}")))
+    find_visible::<member_report::Entity>(txn, principal, report_id, "member report").await
 }
 
 /// Why the caller may not change the report, if they may not: only its member writes it, and

@@ -14,7 +14,7 @@ use sea_orm::{
 
 use super::audit::{Actor, Transition};
 use super::dual_reporting::{is_community, is_community_staff};
-use super::scope::Scoped;
+use super::scope::find_visible;
 use super::transaction::begin_write;
 use crate::auth::{Principal, PrincipalKind, Scope};
 use crate::error::ApiError;
@@ -340,11 +340,13 @@ async fn visible_registration(
     principal: &Principal,
     registration_id: i64,
 ) -> Result<org_registration::Model, ApiError> {
-    org_registration::Entity::find_by_id(registration_id)
-        .filter(org_registration::Entity::visible_to(principal))
-        .one(txn)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("organisation registration {registration_id}")))
+    find_visible::<org_registration::Entity>(
+        txn,
+        principal,
+        registration_id,
+        "organisation registration",
+    )
+    .await
 }
 
 /// Writes `to` over `from` if nobody changed the registration since it was read (its status

@@ -17,14 +17,34 @@ use entities::{
     volunteer_activity, volunteer_team, wish_claim,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition, Query, SelectStatement};
-use sea_orm::{ColumnTrait, Condition, EntityTrait};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PrimaryKeyTrait, QueryFilter};
 
 use crate::auth::{Principal, STAFF_ROLES};
+use crate::error::ApiError;
 
 /// An entity whose rows are scoped to the caller.
 pub trait Scoped: EntityTrait {
     /// The rows of this entity that `principal` may see.
     fn visible_to(principal: &Principal) -> Condition;
+}
+
+/// The row `id` of `E` if `principal` may see it; NOT_FOUND (naming it `what`) otherwise,
+/// whether it is missing or out of scope.
+pub async fn find_visible<E>(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    id: i64,
+    what: &str,
+) -> Result<E::Model, ApiError>
+where
+    E: Scoped,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i64>,
+{
+    E::find_by_id(id)
+        .filter(E::visible_to(principal))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("{what} {id}")))
 }
 
 /// Activities in these states are public.

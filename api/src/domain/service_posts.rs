@@ -5,7 +5,6 @@
 
 use chrono::Utc;
 use entities::member_registration::{self, MemberRegistrationStatus};
-use entities::party_member;
 use entities::post_claim::{self, PostClaimStatus};
 use entities::service_post::{self, PostStatus};
 use sea_orm::sea_query::Expr;
@@ -16,8 +15,8 @@ use sea_orm::{
 };
 
 use super::audit::{Actor, Transition};
-use super::dual_reporting::{is_community, is_community_staff};
-use super::scope::Scoped;
+use super::dual_reporting::{is_community, is_community_staff, own_membership};
+use super::scope::find_visible;
 use super::transaction::begin_write;
 use crate::auth::{Principal, Scope};
 use crate::error::ApiError;
@@ -167,11 +166,8 @@ pub async fn apply(
 ) -> Result<ClaimOutcome, ApiError> {
     principal.require(Scope::RegistrationsWrite)?;
     let txn = begin_write(db).await?;
-    let post = service_post::Entity::find_by_id(post_id)
-        .filter(service_post::Entity::visible_to(principal))
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("service post {post_id}")))?;
+    let post =
+        find_visible::<service_post::Entity>(&txn, principal, post_id, "service post").await?;
     let member = own_membership(&txn, principal).await?;
     let registered = match &member {
         Some(member) => {
@@ -232,7 +228,7 @@ pub async fn decide(
 ) -> Result<ClaimOutcome, ApiError> {
     principal.require(Scope::RegistrationsWrite)?;
     let txn = begin_write(db).await?;
-    let claim = visible_claim(&txn, principal, claim_id).await?;
+    let claim = find_visible::<post_claim::Entity>(&txn, principal, claim_id, "post claim").await?;
     // Locking the post makes confirmations of one post take turns, so each counts the holders
     // the one before it left.
     let mut post = service_post::Entity::find_by_id(claim.post_id);
@@ -302,7 +298,7 @@ pub async fn close_claim(
 ) -> Result<ClaimOutcome, ApiError> {
     principal.require(Scope::RegistrationsWrite)?;
     let txn = begin_write(db).await?;
-    let claim = visible_claim(&txn, principal, claim_id).await?;
+    let claim = find_visible::<post_claim::Entity>(&txn, principal, claim_id, "post claim").await?;
     let own = own_membership(&txn, principal)
         .await?
         .is_some_and(|member| member.id == claim.party_member_id);
@@ -350,11 +346,8 @@ pub async fn close_post(
 ) -> Result<PostOutcome, ApiError> {
     principal.require(Scope::RegistrationsWrite)?;
     let txn = begin_write(db).await?;
-    let post = service_post::Entity::find_by_id(post_id)
-        .filter(service_post::Entity::visible_to(principal))
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("service post {post_id}")))?;
+    let post =
+        find_visible::<service_post::Entity>(&txn, principal, post_id, "service post").await?;
     let refused = |post, refusal| PostOutcome {
         post: Some(post),
         refusal: Some(refusal),
@@ -444,32 +437,6 @@ pub(super) async fn leave_community_posts(
     }
     Transition::record_all(transitions, txn, actor).await?;
     Ok(())
-}
-
-/// The caller's own Party membership, if they are a Party member.
-async fn own_membership(
-    txn: &DatabaseTransaction,
-    principal: &Principal,
-) -> Result<Option<party_member::Model>, ApiError> {
-    let Some(person_id) = principal.person_id else {
-        return Ok(None);
-    };
-    Ok(party_member::Entity::find()
-        .filter(party_member::Column::PersonId.eq(person_id))
-        .one(txn)
-        .await?)
-}
-
-async fn visible_claim(
-    txn: &DatabaseTransaction,
-    principal: &Principal,
-    claim_id: i64,
-) -> Result<post_claim::Model, ApiError> {
-    post_claim::Entity::find_by_id(claim_id)
-        .filter(post_claim::Entity::visible_to(principal))
-        .one(txn)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("post claim {claim_id}")))
 }
 
 /// Writes the claim's new status if nobody changed it since it was read, with its audit

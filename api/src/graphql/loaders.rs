@@ -17,7 +17,9 @@ use entities::{
     admin_unit, audit_log, household, member_registration, micro_wish, org_registration,
     post_claim, service_post, service_record,
 };
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Query, SelectStatement};
+use sea_orm::sea_query::{
+    Alias, Asterisk, Expr, ExprTrait, Func, JoinType, Query, SelectStatement,
+};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
     FromQueryResult, IdenStatic, ModelTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect,
@@ -310,7 +312,7 @@ impl Loader<WishFigures> for Loaders {
         struct Count {
             unit_id: i64,
             status: WishStatus,
-            wishes: i64,
+            n: i64,
         }
         #[derive(FromQueryResult)]
         struct Realized {
@@ -319,18 +321,12 @@ impl Loader<WishFigures> for Loaders {
         }
         let units: Vec<i64> = keys.iter().map(|key| key.0).collect();
         let backend = self.db.get_database_backend();
-        let counts = wishes_below(&units)
-            .expr_as(
-                Expr::col((micro_wish::Entity, micro_wish::Column::Status)),
-                Alias::new("status"),
-            )
-            .expr_as(
-                Func::count(Expr::col((micro_wish::Entity, micro_wish::Column::Id))),
-                Alias::new("wishes"),
-            )
-            .group_by_col((Alias::new("unit"), admin_unit::Column::Id))
-            .group_by_col((micro_wish::Entity, micro_wish::Column::Status))
-            .to_owned();
+        let counts = counts_by_status(
+            &units,
+            micro_wish::Entity,
+            micro_wish::Column::GridId,
+            micro_wish::Column::Status,
+        );
         let counts = Count::find_by_statement(StatementBuilder::build(&counts, &backend))
             .all(&self.db)
             .await?;
@@ -345,8 +341,7 @@ impl Loader<WishFigures> for Loaders {
             .collect();
         for count in counts {
             if let Some(unit) = figures.get_mut(&WishFigures(count.unit_id)) {
-                unit.by_status
-                    .push((count.status, count.wishes.unsigned_abs()));
+                unit.by_status.push((count.status, count.n.unsigned_abs()));
             }
         }
         let mut days: HashMap<i64, Vec<f64>> = HashMap::new();
@@ -427,38 +422,18 @@ impl Loader<RegistrationFigures> for Loaders {
     ) -> Result<HashMap<RegistrationFigures, UnitRegistrationFigures>, Self::Error> {
         let units: Vec<i64> = keys.iter().map(|key| key.0).collect();
         let count = |column: &str| Func::count(Expr::col((Alias::new(column), Alias::new("id"))));
-        let members = rows_below(
+        let members = counts_by_status(
             &units,
             member_registration::Entity,
             member_registration::Column::CommunityId,
-        )
-        .expr_as(
-            Expr::col((
-                member_registration::Entity,
-                member_registration::Column::Status,
-            )),
-            Alias::new("status"),
-        )
-        .expr_as(count("member_registration"), Alias::new("n"))
-        .group_by_col((Alias::new("unit"), admin_unit::Column::Id))
-        .group_by_col((
-            member_registration::Entity,
             member_registration::Column::Status,
-        ))
-        .to_owned();
-        let organizations = rows_below(
+        );
+        let organizations = counts_by_status(
             &units,
             org_registration::Entity,
             org_registration::Column::CommunityId,
-        )
-        .expr_as(
-            Expr::col((org_registration::Entity, org_registration::Column::Status)),
-            Alias::new("status"),
-        )
-        .expr_as(count("org_registration"), Alias::new("n"))
-        .group_by_col((Alias::new("unit"), admin_unit::Column::Id))
-        .group_by_col((org_registration::Entity, org_registration::Column::Status))
-        .to_owned();
+            org_registration::Column::Status,
+        );
         let posts = rows_below(
             &units,
             service_post::Entity,
@@ -579,6 +554,21 @@ fn figures_of<'a>(
 fn count_of(row: &QueryResult, column: &str) -> Result<u64, DbErr> {
     let count: i64 = row.try_get("", column)?;
     Ok(count.unsigned_abs())
+}
+
+/// `unit_id, status, n`: how many rows of `entity` below each of `units` are in each `status`.
+fn counts_by_status<E: EntityTrait>(
+    units: &[i64],
+    entity: E,
+    unit_column: E::Column,
+    status: E::Column,
+) -> SelectStatement {
+    rows_below(units, entity, unit_column)
+        .expr_as(Expr::col((entity, status)), Alias::new("status"))
+        .expr_as(Func::count(Expr::col(Asterisk)), Alias::new("n"))
+        .group_by_col((Alias::new("unit"), admin_unit::Column::Id))
+        .group_by_col((entity, status))
+        .to_owned()
 }
 
 /// `SELECT unit.id AS unit_id … FROM admin_unit unit JOIN admin_unit below JOIN micro_wish`: the
