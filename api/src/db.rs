@@ -1,4 +1,5 @@
-//! Connecting to the database and bringing its schema up to date.
+//! Connecting to the database, bringing its schema up to date, and the one fact every table
+//! shares: a single `BIGINT` primary key named `id`.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -8,6 +9,7 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr,
+    EntityTrait, Iterable, ModelTrait, PrimaryKeyToColumn,
 };
 
 use crate::config::Config;
@@ -80,4 +82,20 @@ fn sqlite_file(url: &str) -> Option<&str> {
         .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     (!path.is_empty() && path != ":memory:").then_some(path)
+}
+
+/// The primary key column: every Gongzhi table has a single `id`.
+pub fn id_column<E: EntityTrait>() -> E::Column {
+    E::PrimaryKey::iter()
+        .next()
+        .expect("every entity has an id")
+        .into_column()
+}
+
+/// The `id` of a row of any table.
+pub fn row_id<E: EntityTrait>(row: &E::Model) -> i64 {
+    match row.get(id_column::<E>()) {
+        sea_orm::Value::BigInt(Some(id)) => id,
+        other => unreachable!("ids are BIGINT, got {other:?}"),
+    }
 }

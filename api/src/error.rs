@@ -1,8 +1,43 @@
-//! The API's error codes, mapped once. Every top-level GraphQL error carries one of them in
-//! `extensions.code`; internal details are logged, never sent.
+//! The errors that end a request or a field, and their codes, written once. Every top-level
+//! GraphQL error carries one of these codes in `extensions.code` (the GraphQL layer maps
+//! [`ApiError`] in `graphql::errors`; the HTTP layer answers with [`ErrorCode`] directly);
+//! internal details are logged, never sent. Rule violations of a mutation are not errors but
+//! refusals, answered in its payload's `userErrors` (see `domain::outcome`).
 
-use async_graphql::ErrorExtensions;
 use sea_orm::DbErr;
+
+/// The codes of top-level errors, as `extensions.code` carries them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// No (valid) token, where one is needed.
+    Unauthenticated,
+    /// The caller lacks a role or a scope.
+    Forbidden,
+    /// Nothing the caller may see has this id.
+    NotFound,
+    /// The request or an argument is malformed or out of range.
+    BadUserInput,
+    /// The request conflicts with the current state.
+    Conflict,
+    /// The query is nested too deep or too complex to run.
+    QueryTooComplex,
+    /// Something failed inside the server; the details are in its log.
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::NotFound => "NOT_FOUND",
+            Self::BadUserInput => "BAD_USER_INPUT",
+            Self::Conflict => "CONFLICT",
+            Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            Self::Internal => "INTERNAL",
+        }
+    }
+}
 
 /// An error that ends a request or a field with a top-level GraphQL error.
 #[derive(Debug, thiserror::Error)]
@@ -38,14 +73,14 @@ impl ApiError {
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Unauthenticated => "UNAUTHENTICATED",
-            Self::Forbidden(_) => "FORBIDDEN",
-            Self::NotFound(_) => "NOT_FOUND",
-            Self::BadUserInput { .. } => "BAD_USER_INPUT",
-            Self::Conflict(_) => "CONFLICT",
-            Self::Internal => "INTERNAL",
+            Self::Unauthenticated => ErrorCode::Unauthenticated,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::BadUserInput { .. } => ErrorCode::BadUserInput,
+            Self::Conflict(_) => ErrorCode::Conflict,
+            Self::Internal => ErrorCode::Internal,
         }
     }
 }
@@ -54,31 +89,5 @@ impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> Self {
         tracing::error!(error = %err, "database error");
         Self::Internal
-    }
-}
-
-impl ErrorExtensions for ApiError {
-    fn extend(&self) -> async_graphql::Error {
-        async_graphql::Error::new(self.to_string()).extend_with(|_, extensions| {
-            extensions.set("code", self.code());
-            if let Self::BadUserInput {
-                field: Some(field), ..
-            } = self
-            {
-                extensions.set("field", field.as_str());
-            }
-        })
-    }
-}
-
-/// Turns an area's error into a GraphQL error with its code, in resolvers:
-/// `service(..).await.or_gql()?`.
-pub trait OrGql<T> {
-    fn or_gql(self) -> async_graphql::Result<T>;
-}
-
-impl<T, E: Into<ApiError>> OrGql<T> for Result<T, E> {
-    fn or_gql(self) -> async_graphql::Result<T> {
-        self.map_err(|err| err.into().extend())
     }
 }

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use entities::organization::OrganizationKind;
 use entities::{admin_unit, audit_log, micro_wish, organization, party_member, wish_claim};
 use gongzhi::auth::{Grant, PrincipalKind, Scope, Subject};
-use gongzhi::graphql::node::global_id;
+use gongzhi::graphql::ids::global_id;
 use gongzhi_tests::{Role, TestApp, e2e};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};

@@ -16,7 +16,7 @@ use entities::{micro_wish, service_post};
 use entities::{party_member, person};
 use futures::future::join_all;
 use gongzhi::auth::Scope;
-use gongzhi::graphql::node::global_id;
+use gongzhi::graphql::ids::global_id;
 use gongzhi_tests::{Role, TestApp, e2e};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};

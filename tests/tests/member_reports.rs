@@ -13,7 +13,7 @@ use entities::service_record::{self, RecordStatus};
 use entities::wish_claim::{self, ClaimStatus, ClaimantKind};
 use entities::{micro_wish, party_member, person, service_post};
 use gongzhi::auth::Scope;
-use gongzhi::graphql::node::global_id;
+use gongzhi::graphql::ids::global_id;
 use gongzhi_tests::{Role, TestApp, e2e};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};

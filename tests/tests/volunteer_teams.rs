@@ -6,7 +6,7 @@ use entities::organization::{self, OrganizationKind};
 use entities::{audit_log, person, team_member, volunteer_team};
 use futures::future::join_all;
 use gongzhi::auth::Scope;
-use gongzhi::graphql::node::global_id;
+use gongzhi::graphql::ids::global_id;
 use gongzhi_tests::{Role, TestApp, e2e};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{Value, json};
@@ -574,7 +574,7 @@ async fn actions(app: &TestApp, entity_type: &str, entity_id: i64) -> Vec<String
 }
 
 fn decoded(id: &Value) -> i64 {
-    gongzhi::graphql::node::decode(&id.as_str().expect("an id").to_owned().into())
+    gongzhi::graphql::ids::decode(&id.as_str().expect("an id").to_owned().into())
         .expect("a global id")
         .1
 }

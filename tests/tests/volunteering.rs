@@ -9,7 +9,7 @@ use entities::volunteer_activity;
 use entities::{admin_unit, audit_log, household, party_member, person, service_centre};
 use futures::future::join_all;
 use gongzhi::auth::{Grant, PrincipalKind, Scope, Subject};
-use gongzhi::graphql::node::global_id;
+use gongzhi::graphql::ids::global_id;
 use gongzhi_tests::{Role, TestApp, e2e};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -1514,7 +1514,7 @@ async fn record_of(app: &TestApp, signup_id: i64) -> service_record::Model {
 }
 
 fn decoded(id: &Value) -> i64 {
-    gongzhi::graphql::node::decode(&id.as_str().expect("an id").to_owned().into())
+    gongzhi::graphql::ids::decode(&id.as_str().expect("an id").to_owned().into())
         .expect("a global id")
         .1
 }

@@ -6,7 +6,7 @@ use entities::wish_claim::{self, ClaimStatus};
 use entities::{organization, party_member};
 use futures::future::join_all;
 use gongzhi::auth::Scope;
-use gongzhi::graphql::node::global_id;
+use gongzhi::graphql::ids::global_id;
 use gongzhi_tests::{Role, TestApp, e2e};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{Value, json};

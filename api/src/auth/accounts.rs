@@ -11,8 +11,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter, QuerySelect,
 };
 
-use super::request::account_subject;
-use super::{Grant, PrincipalKind, Subject, UnitRef, secret};
+use super::{Grant, PrincipalKind, Subject, SubjectRef, UnitRef, secret};
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -147,7 +146,7 @@ pub async fn subject(
         })
         .collect();
     Ok(Subject {
-        sub: account_subject(account.id),
+        sub: SubjectRef::Account(account.id).to_string(),
         kind,
         org: account.organization_id,
         person: account.person_id,

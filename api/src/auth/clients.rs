@@ -9,8 +9,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter, QuerySelect,
 };
 
-use super::request::client_subject;
-use super::{PrincipalKind, Scope, Subject, secret};
+use super::{PrincipalKind, Scope, Subject, SubjectRef, secret};
 
 /// A client's credentials. The secret is shown once, when the client is created; only its hash
 /// is kept.
@@ -185,7 +184,7 @@ pub async fn exchange(
         }
     };
     Ok(Subject {
-        sub: client_subject(&client.client_id),
+        sub: SubjectRef::Client(&client.client_id).to_string(),
         kind: PrincipalKind::Client,
         org: Some(client.organization_id),
         person: None,

@@ -1,9 +1,8 @@
 //! Who is asking: tokens, the principal they stand for, and its role grants and scopes; the
-//! API clients and accounts that tokens are issued to, and the endpoints that issue them.
+//! API clients and accounts that tokens are issued to.
 
 pub mod accounts;
 pub mod clients;
-pub mod endpoints;
 mod keys;
 mod request;
 pub mod secret;
@@ -12,7 +11,9 @@ mod token;
 
 pub use keys::{KeyError, KeySet};
 pub use request::{AuthError, authenticate};
-pub use token::{Claims, Grant, PrincipalKind, Subject, TokenError, TokenService, UnitRef};
+pub use token::{
+    Claims, Grant, PrincipalKind, Subject, SubjectRef, TokenError, TokenService, UnitRef,
+};
 
 use entities::role_grant::Role;
 

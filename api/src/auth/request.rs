@@ -5,7 +5,7 @@
 use axum::http::HeaderValue;
 use sea_orm::{DatabaseConnection, DbErr};
 
-use super::{Principal, TokenError, TokenService, accounts, clients};
+use super::{Principal, SubjectRef, TokenError, TokenService, accounts, clients};
 
 /// Why a request's caller could not be established.
 #[derive(Debug, thiserror::Error)]
@@ -16,19 +16,6 @@ pub enum AuthError {
     /// The standing of the token's client or account could not be checked.
     #[error("database: {0}")]
     Database(#[from] DbErr),
-}
-
-/// How the `sub` of a token for an API client begins; the client id follows.
-const CLIENT_SUBJECT: &str = "client:";
-/// How the `sub` of a token for a signed-in account begins; the account's id follows.
-const ACCOUNT_SUBJECT: &str = "account:";
-
-pub(super) fn client_subject(client_id: &str) -> String {
-    format!("{CLIENT_SUBJECT}{client_id}")
-}
-
-pub(super) fn account_subject(account_id: i64) -> String {
-    format!("{ACCOUNT_SUBJECT}{account_id}")
 }
 
 /// The caller of a request with this `Authorization` header (`Bearer <token>`); anonymous
@@ -53,13 +40,10 @@ pub async fn authenticate(
         })
         .ok_or(TokenError::Malformed)?;
     let claims = tokens.verify(token.trim())?;
-    let in_good_standing = if let Some(client_id) = claims.sub.strip_prefix(CLIENT_SUBJECT) {
-        clients::active(db, client_id).await?.is_some()
-    } else if let Some(account_id) = claims.sub.strip_prefix(ACCOUNT_SUBJECT) {
-        let account_id = account_id.parse().map_err(|_| TokenError::Malformed)?;
-        accounts::active(db, account_id).await?.is_some()
-    } else {
-        true
+    let in_good_standing = match SubjectRef::parse(&claims.sub).ok_or(TokenError::Malformed)? {
+        SubjectRef::Client(client_id) => clients::active(db, client_id).await?.is_some(),
+        SubjectRef::Account(account_id) => accounts::active(db, account_id).await?.is_some(),
+        SubjectRef::Other(_) => true,
     };
     if !in_good_standing {
         return Err(TokenError::Revoked.into());

@@ -65,6 +65,45 @@ pub struct Claims {
     pub scope: String,
 }
 
+/// What a token's `sub` names. Tokens for API clients and for signed-in accounts carry a prefix
+/// and the client's or account's id; any other subject (development tokens that `gongzhi token`
+/// signs) stands for itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubjectRef<'a> {
+    /// `client:<client id>`: a partner system's API client.
+    Client(&'a str),
+    /// `account:<id>`: a signed-in account.
+    Account(i64),
+    /// Any other subject.
+    Other(&'a str),
+}
+
+impl<'a> SubjectRef<'a> {
+    const CLIENT: &'static str = "client:";
+    const ACCOUNT: &'static str = "account:";
+
+    /// Reads a `sub`; `None` when it claims to be an account but names no account id.
+    pub fn parse(sub: &'a str) -> Option<Self> {
+        if let Some(client_id) = sub.strip_prefix(Self::CLIENT) {
+            Some(Self::Client(client_id))
+        } else if let Some(account_id) = sub.strip_prefix(Self::ACCOUNT) {
+            account_id.parse().ok().map(Self::Account)
+        } else {
+            Some(Self::Other(sub))
+        }
+    }
+}
+
+impl std::fmt::Display for SubjectRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Client(client_id) => write!(f, "{}{client_id}", Self::CLIENT),
+            Self::Account(id) => write!(f, "{}{id}", Self::ACCOUNT),
+            Self::Other(sub) => f.write_str(sub),
+        }
+    }
+}
+
 /// Who a new token is for; the service adds the registered claims.
 #[derive(Debug, Clone)]
 pub struct Subject {
@@ -214,5 +253,26 @@ fn header_error(token: &str) -> TokenError {
         TokenError::Algorithm
     } else {
         TokenError::Malformed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SubjectRef;
+
+    #[test]
+    fn a_subject_reads_back_as_it_was_written() {
+        for subject in [
+            SubjectRef::Client("gz_abc"),
+            SubjectRef::Account(42),
+            SubjectRef::Other("dev:person-7"),
+        ] {
+            assert_eq!(SubjectRef::parse(&subject.to_string()), Some(subject));
+        }
+    }
+
+    #[test]
+    fn an_account_subject_needs_a_numeric_id() {
+        assert_eq!(SubjectRef::parse("account:x"), None);
     }
 }

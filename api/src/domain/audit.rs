@@ -9,7 +9,7 @@ use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait,
 };
 
-use crate::auth::{Principal, PrincipalKind};
+use crate::auth::{Principal, PrincipalKind, SubjectRef};
 
 /// Who acted, as the audit log records it.
 #[derive(Debug, Clone)]
@@ -23,15 +23,12 @@ pub struct Actor {
 
 impl From<&Principal> for Actor {
     fn from(principal: &Principal) -> Self {
-        let numeric_subject = |prefix: &str| {
-            principal
-                .subject
-                .as_deref()
-                .and_then(|sub| sub.strip_prefix(prefix))
-                .and_then(|id| id.parse().ok())
+        let account = match principal.subject.as_deref().and_then(SubjectRef::parse) {
+            Some(SubjectRef::Account(id)) => Some(id),
+            _ => None,
         };
         let (kind, id) = match principal.kind {
-            Some(PrincipalKind::Staff) => (ActorKind::Account, numeric_subject("account:")),
+            Some(PrincipalKind::Staff) => (ActorKind::Account, account),
             Some(PrincipalKind::Person) => (ActorKind::Person, principal.person_id),
             Some(PrincipalKind::Client) => (ActorKind::ApiClient, None),
             None => (ActorKind::System, None),

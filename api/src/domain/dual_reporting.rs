@@ -9,7 +9,6 @@ use chrono::Utc;
 use entities::admin_unit::{self, UnitLevel};
 use entities::member_registration::{self, MemberRegistrationStatus, SubmittedBy};
 use entities::party_member;
-use entities::role_grant::Role;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend,
@@ -18,7 +17,8 @@ use sea_orm::{
 };
 
 use super::audit::{Actor, Transition};
-use super::scope::find_visible;
+use super::permissions::{PARTY_UNIT_ADMINS, acts_for, community_staff_of, own_membership};
+use super::rows::find_visible;
 use super::service_posts::leave_community_posts;
 use super::transaction::begin_write;
 use crate::auth::{Principal, PrincipalKind, Scope};
@@ -124,7 +124,7 @@ pub async fn register_member(
     principal.require(Scope::RegistrationsWrite)?;
     let txn = begin_write(db).await?;
     let member = match member_id {
-        Some(id) => Some(visible_member(&txn, principal, id).await?),
+        Some(id) => Some(find_visible::<party_member::Entity>(&txn, principal, id).await?),
         None => own_membership(&txn, principal).await?,
     };
     let Some(member) = member else {
@@ -164,8 +164,9 @@ pub async fn accept_registration(
 ) -> Result<RegistrationOutcome, ApiError> {
     principal.require(Scope::RegistrationsWrite)?;
     let txn = begin_write(db).await?;
-    let registration = visible_registration(&txn, principal, registration_id).await?;
-    if !is_community_staff(principal, registration.community_id) {
+    let registration =
+        find_visible::<member_registration::Entity>(&txn, principal, registration_id).await?;
+    if !community_staff_of(principal, registration.community_id) {
         return refuse(
             txn,
             Some(registration),
@@ -214,8 +215,9 @@ pub async fn reject_registration(
 ) -> Result<RegistrationOutcome, ApiError> {
     principal.require(Scope::RegistrationsWrite)?;
     let txn = begin_write(db).await?;
-    let registration = visible_registration(&txn, principal, registration_id).await?;
-    if !is_community_staff(principal, registration.community_id) {
+    let registration =
+        find_visible::<member_registration::Entity>(&txn, principal, registration_id).await?;
+    if !community_staff_of(principal, registration.community_id) {
         return refuse(
             txn,
             Some(registration),
@@ -258,8 +260,8 @@ pub async fn transfer_registration(
 ) -> Result<RegistrationOutcome, ApiError> {
     principal.require(Scope::RegistrationsWrite)?;
     let txn = begin_write(db).await?;
-    let old = visible_registration(&txn, principal, registration_id).await?;
-    let member = visible_member(&txn, principal, old.party_member_id).await?;
+    let old = find_visible::<member_registration::Entity>(&txn, principal, registration_id).await?;
+    let member = find_visible::<party_member::Entity>(&txn, principal, old.party_member_id).await?;
     let Some(submitted_by) = registrant(principal, &member) else {
         return refuse(txn, Some(old), RegistrationRefusal::NotRegistrant).await;
     };
@@ -320,10 +322,12 @@ pub async fn deregister(
 ) -> Result<RegistrationOutcome, ApiError> {
     principal.require(Scope::RegistrationsWrite)?;
     let txn = begin_write(db).await?;
-    let registration = visible_registration(&txn, principal, registration_id).await?;
-    let member = visible_member(&txn, principal, registration.party_member_id).await?;
+    let registration =
+        find_visible::<member_registration::Entity>(&txn, principal, registration_id).await?;
+    let member =
+        find_visible::<party_member::Entity>(&txn, principal, registration.party_member_id).await?;
     if registrant(principal, &member).is_none()
-        && !is_community_staff(principal, registration.community_id)
+        && !community_staff_of(principal, registration.community_id)
     {
         return refuse(txn, Some(registration), RegistrationRefusal::NotRegistrant).await;
     }
@@ -376,7 +380,7 @@ pub async fn bulk_register(
             format!("at most {MAX_BULK_ROWS} rows per call"),
         ));
     }
-    if !acts_for_unit(principal, unit_id) {
+    if !acts_for(principal, unit_id, PARTY_UNIT_ADMINS) {
         return Err(ApiError::Forbidden(
             "only the unit's Party unit administrators and API clients register its members"
                 .to_owned(),
@@ -516,62 +520,7 @@ fn registrant(principal: &Principal, member: &party_member::Model) -> Option<Sub
     {
         return Some(SubmittedBy::Member);
     }
-    acts_for_unit(principal, member.organization_id).then_some(SubmittedBy::Unit)
-}
-
-/// The caller is the unit's API client or one of its Party unit administrators.
-pub(super) fn acts_for_unit(principal: &Principal, unit_id: i64) -> bool {
-    match principal.kind {
-        Some(PrincipalKind::Client) => principal.organization_id == Some(unit_id),
-        Some(PrincipalKind::Staff) => principal
-            .grants
-            .iter()
-            .any(|grant| grant.role == Role::PartyUnitAdmin && grant.org == Some(unit_id)),
-        _ => false,
-    }
-}
-
-/// The caller is staff of this very community.
-pub(super) fn is_community_staff(principal: &Principal, community_id: i64) -> bool {
-    principal
-        .units_with(&[Role::CommunityStaff])
-        .any(|unit| unit.id == community_id)
-}
-
-async fn visible_member(
-    txn: &DatabaseTransaction,
-    principal: &Principal,
-    member_id: i64,
-) -> Result<party_member::Model, ApiError> {
-    find_visible::<party_member::Entity>(txn, principal, member_id, "Party member").await
-}
-
-/// The caller's own Party membership, if they are a Party member.
-pub(super) async fn own_membership(
-    txn: &DatabaseTransaction,
-    principal: &Principal,
-) -> Result<Option<party_member::Model>, DbErr> {
-    let Some(person_id) = principal.person_id else {
-        return Ok(None);
-    };
-    party_member::Entity::find()
-        .filter(party_member::Column::PersonId.eq(person_id))
-        .one(txn)
-        .await
-}
-
-async fn visible_registration(
-    txn: &DatabaseTransaction,
-    principal: &Principal,
-    registration_id: i64,
-) -> Result<member_registration::Model, ApiError> {
-    find_visible::<member_registration::Entity>(
-        txn,
-        principal,
-        registration_id,
-        "member registration",
-    )
-    .await
+    acts_for(principal, member.organization_id, PARTY_UNIT_ADMINS).then_some(SubmittedBy::Unit)
 }
 
 /// Locks the members' rows on PostgreSQL, in id order so that concurrent callers cannot
@@ -615,15 +564,6 @@ async fn open_registrations(
             .all(txn)
     })
     .await
-}
-
-/// Whether the unit `id` exists and is a community.
-pub(super) async fn is_community(txn: &DatabaseTransaction, id: i64) -> Result<bool, DbErr> {
-    Ok(admin_unit::Entity::find_by_id(id)
-        .filter(admin_unit::Column::Level.eq(UnitLevel::Community))
-        .one(txn)
-        .await?
-        .is_some())
 }
 
 /// Checks that the community is a community and the grid, if any, a grid inside it.

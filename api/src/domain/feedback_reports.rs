@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use entities::feedback_report::{self, ReportStatus};
 use entities::member_registration::{self, MemberRegistrationStatus};
 use entities::post_claim::{self, PostClaimStatus};
@@ -23,14 +23,12 @@ use sea_orm::{
 };
 
 use super::audit::{Actor, Transition};
-use super::dual_reporting::{acts_for_unit, is_community, is_community_staff};
-use super::scope::Scoped;
+use super::calendar::Quarter;
+use super::permissions::{PARTY_UNIT_ADMINS, acts_for, community_staff_of};
+use super::rows::{find_visible, is_community};
 use super::transaction::begin_write;
 use crate::auth::{Principal, Scope};
 use crate::error::ApiError;
-
-/// China Standard Time is UTC+8 all year.
-const CST: TimeDelta = TimeDelta::hours(8);
 
 /// Why a report transition was refused, with a stable code.
 #[derive(
@@ -179,10 +177,10 @@ pub async fn generate(
     request: ReportRequest,
 ) -> Result<ReportOutcome, ApiError> {
     principal.require(Scope::RegistrationsWrite)?;
-    if !is_community_staff(principal, request.community_id) {
+    if !community_staff_of(principal, request.community_id) {
         return Ok(refused(None, ReportRefusal::NotCommunityStaff));
     }
-    let Some((from, to)) = quarter_bounds(request.year, request.quarter) else {
+    let Some((from, to)) = Quarter::new(request.year, request.quarter).map(Quarter::bounds) else {
         return Ok(refused(None, ReportRefusal::InvalidPeriod));
     };
     if to > Utc::now() {
@@ -269,11 +267,7 @@ pub async fn advance(
 ) -> Result<ReportOutcome, ApiError> {
     principal.require(Scope::RegistrationsWrite)?;
     let txn = begin_write(db).await?;
-    let report = feedback_report::Entity::find_by_id(report_id)
-        .filter(feedback_report::Entity::visible_to(principal))
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("feedback report {report_id}")))?;
+    let report = find_visible::<feedback_report::Entity>(&txn, principal, report_id).await?;
     let (from, to, action) = match step {
         Step::Sign => (
             ReportStatus::Generated,
@@ -292,8 +286,8 @@ pub async fn advance(
         ),
     };
     let allowed = match step {
-        Step::Sign | Step::Send => is_community_staff(principal, report.community_id),
-        Step::Acknowledge => acts_for_unit(principal, report.organization_id),
+        Step::Sign | Step::Send => community_staff_of(principal, report.community_id),
+        Step::Acknowledge => acts_for(principal, report.organization_id, PARTY_UNIT_ADMINS),
     };
     if !allowed {
         let refusal = match step {
@@ -344,22 +338,6 @@ pub async fn advance(
         report: Some(next),
         refusal: None,
     })
-}
-
-/// The first instant of a quarter and the first instant after it, China Standard Time.
-pub(super) fn quarter_bounds(year: i32, quarter: i16) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-    let start_month = match quarter {
-        1..=4 => u32::try_from(quarter).ok()? * 3 - 2,
-        _ => return None,
-    };
-    let start = NaiveDate::from_ymd_opt(year, start_month, 1)?;
-    let end = if quarter == 4 {
-        NaiveDate::from_ymd_opt(year + 1, 1, 1)?
-    } else {
-        NaiveDate::from_ymd_opt(year, start_month + 3, 1)?
-    };
-    let instant = |date: NaiveDate| date.and_time(NaiveTime::MIN).and_utc() - CST;
-    Some((instant(start), instant(end)))
 }
 
 /// When a registration was active: from its acceptance to its closing, within the period.

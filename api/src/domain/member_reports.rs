@@ -20,8 +20,9 @@ use sea_orm::{
 };
 
 use super::audit::{Actor, Transition};
-use super::feedback_reports::quarter_bounds;
-use super::scope::find_visible;
+use super::calendar::HalfYear;
+use super::permissions::own_membership;
+use super::rows::find_visible;
 use super::transaction::begin_write;
 use crate::auth::{Principal, Scope};
 use crate::error::ApiError;
@@ -101,14 +102,14 @@ pub async fn draft(
     request: DraftRequest,
 ) -> Result<MemberReportOutcome, ApiError> {
     principal.require(Scope::RegistrationsWrite)?;
-    let Some((from, to)) = half_bounds(request.year, request.half) else {
+    let Some((from, to)) = HalfYear::new(request.year, request.half).map(HalfYear::bounds) else {
         return Ok(refused(None, MemberReportRefusal::InvalidPeriod));
     };
     if to > Utc::now() {
         return Ok(refused(None, MemberReportRefusal::InvalidPeriod));
     }
     let txn = begin_write(db).await?;
-    let Some(member) = caller_membership(&txn, principal).await? else {
+    let Some(member) = own_membership(&txn, principal).await? else {
         return refuse(txn, None, MemberReportRefusal::NotAMember).await;
     };
     let figures = figures(&txn, &member, from, to).await?;
@@ -161,7 +162,7 @@ pub async fn edit(
 ) -> Result<MemberReportOutcome, ApiError> {
     principal.require(Scope::RegistrationsWrite)?;
     let txn = begin_write(db).await?;
-    let report = visible_report(&txn, principal, request.report_id).await?;
+    let report = find_visible::<member_report::Entity>(&txn, principal, request.report_id).await?;
     if let Some(refusal) = refusal_for_writer(&txn, principal, &report).await? {
         return refuse(txn, Some(report), refusal).await;
     }
@@ -217,7 +218,7 @@ pub async fn submit(
 ) -> Result<MemberReportOutcome, ApiError> {
     principal.require(Scope::RegistrationsWrite)?;
     let txn = begin_write(db).await?;
-    let report = visible_report(&txn, principal, report_id).await?;
+    let report = find_visible::<member_report::Entity>(&txn, principal, report_id).await?;
     if let Some(refusal) = refusal_for_writer(&txn, principal, &report).await? {
         return refuse(txn, Some(report), refusal).await;
     }
@@ -258,17 +259,6 @@ pub async fn submit(
         report: Some(next),
         refusal: None,
     })
-}
-
-/// The first instant of a half-year and the first instant after it, China Standard Time: the
-/// start of its first quarter and the end of its second.
-fn half_bounds(year: i32, half: i16) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-    if !(1..=2).contains(&half) {
-        return None;
-    }
-    let (from, _) = quarter_bounds(year, half * 2 - 1)?;
-    let (_, to) = quarter_bounds(year, half * 2)?;
-    Some((from, to))
 }
 
 /// A report's figures as drafted.
@@ -346,29 +336,6 @@ fn saturating(count: impl TryInto<i32>) -> i32 {
     count.try_into().unwrap_or(i32::MAX)
 }
 
-/// The caller's own Party membership.
-async fn caller_membership(
-    txn: &DatabaseTransaction,
-    principal: &Principal,
-) -> Result<Option<party_member::Model>, DbErr> {
-    let Some(person_id) = principal.person_id else {
-        return Ok(None);
-    };
-    party_member::Entity::find()
-        .filter(party_member::Column::PersonId.eq(person_id))
-        .one(txn)
-        .await
-}
-
-/// A report the caller may see; others are NOT_FOUND, whether missing or out of scope.
-async fn visible_report(
-    txn: &DatabaseTransaction,
-    principal: &Principal,
-    report_id: i64,
-) -> Result<member_report::Model, ApiError> {
-    find_visible::<member_report::Entity>(txn, principal, report_id, "member report").await
-}
-
 /// Why the caller may not change the report, if they may not: only its member writes it, and
 /// only until it is submitted.
 async fn refusal_for_writer(
@@ -376,7 +343,7 @@ async fn refusal_for_writer(
     principal: &Principal,
     report: &member_report::Model,
 ) -> Result<Option<MemberReportRefusal>, DbErr> {
-    let own = caller_membership(txn, principal)
+    let own = own_membership(txn, principal)
         .await?
         .is_some_and(|member| member.id == report.party_member_id);
     Ok(if !own {

@@ -3,9 +3,8 @@
 //! community staff accept or return it; a yearly review records both sides' ratings. Each
 //! transition is a compare-and-set on the status inside one write transaction, audited.
 
-use chrono::{Datelike, FixedOffset, Utc};
+use chrono::{Datelike, Utc};
 use entities::org_registration::{self, OrgRegistrationStatus};
-use entities::role_grant::Role;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
@@ -13,14 +12,12 @@ use sea_orm::{
 };
 
 use super::audit::{Actor, Transition};
-use super::dual_reporting::{is_community, is_community_staff};
-use super::scope::find_visible;
+use super::calendar;
+use super::permissions::{ORGANISATION_ADMINS, acts_for, community_staff_of};
+use super::rows::{find_visible, is_community};
 use super::transaction::begin_write;
-use crate::auth::{Principal, PrincipalKind, Scope};
+use crate::auth::{Principal, Scope};
 use crate::error::ApiError;
-
-/// China Standard Time, in which the district's years are counted.
-const CST_SECONDS: i32 = 8 * 3600;
 
 /// Why an organisation registration transition was refused, with a stable code.
 #[derive(
@@ -107,7 +104,7 @@ pub async fn register_organization(
     commitments: Commitments,
 ) -> Result<OrgRegistrationOutcome, ApiError> {
     principal.require(Scope::RegistrationsWrite)?;
-    if !acts_for_organization(principal, organization_id) {
+    if !acts_for(principal, organization_id, ORGANISATION_ADMINS) {
         return Ok(refused(None, OrgRegistrationRefusal::NotOrganization));
     }
     if commitments.offers.trim().is_empty() {
@@ -118,7 +115,7 @@ pub async fn register_organization(
         return refuse(txn, None, OrgRegistrationRefusal::UnknownCommunity).await;
     }
     let now = Utc::now();
-    let year = now.with_timezone(&FixedOffset::east_opt(CST_SECONDS).ok_or(ApiError::Internal)?);
+    let year = calendar::local(now);
     let inserted = org_registration::ActiveModel {
         organization_id: Set(organization_id),
         community_id: Set(community_id),
@@ -166,8 +163,9 @@ pub async fn decide(
 ) -> Result<OrgRegistrationOutcome, ApiError> {
     principal.require(Scope::RegistrationsWrite)?;
     let txn = begin_write(db).await?;
-    let registration = visible_registration(&txn, principal, registration_id).await?;
-    if !is_community_staff(principal, registration.community_id) {
+    let registration =
+        find_visible::<org_registration::Entity>(&txn, principal, registration_id).await?;
+    if !community_staff_of(principal, registration.community_id) {
         return refuse(
             txn,
             Some(registration),
@@ -219,9 +217,10 @@ pub async fn review(
 ) -> Result<OrgRegistrationOutcome, ApiError> {
     principal.require(Scope::RegistrationsWrite)?;
     let txn = begin_write(db).await?;
-    let registration = visible_registration(&txn, principal, registration_id).await?;
-    let as_community = is_community_staff(principal, registration.community_id);
-    if !as_community && !acts_for_organization(principal, registration.organization_id) {
+    let registration =
+        find_visible::<org_registration::Entity>(&txn, principal, registration_id).await?;
+    let as_community = community_staff_of(principal, registration.community_id);
+    if !as_community && !acts_for(principal, registration.organization_id, ORGANISATION_ADMINS) {
         return refuse(
             txn,
             Some(registration),
@@ -292,8 +291,9 @@ pub async fn withdraw(
 ) -> Result<OrgRegistrationOutcome, ApiError> {
     principal.require(Scope::RegistrationsWrite)?;
     let txn = begin_write(db).await?;
-    let registration = visible_registration(&txn, principal, registration_id).await?;
-    if !acts_for_organization(principal, registration.organization_id) {
+    let registration =
+        find_visible::<org_registration::Entity>(&txn, principal, registration_id).await?;
+    if !acts_for(principal, registration.organization_id, ORGANISATION_ADMINS) {
         return refuse(
             txn,
             Some(registration),
@@ -319,32 +319,6 @@ pub async fn withdraw(
         withdrawn,
         "withdraw_org_registration",
         OrgRegistrationRefusal::NotOpen,
-    )
-    .await
-}
-
-/// The caller is the organisation's API client or one of its administrators.
-fn acts_for_organization(principal: &Principal, organization_id: i64) -> bool {
-    match principal.kind {
-        Some(PrincipalKind::Client) => principal.organization_id == Some(organization_id),
-        Some(PrincipalKind::Staff) => principal.grants.iter().any(|grant| {
-            matches!(grant.role, Role::OrgAdmin | Role::PartyUnitAdmin)
-                && grant.org == Some(organization_id)
-        }),
-        _ => false,
-    }
-}
-
-async fn visible_registration(
-    txn: &DatabaseTransaction,
-    principal: &Principal,
-    registration_id: i64,
-) -> Result<org_registration::Model, ApiError> {
-    find_visible::<org_registration::Entity>(
-        txn,
-        principal,
-        registration_id,
-        "organisation registration",
     )
     .await
 }

@@ -17,34 +17,14 @@ use entities::{
     volunteer_activity, volunteer_team, wish_claim,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition, Query, SelectStatement};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, PrimaryKeyTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, EntityTrait};
 
 use crate::auth::{Principal, STAFF_ROLES};
-use crate::error::ApiError;
 
 /// An entity whose rows are scoped to the caller.
 pub trait Scoped: EntityTrait {
     /// The rows of this entity that `principal` may see.
     fn visible_to(principal: &Principal) -> Condition;
-}
-
-/// The row `id` of `E` if `principal` may see it; NOT_FOUND (naming it `what`) otherwise,
-/// whether it is missing or out of scope.
-pub async fn find_visible<E>(
-    db: &impl ConnectionTrait,
-    principal: &Principal,
-    id: i64,
-    what: &str,
-) -> Result<E::Model, ApiError>
-where
-    E: Scoped,
-    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i64>,
-{
-    E::find_by_id(id)
-        .filter(E::visible_to(principal))
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("{what} {id}")))
 }
 
 /// Activities in these states are public.
@@ -322,23 +302,6 @@ impl Also for Condition {
             self.add(alternative)
         }
     }
-}
-
-/// Whether the caller holds one of `roles` at the unit `unit_id` or at a unit above it.
-pub async fn staff_covers(
-    db: &impl sea_orm::ConnectionTrait,
-    principal: &Principal,
-    roles: &[entities::role_grant::Role],
-    unit_id: i64,
-) -> Result<bool, sea_orm::DbErr> {
-    let mut units = principal.units_with(roles).peekable();
-    if units.peek().is_none() {
-        return Ok(false);
-    }
-    let Some(unit) = admin_unit::Entity::find_by_id(unit_id).one(db).await? else {
-        return Ok(false);
-    };
-    Ok(units.any(|granted| unit.path.starts_with(&granted.path)))
 }
 
 /// Whether the caller may read this person's name, phone and ID number unmasked: the person

@@ -15,8 +15,8 @@ use sea_orm::{
 };
 
 use super::audit::{Actor, Transition};
-use super::dual_reporting::{is_community, is_community_staff, own_membership};
-use super::scope::find_visible;
+use super::permissions::{community_staff_of, own_membership};
+use super::rows::{find_visible, is_community, not_found, reload};
 use super::transaction::begin_write;
 use crate::auth::{Principal, Scope};
 use crate::error::ApiError;
@@ -117,7 +117,7 @@ pub async fn publish(
         post: None,
         refusal: Some(refusal),
     };
-    if !is_community_staff(principal, post.community_id) {
+    if !community_staff_of(principal, post.community_id) {
         return Ok(refused(PostRefusal::NotCommunityStaff));
     }
     let title = post.title.trim();
@@ -166,8 +166,7 @@ pub async fn apply(
 ) -> Result<ClaimOutcome, ApiError> {
     principal.require(Scope::RegistrationsWrite)?;
     let txn = begin_write(db).await?;
-    let post =
-        find_visible::<service_post::Entity>(&txn, principal, post_id, "service post").await?;
+    let post = find_visible::<service_post::Entity>(&txn, principal, post_id).await?;
     let member = own_membership(&txn, principal).await?;
     let registered = match &member {
         Some(member) => {
@@ -228,7 +227,7 @@ pub async fn decide(
 ) -> Result<ClaimOutcome, ApiError> {
     principal.require(Scope::RegistrationsWrite)?;
     let txn = begin_write(db).await?;
-    let claim = find_visible::<post_claim::Entity>(&txn, principal, claim_id, "post claim").await?;
+    let claim = find_visible::<post_claim::Entity>(&txn, principal, claim_id).await?;
     // Locking the post makes confirmations of one post take turns, so each counts the holders
     // the one before it left.
     let mut post = service_post::Entity::find_by_id(claim.post_id);
@@ -238,8 +237,8 @@ pub async fn decide(
     let post = post
         .one(&txn)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("service post {}", claim.post_id)))?;
-    if !is_community_staff(principal, post.community_id) {
+        .ok_or_else(|| not_found::<service_post::Entity>(claim.post_id))?;
+    if !community_staff_of(principal, post.community_id) {
         return refuse(txn, Some(claim), PostRefusal::NotCommunityStaff).await;
     }
     if claim.status != PostClaimStatus::Applied {
@@ -298,7 +297,7 @@ pub async fn close_claim(
 ) -> Result<ClaimOutcome, ApiError> {
     principal.require(Scope::RegistrationsWrite)?;
     let txn = begin_write(db).await?;
-    let claim = find_visible::<post_claim::Entity>(&txn, principal, claim_id, "post claim").await?;
+    let claim = find_visible::<post_claim::Entity>(&txn, principal, claim_id).await?;
     let own = own_membership(&txn, principal)
         .await?
         .is_some_and(|member| member.id == claim.party_member_id);
@@ -311,12 +310,9 @@ pub async fn close_claim(
             "withdraw_post_claim",
         ),
         Closing::End => {
-            let post = service_post::Entity::find_by_id(claim.post_id)
-                .one(&txn)
-                .await?
-                .ok_or_else(|| ApiError::NotFound(format!("service post {}", claim.post_id)))?;
+            let post = reload::<service_post::Entity>(&txn, claim.post_id).await?;
             (
-                own || is_community_staff(principal, post.community_id),
+                own || community_staff_of(principal, post.community_id),
                 PostClaimStatus::Confirmed,
                 PostClaimStatus::Ended,
                 PostRefusal::NotHeld,
@@ -346,13 +342,12 @@ pub async fn close_post(
 ) -> Result<PostOutcome, ApiError> {
     principal.require(Scope::RegistrationsWrite)?;
     let txn = begin_write(db).await?;
-    let post =
-        find_visible::<service_post::Entity>(&txn, principal, post_id, "service post").await?;
+    let post = find_visible::<service_post::Entity>(&txn, principal, post_id).await?;
     let refused = |post, refusal| PostOutcome {
         post: Some(post),
         refusal: Some(refusal),
     };
-    if !is_community_staff(principal, post.community_id) {
+    if !community_staff_of(principal, post.community_id) {
         txn.rollback().await?;
         return Ok(refused(post, PostRefusal::NotCommunityStaff));
     }

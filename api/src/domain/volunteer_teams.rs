@@ -4,23 +4,25 @@
 //! and a change the state or the caller's role does not allow is refused with a stable code.
 
 use chrono::Utc;
-use entities::role_grant::Role;
+use entities::person;
 use entities::team_member::{self, TeamRole};
 use entities::volunteer_team::{self, TeamStatus, VolunteerArea};
-use entities::{admin_unit, person};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
 };
 use serde::{Deserialize, Serialize};
 
 use super::audit::{Actor, Transition};
+use super::permissions::{
+    COMMUNITY_OR_ABOVE, ORGANISATION_ADMINS, acts_for, organizing_organization, person_of,
+    staff_covers,
+};
+use super::rows::{is_community, lock, not_found, reload};
 use super::scope::Scoped;
-use super::scope::staff_covers;
 use super::transaction::begin_write;
-use super::volunteering::{organizes, organizing_organization};
-use crate::auth::{Principal, PrincipalKind, Scope};
+use crate::auth::{Principal, Scope};
 use crate::error::ApiError;
 
 /// Why a change to a team or a membership was refused. Each has a stable code.
@@ -127,13 +129,6 @@ pub struct TeamUpdate {
     pub area: Option<VolunteerArea>,
     pub community_id: Option<i64>,
 }
-
-/// Staff who manage the teams of a community: its own and those above it.
-const COMMUNITY_STAFF: &[Role] = &[
-    Role::CommunityStaff,
-    Role::SubdistrictStaff,
-    Role::DistrictStaff,
-];
 /// Founds a team owned by the caller's organisation. Inputs that break a rule are all reported.
 pub async fn create_team(
     db: &DatabaseConnection,
@@ -213,7 +208,7 @@ pub async fn update_team(
 ) -> Result<TeamOutcome, ApiError> {
     principal.require(Scope::VolunteeringWrite)?;
     let txn = begin_write(db).await?;
-    let team = lock_team(&txn, team_id).await?;
+    let team = lock::<volunteer_team::Entity>(&txn, team_id).await?;
     let refusal = if !manages(&txn, principal, &team).await? {
         Some(TeamRefusal::NotPermitted)
     } else if team.status == TeamStatus::Dissolved {
@@ -269,7 +264,7 @@ pub async fn dissolve_team(
 ) -> Result<TeamOutcome, ApiError> {
     principal.require(Scope::VolunteeringWrite)?;
     let txn = begin_write(db).await?;
-    let team = lock_team(&txn, team_id).await?;
+    let team = lock::<volunteer_team::Entity>(&txn, team_id).await?;
     let refusal = if !manages(&txn, principal, &team).await? {
         Some(TeamRefusal::NotPermitted)
     } else if team.status == TeamStatus::Dissolved {
@@ -331,7 +326,7 @@ pub async fn dissolve_team(
     )
     .record(&txn, &actor)
     .await?;
-    let team = reload_team(&txn, team.id).await?;
+    let team = reload::<volunteer_team::Entity>(&txn, team.id).await?;
     txn.commit().await?;
     Ok(Outcome::done(team))
 }
@@ -344,11 +339,11 @@ pub async fn join_team(
     team_id: i64,
 ) -> Result<MembershipOutcome, ApiError> {
     principal.require(Scope::VolunteeringWrite)?;
-    let Some(person) = own_person(principal) else {
+    let Some(person) = person_of(principal) else {
         return Ok(Outcome::refused(None, TeamRefusal::NotAVolunteer));
     };
     let txn = begin_write(db).await?;
-    let team = lock_team(&txn, team_id).await?;
+    let team = lock::<volunteer_team::Entity>(&txn, team_id).await?;
     let refusal = if team.status == TeamStatus::Dissolved {
         Some(TeamRefusal::Dissolved)
     } else if current_membership(&txn, team.id, person).await?.is_some() {
@@ -381,11 +376,11 @@ pub async fn leave_team(
     team_id: i64,
 ) -> Result<MembershipOutcome, ApiError> {
     principal.require(Scope::VolunteeringWrite)?;
-    let Some(person) = own_person(principal) else {
+    let Some(person) = person_of(principal) else {
         return Ok(Outcome::refused(None, TeamRefusal::NotAVolunteer));
     };
     let txn = begin_write(db).await?;
-    let team = lock_team(&txn, team_id).await?;
+    let team = lock::<volunteer_team::Entity>(&txn, team_id).await?;
     let Some(membership) = current_membership(&txn, team.id, person).await? else {
         txn.rollback().await?;
         return Ok(Outcome::refused(None, TeamRefusal::NotMember));
@@ -453,7 +448,7 @@ pub async fn set_member_role(
     )
     .record(&txn, &actor)
     .await?;
-    let membership = reload_membership(&txn, membership.id).await?;
+    let membership = reload::<team_member::Entity>(&txn, membership.id).await?;
     txn.commit().await?;
     Ok(Outcome::done(membership))
 }
@@ -491,12 +486,12 @@ async fn begin_membership_change(
     ApiError,
 > {
     let txn = begin_write(db).await?;
-    let not_found = || ApiError::NotFound(format!("team membership {membership_id}"));
+    let not_found = || not_found::<team_member::Entity>(membership_id);
     let membership = team_member::Entity::find_by_id(membership_id)
         .one(&txn)
         .await?
         .ok_or_else(not_found)?;
-    let team = lock_team(&txn, membership.team_id).await?;
+    let team = lock::<volunteer_team::Entity>(&txn, membership.team_id).await?;
     let visible = team_member::Entity::find_by_id(membership_id)
         .filter(team_member::Entity::visible_to(principal))
         .one(&txn)
@@ -506,7 +501,7 @@ async fn begin_membership_change(
         return Err(not_found());
     }
     // Read again under the team's lock: a concurrent change may have ended it meanwhile.
-    let membership = reload_membership(&txn, membership_id).await?;
+    let membership = reload::<team_member::Entity>(&txn, membership_id).await?;
     Ok((txn, team, membership))
 }
 
@@ -559,7 +554,7 @@ async fn end_membership(
     )
     .record(txn, &Actor::from(principal))
     .await?;
-    reload_membership(txn, membership.id).await
+    reload::<team_member::Entity>(txn, membership.id).await
 }
 
 /// Moves a current membership from its role to `role`, if no one changed it meanwhile.
@@ -626,14 +621,6 @@ async fn current_membership(
         .await
 }
 
-/// The person the caller is, when a person acts for themself.
-fn own_person(principal: &Principal) -> Option<i64> {
-    match (principal.kind, principal.person_id) {
-        (Some(PrincipalKind::Person), Some(person)) => Some(person),
-        _ => None,
-    }
-}
-
 /// Whether the caller manages the team: for its organisation, or as staff of its community or
 /// a unit above it.
 async fn manages(
@@ -641,8 +628,10 @@ async fn manages(
     principal: &Principal,
     team: &volunteer_team::Model,
 ) -> Result<bool, DbErr> {
-    Ok(organizes(principal, team.organization_id)
-        || staff_covers(txn, principal, COMMUNITY_STAFF, team.community_id).await?)
+    Ok(
+        acts_for(principal, team.organization_id, ORGANISATION_ADMINS)
+            || staff_covers(txn, principal, COMMUNITY_OR_ABOVE, team.community_id).await?,
+    )
 }
 
 /// Whether the caller is the team's current leader.
@@ -651,53 +640,12 @@ async fn leads(
     principal: &Principal,
     team_id: i64,
 ) -> Result<bool, DbErr> {
-    let Some(person) = own_person(principal) else {
+    let Some(person) = person_of(principal) else {
         return Ok(false);
     };
     Ok(current_membership(txn, team_id, person)
         .await?
         .is_some_and(|membership| membership.role == TeamRole::Leader))
-}
-
-async fn is_community(txn: &DatabaseTransaction, unit_id: i64) -> Result<bool, DbErr> {
-    Ok(admin_unit::Entity::find_by_id(unit_id)
-        .one(txn)
-        .await?
-        .is_some_and(|unit| unit.level == admin_unit::UnitLevel::Community))
-}
-
-/// Reads a team and locks its row until the transaction ends (`FOR UPDATE` on PostgreSQL;
-/// SQLite's `BEGIN IMMEDIATE` already serialises writers), so that changes to its membership
-/// happen one at a time.
-async fn lock_team(
-    txn: &DatabaseTransaction,
-    team_id: i64,
-) -> Result<volunteer_team::Model, ApiError> {
-    volunteer_team::Entity::find_by_id(team_id)
-        .lock_exclusive()
-        .one(txn)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("volunteer team {team_id}")))
-}
-
-async fn reload_team(
-    txn: &DatabaseTransaction,
-    team_id: i64,
-) -> Result<volunteer_team::Model, ApiError> {
-    volunteer_team::Entity::find_by_id(team_id)
-        .one(txn)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("volunteer team {team_id}")))
-}
-
-async fn reload_membership(
-    txn: &DatabaseTransaction,
-    membership_id: i64,
-) -> Result<team_member::Model, ApiError> {
-    team_member::Entity::find_by_id(membership_id)
-        .one(txn)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("team membership {membership_id}")))
 }
 
 fn changed_meanwhile() -> ApiError {

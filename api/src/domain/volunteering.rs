@@ -7,7 +7,6 @@ use chrono::{DateTime, Duration, Utc};
 use entities::activity_signup::{self, SignupStatus};
 use entities::checkin_code::{self, CodePurpose};
 use entities::organization::{OrganizationKind, ServiceCategory};
-use entities::role_grant::Role;
 use entities::service_certificate::{self, CertificateStatus};
 use entities::service_record::{self, RecordStatus};
 use entities::volunteer_activity::{self, ActivityStatus};
@@ -23,8 +22,12 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use super::audit::{Actor, Transition};
+use super::calendar;
+use super::permissions::{
+    COMMUNITY_OR_ABOVE, ORGANISATION_ADMINS, acts_for, organizing_organization, staff_covers,
+};
+use super::rows::{find_visible, lock, lock_visible, reload};
 use super::scope::Scoped;
-use super::scope::staff_covers;
 use super::transaction::begin_write;
 use crate::auth::secret::{digest, random_token};
 use crate::auth::{Principal, PrincipalKind, Scope};
@@ -367,14 +370,6 @@ const UNDERWAY: [ActivityStatus; 4] = [
     ActivityStatus::InProgress,
     ActivityStatus::Ended,
 ];
-/// Staff who approve partners' activities: a community's and those above it.
-const APPROVERS: &[Role] = &[
-    Role::CommunityStaff,
-    Role::SubdistrictStaff,
-    Role::DistrictStaff,
-];
-/// Organisation roles whose holders organise their organisation's activities.
-pub(super) const ORGANIZERS: &[Role] = &[Role::OrgAdmin, Role::PartyUnitAdmin];
 
 /// Drafts an activity for the caller's organisation. Inputs that break a rule are all reported.
 pub async fn create_activity(
@@ -501,12 +496,12 @@ pub async fn move_activity(
     use VolunteeringRefusal as R;
     principal.require(Scope::VolunteeringWrite)?;
     let txn = begin_write(db).await?;
-    let activity = find_activity(&txn, principal, activity_id).await?;
+    let activity = find_visible::<volunteer_activity::Entity>(&txn, principal, activity_id).await?;
     let may = match step {
         ActivityStep::Approve | ActivityStep::Return => {
-            staff_covers(&txn, principal, APPROVERS, activity.community_id).await?
+            staff_covers(&txn, principal, COMMUNITY_OR_ABOVE, activity.community_id).await?
         }
-        _ => organizes(principal, activity.organization_id),
+        _ => acts_for(principal, activity.organization_id, ORGANISATION_ADMINS),
     };
     if !may {
         let refusal = match step {
@@ -604,7 +599,7 @@ pub async fn move_activity(
     )
     .record(&txn, &actor)
     .await?;
-    let activity = reload_activity(&txn, activity.id).await?;
+    let activity = reload::<volunteer_activity::Entity>(&txn, activity.id).await?;
     txn.commit().await?;
     Ok(Outcome::done(activity))
 }
@@ -704,7 +699,7 @@ pub async fn sign_up(
         }
     };
     let txn = begin_write(db).await?;
-    let activity = lock_activity(&txn, principal, activity_id).await?;
+    let activity = lock_visible::<volunteer_activity::Entity>(&txn, principal, activity_id).await?;
     lock_person(&txn, person).await?;
     let now = Utc::now();
     let refusal = if activity.status != ActivityStatus::Published {
@@ -762,7 +757,11 @@ pub async fn approve_signup(
     use VolunteeringRefusal as R;
     principal.require(Scope::VolunteeringWrite)?;
     let change = SignupChange::begin(db, principal, signup_id).await?;
-    if !organizes(principal, change.activity.organization_id) {
+    if !acts_for(
+        principal,
+        change.activity.organization_id,
+        ORGANISATION_ADMINS,
+    ) {
         return change.refuse(R::NotOrganizer).await;
     }
     if !matches!(
@@ -802,7 +801,13 @@ pub async fn cancel_signup(
     principal.require(Scope::VolunteeringWrite)?;
     let change = SignupChange::begin(db, principal, signup_id).await?;
     let own = principal.person_id == Some(change.signup.person_id);
-    if !own && !organizes(principal, change.activity.organization_id) {
+    if !own
+        && !acts_for(
+            principal,
+            change.activity.organization_id,
+            ORGANISATION_ADMINS,
+        )
+    {
         return change.refuse(R::NotSignupHolder).await;
     }
     if !CANCELLABLE.contains(&change.signup.status) {
@@ -875,7 +880,11 @@ pub async fn record_attendance(
 ) -> Result<SignupOutcome, ApiError> {
     principal.require(Scope::VolunteeringWrite)?;
     let change = SignupChange::begin(db, principal, signup_id).await?;
-    if !organizes(principal, change.activity.organization_id) {
+    if !acts_for(
+        principal,
+        change.activity.organization_id,
+        ORGANISATION_ADMINS,
+    ) {
         return change.refuse(VolunteeringRefusal::NotOrganizer).await;
     }
     change
@@ -906,7 +915,8 @@ pub async fn attend_with_code(
     let now = Utc::now();
     let signup = {
         // Reads only: the write transaction below re-reads what it changes.
-        let activity = find_activity(db, principal, activity_id).await?;
+        let activity =
+            find_visible::<volunteer_activity::Entity>(db, principal, activity_id).await?;
         let valid = checkin_code::Entity::find()
             .filter(checkin_code::Column::ActivityId.eq(activity.id))
             .filter(checkin_code::Column::Purpose.eq(purpose))
@@ -949,8 +959,8 @@ pub async fn issue_attendance_code(
 ) -> Result<Result<(String, DateTime<Utc>), VolunteeringRefusal>, ApiError> {
     principal.require(Scope::VolunteeringWrite)?;
     let txn = begin_write(db).await?;
-    let activity = find_activity(&txn, principal, activity_id).await?;
-    let refusal = if !organizes(principal, activity.organization_id) {
+    let activity = find_visible::<volunteer_activity::Entity>(&txn, principal, activity_id).await?;
+    let refusal = if !acts_for(principal, activity.organization_id, ORGANISATION_ADMINS) {
         Some(VolunteeringRefusal::NotOrganizer)
     } else if !UNDERWAY.contains(&activity.status) {
         Some(VolunteeringRefusal::NotUnderway)
@@ -995,8 +1005,8 @@ pub async fn confirm_record(
 ) -> Result<RecordOutcome, ApiError> {
     principal.require(Scope::VolunteeringWrite)?;
     let txn = begin_write(db).await?;
-    let record = find_record(&txn, principal, record_id).await?;
-    if !organizes(principal, record.organization_id) {
+    let record = find_visible::<service_record::Entity>(&txn, principal, record_id).await?;
+    if !acts_for(principal, record.organization_id, ORGANISATION_ADMINS) {
         return refused_record(txn, record, VolunteeringRefusal::NotRecordingOrganization).await;
     }
     if record.status != RecordStatus::Pending {
@@ -1025,7 +1035,7 @@ pub async fn confirm_record(
     .record(&txn, &Actor::from(principal))
     .await?;
     credit_points(&txn, rules, &record).await?;
-    let record = reload_record(&txn, record.id).await?;
+    let record = reload::<service_record::Entity>(&txn, record.id).await?;
     txn.commit().await?;
     Ok(Outcome::done(record))
 }
@@ -1044,17 +1054,13 @@ pub async fn correct_record(
     use VolunteeringRefusal as R;
     principal.require(Scope::VolunteeringWrite)?;
     let txn = begin_write(db).await?;
-    let record = find_record(&txn, principal, record_id).await?;
+    let record = find_visible::<service_record::Entity>(&txn, principal, record_id).await?;
     // Corrections attach to the original record, whichever of its corrections is named.
     let original_id = record.corrects_id.unwrap_or(record.id);
     // Locking the original serialises corrections of one service on PostgreSQL (SQLite's
     // writers are serialised already), so two cannot both pass the total's checks.
-    let original = service_record::Entity::find_by_id(original_id)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("service record {original_id}")))?;
-    if !organizes(principal, original.organization_id) {
+    let original = lock::<service_record::Entity>(&txn, original_id).await?;
+    if !acts_for(principal, original.organization_id, ORGANISATION_ADMINS) {
         return refused_record(txn, record, R::NotRecordingOrganization).await;
     }
     if original.status != RecordStatus::Confirmed {
@@ -1138,18 +1144,8 @@ impl<'a> SignupChange<'a> {
         signup_id: i64,
     ) -> Result<Self, ApiError> {
         let txn = begin_write(db).await?;
-        let signup = activity_signup::Entity::find_by_id(signup_id)
-            .filter(activity_signup::Entity::visible_to(principal))
-            .one(&txn)
-            .await?
-            .ok_or_else(|| ApiError::NotFound(format!("activity sign-up {signup_id}")))?;
-        let activity = volunteer_activity::Entity::find_by_id(signup.activity_id)
-            .lock_exclusive()
-            .one(&txn)
-            .await?
-            .ok_or_else(|| {
-                ApiError::NotFound(format!("volunteer activity {}", signup.activity_id))
-            })?;
+        let signup = find_visible::<activity_signup::Entity>(&txn, principal, signup_id).await?;
+        let activity = lock::<volunteer_activity::Entity>(&txn, signup.activity_id).await?;
         Ok(Self {
             txn,
             principal,
@@ -1292,10 +1288,7 @@ struct ChangedSignup<'a> {
 
 impl ChangedSignup<'_> {
     async fn commit(self) -> Result<SignupOutcome, ApiError> {
-        let signup = activity_signup::Entity::find_by_id(self.signup_id)
-            .one(&self.txn)
-            .await?
-            .ok_or_else(|| ApiError::NotFound(format!("activity sign-up {}", self.signup_id)))?;
+        let signup = reload::<activity_signup::Entity>(&self.txn, self.signup_id).await?;
         self.txn.commit().await?;
         Ok(Outcome::done(signup))
     }
@@ -1341,32 +1334,6 @@ async fn record_service(
     .await
 }
 
-/// The organisation the caller drafts activities (and founds teams) for: an API client's own,
-/// or the organisation of the caller's organiser grant.
-pub(super) fn organizing_organization(principal: &Principal) -> Option<i64> {
-    match principal.kind {
-        Some(PrincipalKind::Client) => principal.organization_id,
-        Some(PrincipalKind::Staff) => principal
-            .grants
-            .iter()
-            .find(|grant| ORGANIZERS.contains(&grant.role))
-            .and_then(|grant| grant.org),
-        _ => None,
-    }
-}
-
-/// Whether the caller acts for `organization_id` as its organiser.
-pub(super) fn organizes(principal: &Principal, organization_id: i64) -> bool {
-    match principal.kind {
-        Some(PrincipalKind::Client) => principal.organization_id == Some(organization_id),
-        Some(PrincipalKind::Staff) => principal
-            .grants
-            .iter()
-            .any(|grant| ORGANIZERS.contains(&grant.role) && grant.org == Some(organization_id)),
-        _ => false,
-    }
-}
-
 /// Partners' activities need the community's approval; the district's own bodies (community
 /// committees and departments) publish directly.
 async fn needs_approval(
@@ -1382,66 +1349,6 @@ async fn needs_approval(
             OrganizationKind::Community | OrganizationKind::Department
         )
     }))
-}
-
-async fn find_activity(
-    txn: &impl ConnectionTrait,
-    principal: &Principal,
-    activity_id: i64,
-) -> Result<volunteer_activity::Model, ApiError> {
-    volunteer_activity::Entity::find_by_id(activity_id)
-        .filter(volunteer_activity::Entity::visible_to(principal))
-        .one(txn)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("volunteer activity {activity_id}")))
-}
-
-/// Reads a visible activity and locks its row until the transaction ends (`FOR UPDATE` on
-/// PostgreSQL; SQLite's `BEGIN IMMEDIATE` already serialises writers), so that counting its
-/// places and taking one happen as one step.
-async fn lock_activity(
-    txn: &DatabaseTransaction,
-    principal: &Principal,
-    activity_id: i64,
-) -> Result<volunteer_activity::Model, ApiError> {
-    volunteer_activity::Entity::find_by_id(activity_id)
-        .filter(volunteer_activity::Entity::visible_to(principal))
-        .lock_exclusive()
-        .one(txn)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("volunteer activity {activity_id}")))
-}
-
-async fn reload_activity(
-    txn: &DatabaseTransaction,
-    activity_id: i64,
-) -> Result<volunteer_activity::Model, ApiError> {
-    volunteer_activity::Entity::find_by_id(activity_id)
-        .one(txn)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("volunteer activity {activity_id}")))
-}
-
-async fn find_record(
-    txn: &DatabaseTransaction,
-    principal: &Principal,
-    record_id: i64,
-) -> Result<service_record::Model, ApiError> {
-    service_record::Entity::find_by_id(record_id)
-        .filter(service_record::Entity::visible_to(principal))
-        .one(txn)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("service record {record_id}")))
-}
-
-async fn reload_record(
-    txn: &DatabaseTransaction,
-    record_id: i64,
-) -> Result<service_record::Model, ApiError> {
-    service_record::Entity::find_by_id(record_id)
-        .one(txn)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("service record {record_id}")))
 }
 
 async fn refused(
@@ -1556,8 +1463,6 @@ pub async fn confirmed_hours(
     use std::collections::BTreeMap;
 
     use sea_orm::{ActiveEnum, QueryTrait};
-    // China has kept one offset all year since 1991; reports use its calendar.
-    let china = chrono::FixedOffset::east_opt(8 * 3600).ok_or(ApiError::Internal)?;
     let records = service_record::Entity::find()
         .filter(service_record::Entity::visible_to(principal))
         .filter(service_record::Column::PersonId.eq(person_id))
@@ -1577,9 +1482,7 @@ pub async fn confirmed_hours(
     for record in records {
         let minutes = i64::from(record.minutes);
         totals.total_minutes += minutes;
-        let month = record
-            .started_at
-            .with_timezone(&china)
+        let month = calendar::local(record.started_at)
             .format("%Y-%m")
             .to_string();
         *months.entry(month).or_insert(0) += minutes;
@@ -1835,11 +1738,8 @@ pub async fn redeem_points(
     use VolunteeringRefusal as R;
     principal.require(Scope::VolunteeringWrite)?;
     let txn = begin_write(db).await?;
-    let home = person::Entity::find_by_id(person_id)
-        .filter(person::Entity::visible_to(principal))
-        .one(&txn)
+    let home = find_visible::<person::Entity>(&txn, principal, person_id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("person {person_id}")))?
         .household_id;
     let community = match home {
         Some(id) => household::Entity::find_by_id(id)
@@ -1851,7 +1751,7 @@ pub async fn redeem_points(
     lock_person(&txn, person_id).await?;
     let balance = points_balance_of(&txn, person_id).await?;
     let refusal = match community {
-        Some(community) if staff_covers(&txn, principal, APPROVERS, community).await? => {
+        Some(community) if staff_covers(&txn, principal, COMMUNITY_OR_ABOVE, community).await? => {
             if points <= 0 {
                 Some(R::InvalidPoints)
             } else if points > balance {

@@ -17,7 +17,9 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use super::audit::{Actor, Transition};
-use super::scope::{Scoped, staff_covers};
+use super::permissions::{CARETAKERS, COMMUNITY_OR_ABOVE, organizing_organization, staff_covers};
+use super::rows::not_found;
+use super::scope::Scoped;
 use super::transaction::begin_write;
 use crate::auth::{Principal, PrincipalKind, Scope};
 use crate::error::ApiError;
@@ -132,15 +134,6 @@ pub enum DisputeResolution {
     RevokeClaim,
 }
 
-/// Staff who review, take down and settle disputes: a community's and those above it.
-const REVIEWERS: &[Role] = &[
-    Role::CommunityStaff,
-    Role::SubdistrictStaff,
-    Role::DistrictStaff,
-];
-/// Staff who post for residents and confirm deliveries for them: the grid's and the community's.
-const CARETAKERS: &[Role] = &[Role::GridStaff, Role::CommunityStaff];
-
 /// Submits a wish: a resident for themself, or grid staff for a resident of their grid.
 pub async fn submit_wish(
     db: &DatabaseConnection,
@@ -217,7 +210,7 @@ pub async fn review_wish(
     note: Option<String>,
 ) -> Result<WishOutcome, ApiError> {
     let change = WishChange::begin(db, principal, wish_id).await?;
-    if !change.staff_covers(REVIEWERS).await? {
+    if !change.staff_covers(COMMUNITY_OR_ABOVE).await? {
         return change.refuse(WishRefusal::NotPermitted).await;
     }
     if change.wish.status != WishStatus::Submitted {
@@ -405,7 +398,7 @@ pub async fn resolve_dispute(
     resolution: DisputeResolution,
 ) -> Result<WishOutcome, ApiError> {
     let change = WishChange::begin(db, principal, wish_id).await?;
-    if !change.staff_covers(REVIEWERS).await? {
+    if !change.staff_covers(COMMUNITY_OR_ABOVE).await? {
         return change.refuse(WishRefusal::NotPermitted).await;
     }
     if change.wish.status != WishStatus::Disputed {
@@ -464,7 +457,7 @@ pub async fn take_down_wish(
     wish_id: i64,
 ) -> Result<WishOutcome, ApiError> {
     let change = WishChange::begin(db, principal, wish_id).await?;
-    if !change.staff_covers(REVIEWERS).await? {
+    if !change.staff_covers(COMMUNITY_OR_ABOVE).await? {
         return change.refuse(WishRefusal::NotPermitted).await;
     }
     if !matches!(change.wish.status, WishStatus::Open | WishStatus::Submitted) {
@@ -503,7 +496,7 @@ impl<'a> WishChange<'a> {
             )
             .one(&txn)
             .await?
-            .ok_or_else(|| ApiError::NotFound(format!("micro-wish {wish_id}")))?;
+            .ok_or_else(|| not_found::<micro_wish::Entity>(wish_id))?;
         Ok(Self {
             txn,
             principal,
@@ -679,13 +672,9 @@ async fn claimant(
     principal: &Principal,
 ) -> Result<Option<Claimant>, DbErr> {
     Ok(match principal.kind {
-        Some(PrincipalKind::Client) => principal.organization_id.map(Claimant::Organization),
-        Some(PrincipalKind::Staff) => principal
-            .grants
-            .iter()
-            .find(|grant| matches!(grant.role, Role::OrgAdmin | Role::PartyUnitAdmin))
-            .and_then(|grant| grant.org)
-            .map(Claimant::Organization),
+        Some(PrincipalKind::Client | PrincipalKind::Staff) => {
+            organizing_organization(principal).map(Claimant::Organization)
+        }
         Some(PrincipalKind::Person) => match principal.person_id {
             Some(id) => {
                 let member = party_member::Entity::find()

@@ -4,64 +4,29 @@
 use std::borrow::Cow;
 
 use async_graphql::connection::PageInfo;
-use async_graphql::{
-    Context, Enum, ErrorExtensions, InputObject, InputType, Object, OutputType, TypeName,
-};
+use async_graphql::{Context, ErrorExtensions, InputType, Object, OutputType, TypeName};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, ModelTrait, Order, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select,
+    ColumnTrait, Condition, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
 };
 use serde::{Deserialize, Serialize};
 
 use super::batch::AllAtOnce;
 use super::context::ContextExt;
-use super::node::NodeType;
+use super::ids::NodeType;
+use super::ordering::{OrderBy, OrderDirection, SortField, SortKey};
+use crate::db;
 use crate::domain::scope::Scoped;
-use crate::error::{ApiError, OrGql};
+use crate::error::ApiError;
+use crate::graphql::errors::OrGql;
 
 /// The most items one page may hold.
 pub const MAX_PAGE_SIZE: usize = 100;
 /// The page size when neither `first` nor `last` is given.
 pub const DEFAULT_PAGE_SIZE: usize = 20;
-
-/// Which way to sort.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Enum)]
-pub enum OrderDirection {
-    /// Smallest (or earliest) first.
-    #[default]
-    Asc,
-    /// Largest (or latest) first.
-    Desc,
-}
-
-/// A sortable value of a row, kept in cursors so the next page starts right after it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum SortKey {
-    Int(i64),
-    Time(DateTime<Utc>),
-    Text(String),
-}
-
-impl From<SortKey> for sea_orm::Value {
-    fn from(key: SortKey) -> Self {
-        match key {
-            SortKey::Int(value) => value.into(),
-            SortKey::Time(value) => value.into(),
-            SortKey::Text(value) => value.into(),
-        }
-    }
-}
-
-/// One way to order the rows of an entity: a non-null column and how to read it off a row.
-pub trait SortField<E: EntityTrait>: Copy + Send + Sync {
-    fn column(self) -> E::Column;
-    fn key(self, row: &E::Model) -> SortKey;
-}
 
 /// The position of a row in an ordering: its sort key, then its id to break ties.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -200,7 +165,7 @@ where
         _ => Order::Desc,
     };
     let column = field.column();
-    let id = id_column::<N::Entity>();
+    let id = db::id_column::<N::Entity>();
     let mut query = select
         .clone()
         .order_by(column, order.clone())
@@ -226,7 +191,7 @@ where
         .map(|row| NodeEdge {
             cursor: Cursor {
                 key: field.key(&row),
-                id: id_of::<N::Entity>(&row),
+                id: db::row_id::<N::Entity>(&row),
             },
             node: N::from_model(row),
         })
@@ -318,76 +283,6 @@ impl Window {
         } else {
             self.after.as_ref()
         }
-    }
-}
-
-/// The primary key column: every Gongzhi table has a single `id`.
-pub fn id_column<E: EntityTrait>() -> E::Column {
-    use sea_orm::{Iterable, PrimaryKeyToColumn};
-    E::PrimaryKey::iter()
-        .next()
-        .expect("every entity has an id")
-        .into_column()
-}
-
-pub fn id_of<E: EntityTrait>(row: &E::Model) -> i64 {
-    match row.get(id_column::<E>()) {
-        sea_orm::Value::BigInt(Some(id)) => id,
-        other => unreachable!("ids are BIGINT, got {other:?}"),
-    }
-}
-
-/// How to order a list: a field and a direction.
-#[derive(Debug, Clone, Copy, InputObject)]
-#[graphql(
-    concrete(name = "AdminUnitOrder", params(super::queries::AdminUnitOrderField)),
-    concrete(
-        name = "OrganizationOrder",
-        params(super::queries::OrganizationOrderField)
-    ),
-    concrete(name = "CreatedOrder", params(super::queries::CreatedOrderField)),
-    concrete(
-        name = "VolunteerActivityOrder",
-        params(super::queries::ActivityOrderField)
-    ),
-    concrete(
-        name = "ServiceRecordOrder",
-        params(super::queries::ServiceRecordOrderField)
-    ),
-    concrete(name = "MicroWishOrder", params(super::queries::WishOrderField))
-)]
-pub struct OrderBy<F: InputType + Copy> {
-    /// The field to sort by; ties are broken by id.
-    pub field: F,
-    /// Which way to sort.
-    #[graphql(default)]
-    pub direction: OrderDirection,
-}
-
-impl<F: InputType + Copy + Default> OrderBy<F> {
-    /// The field and direction of an optional ordering argument (by default, the field's
-    /// default ascending).
-    pub fn or_default(order_by: Option<Self>) -> (F, OrderDirection) {
-        order_by.map_or((F::default(), OrderDirection::Asc), |order| {
-            (order.field, order.direction)
-        })
-    }
-}
-
-/// Ordering by id alone, for lists that offer no other.
-#[derive(Debug, Clone, Copy)]
-pub struct ById;
-
-impl<E: EntityTrait> SortField<E> for ById
-where
-    E::Model: Sync,
-{
-    fn column(self) -> E::Column {
-        id_column::<E>()
-    }
-
-    fn key(self, row: &E::Model) -> SortKey {
-        SortKey::Int(id_of::<E>(row))
     }
 }
 

@@ -14,8 +14,8 @@ use futures::channel::mpsc;
 use futures::future::BoxFuture;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr};
 
+use super::ids::NodeType;
 use super::loaders::{ById, ChildrenOf, Loaders};
-use super::node::NodeType;
 use crate::auth::Principal;
 use crate::domain::audit::PersonalDataReads;
 use crate::error::ApiError;

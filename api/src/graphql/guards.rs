@@ -5,7 +5,7 @@ use async_graphql::{Context, Guard};
 
 use super::context::ContextExt;
 use crate::auth::Scope;
-use crate::error::OrGql;
+use crate::graphql::errors::OrGql;
 
 /// The field needs a signed-in caller and, from API clients, the given scope.
 pub struct Needs(pub Scope);

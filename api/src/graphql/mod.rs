@@ -1,12 +1,14 @@
 //! The GraphQL schema: object types, the query root and its areas, loaders and pagination.
 
 mod batch;
-pub mod connection;
-pub mod context;
+mod connection;
+mod context;
+mod errors;
 mod guards;
+pub mod ids;
 mod loaders;
 mod mutations;
-pub mod node;
+mod ordering;
 mod queries;
 mod types;
 

@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::ops::{Range, RangeInclusive};
 use std::time::Duration;
 
+use crate::domain::calendar::{self, Quarter};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, SubsecRound, TimeDelta, Utc};
 use entities::account::{self, AccountStatus};
 use entities::activity_signup::{self, SignupStatus};
@@ -132,9 +133,6 @@ const HISTORY_START: NaiveDate = NaiveDate::from_ymd_opt(2026, 1, 1).expect("a v
 
 /// … or this many days before now, whichever is earlier, so that there is always some history.
 const MIN_HISTORY_DAYS: i64 = 120;
-
-/// China Standard Time (UTC+8), in which the district's days and quarters are counted.
-const CST_HOURS: i64 = 8;
 
 /// Every this many-th confirmed service record gets a compensating correction.
 const CORRECTION_EVERY: u64 = 1_000;
@@ -374,10 +372,10 @@ impl Clock {
 
     /// `hour:minute` China Standard Time on the day `days` after today (before, if negative).
     fn local_time(&self, days: i64, hour: u32, minute: u32) -> DateTime<Utc> {
-        let today = (self.now + TimeDelta::hours(CST_HOURS)).date_naive();
+        let today = calendar::local(self.now).date_naive();
         let time =
             NaiveTime::from_hms_opt(hour, minute, 0).expect("callers pass a valid time of day");
-        (today + TimeDelta::days(days)).and_time(time).and_utc() - TimeDelta::hours(CST_HOURS)
+        calendar::at_local(today + TimeDelta::days(days), time)
     }
 }
 
@@ -414,31 +412,6 @@ fn hours(rng: &mut StdRng, range: RangeInclusive<i64>) -> TimeDelta {
 
 fn minutes(rng: &mut StdRng, range: RangeInclusive<i64>) -> TimeDelta {
     TimeDelta::minutes(rng.random_range(range))
-}
-
-/// The quarter `(year, 1..=4)` an instant falls in, in China Standard Time.
-fn quarter_of(at: DateTime<Utc>) -> (i32, u32) {
-    let local = at + TimeDelta::hours(CST_HOURS);
-    (local.year(), local.month0() / 3 + 1)
-}
-
-/// The quarter before the one an instant falls in.
-fn previous_quarter(at: DateTime<Utc>) -> (i32, u32) {
-    match quarter_of(at) {
-        (year, 1) => (year - 1, 4),
-        (year, quarter) => (year, quarter - 1),
-    }
-}
-
-/// The first instant after a quarter, in China Standard Time.
-fn quarter_end(year: i32, quarter: u32) -> DateTime<Utc> {
-    let (year, month) = if quarter == 4 {
-        (year + 1, 1)
-    } else {
-        (year, quarter * 3 + 1)
-    };
-    let first = NaiveDate::from_ymd_opt(year, month, 1).expect("the first of a month exists");
-    first.and_time(NaiveTime::MIN).and_utc() - TimeDelta::hours(CST_HOURS)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2754,7 +2727,7 @@ struct WishDraft {
 /// reports to the units.
 #[derive(Default)]
 struct Tally {
-    periods: BTreeMap<(usize, i64, i32, u32), Period>,
+    periods: BTreeMap<(usize, i64, Quarter), Period>,
 }
 
 #[derive(Default)]
@@ -2768,9 +2741,8 @@ struct Period {
 
 impl Tally {
     fn period(&mut self, community: usize, unit: i64, at: DateTime<Utc>) -> &mut Period {
-        let (year, quarter) = quarter_of(at);
         self.periods
-            .entry((community, unit, year, quarter))
+            .entry((community, unit, Quarter::of(at)))
             .or_default()
     }
 
@@ -2793,7 +2765,7 @@ impl Tally {
 }
 
 impl Period {
-    fn content(&self, year: i32, quarter: u32) -> String {
+    fn content(&self, quarter: Quarter) -> String {
         let hours = self.minutes as f64 / 60.0;
         let per_member = hours / self.members.len().max(1) as f64;
         let evaluation = match per_member {
@@ -2802,7 +2774,7 @@ impl Period {
             _ => "fair",
         };
         serde_json::json!({
-            "period": format!("{year}-Q{quarter}"),
+            "period": format!("{}-Q{}", quarter.year(), quarter.number()),
             "members": self.members.len(),
             "activities": self.activities.len(),
             "serviceRecords": self.records,
@@ -2824,16 +2796,16 @@ impl Seeder<'_> {
             structure, people, ..
         } = base;
         let now = self.clock.now;
-        let last_quarter = previous_quarter(now);
+        let last_quarter = Quarter::of(now).previous();
         let mut rows = Rows::<feedback_report::Entity>::new();
-        for ((c, organization_id, year, quarter), period) in tally.periods {
-            let end = quarter_end(year, quarter);
+        for ((c, organization_id, quarter), period) in tally.periods {
+            let end = quarter.bounds().1;
             let stages = [3, 6, 8, 20].map(|day| end + TimeDelta::days(day));
             let mut reached = stages.iter().filter(|&&at| at <= now).count();
             if reached == 0 {
                 continue;
             }
-            if (year, quarter) == last_quarter {
+            if quarter == last_quarter {
                 reached = reached.min(self.rng.random_range(1..=4));
             }
             let status = [
@@ -2847,10 +2819,10 @@ impl Seeder<'_> {
                 id,
                 community_id: structure.communities[c].unit.id,
                 organization_id,
-                year,
-                quarter: i16::try_from(quarter).expect("quarters are 1 to 4"),
+                year: quarter.year(),
+                quarter: i16::try_from(quarter.number()).expect("quarters are 1 to 4"),
                 status,
-                content: period.content(year, quarter),
+                content: period.content(quarter),
                 signed_by_person_id: at(1).map(|_| people.community_secretaries[c]),
                 signed_at: at(1),
                 sent_at: at(2),
@@ -3083,19 +3055,6 @@ mod tests {
         let wishes = mix(&mut rng, 60, WISH_MIX);
         assert_eq!(wishes.len(), 60);
         assert!(WISH_MIX.iter().all(|(status, _)| wishes.contains(status)));
-    }
-
-    #[test]
-    fn quarters_are_counted_in_china_standard_time() {
-        let new_year_in_beijing = NaiveDate::from_ymd_opt(2026, 12, 31)
-            .and_then(|day| day.and_hms_opt(16, 30, 0))
-            .map(|time| time.and_utc())
-            .expect("a valid time");
-        assert_eq!(quarter_of(new_year_in_beijing), (2027, 1));
-        assert_eq!(
-            quarter_end(2026, 4),
-            new_year_in_beijing - TimeDelta::minutes(30)
-        );
     }
 
     #[test]

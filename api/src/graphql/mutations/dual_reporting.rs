@@ -5,9 +5,9 @@ use super::idempotent;
 use crate::domain::dual_reporting::{
     self, BulkRow, BulkRowOutcome, Placement, RegistrationOutcome, RegistrationRefusal,
 };
-use crate::error::OrGql;
 use crate::graphql::context::ContextExt;
-use crate::graphql::node::decode_as;
+use crate::graphql::errors::OrGql;
+use crate::graphql::ids::decode_as;
 use crate::graphql::types::{AdminUnit, MemberRegistration, Organization, PartyMember};
 
 /// Register a Party member with the community where they live.

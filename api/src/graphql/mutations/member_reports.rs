@@ -3,9 +3,9 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use super::UserError;
 use super::idempotent;
 use crate::domain::member_reports::{self, DraftRequest, EditRequest, MemberReportOutcome};
-use crate::error::OrGql;
 use crate::graphql::context::ContextExt;
-use crate::graphql::node::decode_as;
+use crate::graphql::errors::OrGql;
+use crate::graphql::ids::decode_as;
 use crate::graphql::types::MemberReport;
 
 /// Draft the caller's own report for a half-year, pre-filled from their records.

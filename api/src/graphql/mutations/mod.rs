@@ -17,8 +17,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::domain::idempotency::{Idempotent, KeyLifetime};
-use crate::error::{ApiError, OrGql};
+use crate::error::ApiError;
 use crate::graphql::context::ContextExt;
+use crate::graphql::errors::OrGql;
 
 /// Changes to the district's shared resources.
 #[derive(MergedObject, Default)]

@@ -3,9 +3,9 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use super::UserError;
 use super::idempotent;
 use crate::domain::org_registrations::{self, Commitments, OrgRegistrationOutcome};
-use crate::error::OrGql;
 use crate::graphql::context::ContextExt;
-use crate::graphql::node::decode_as;
+use crate::graphql::errors::OrGql;
+use crate::graphql::ids::decode_as;
 use crate::graphql::types::{AdminUnit, OrgRegistration, Organization};
 
 /// Register an organisation with a community for the current year.

@@ -5,9 +5,9 @@ use super::idempotent;
 use crate::domain::service_posts::{
     self, ClaimOutcome, Closing, NewPost, PostOutcome, PostRefusal,
 };
-use crate::error::OrGql;
 use crate::graphql::context::ContextExt;
-use crate::graphql::node::decode_as;
+use crate::graphql::errors::OrGql;
+use crate::graphql::ids::decode_as;
 use crate::graphql::types::{AdminUnit, PostClaim, ServicePost};
 
 /// Publish a service post.

@@ -9,9 +9,10 @@ use super::idempotent;
 use crate::domain::volunteer_teams::{
     self, MembershipOutcome, NewTeam, Outcome, TeamOutcome, TeamRefusal, TeamUpdate,
 };
-use crate::error::{ApiError, OrGql};
+use crate::error::ApiError;
 use crate::graphql::context::ContextExt;
-use crate::graphql::node::decode_as;
+use crate::graphql::errors::OrGql;
+use crate::graphql::ids::decode_as;
 use crate::graphql::types::{AdminUnit, Person, TeamMembership, VolunteerTeam};
 
 /// Found a volunteer team for the caller's organisation (its API client with

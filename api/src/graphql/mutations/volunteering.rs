@@ -12,9 +12,10 @@ use crate::domain::volunteering::{
     self, ActivityOutcome, ActivityStep, CertificateOutcome, NewActivity, Outcome, RecordOutcome,
     SignupOutcome, VolunteeringRefusal, VolunteeringRules,
 };
-use crate::error::{ApiError, OrGql};
+use crate::error::ApiError;
 use crate::graphql::context::ContextExt;
-use crate::graphql::node::decode_as;
+use crate::graphql::errors::OrGql;
+use crate::graphql::ids::decode_as;
 use crate::graphql::types::{
     ActivitySignup, AdminUnit, Person, PointsEntry, ServiceCentre, ServiceCertificate,
     ServiceRecord, VolunteerActivity, VolunteerTeam,
@@ -664,10 +665,7 @@ impl VolunteeringMutation {
     }
 }
 
-fn optional<N: crate::graphql::node::NodeType>(
-    field: &str,
-    id: Option<&ID>,
-) -> Result<Option<i64>> {
+fn optional<N: crate::graphql::ids::NodeType>(field: &str, id: Option<&ID>) -> Result<Option<i64>> {
     id.map(|id| decode_as::<N>(field, id)).transpose().or_gql()
 }
 

@@ -7,9 +7,10 @@ use entities::micro_wish::WishCategory;
 use super::UserError;
 use super::idempotent;
 use crate::domain::wishes::{self, DisputeResolution, Evidence, NewWish, WishOutcome, WishRules};
-use crate::error::{ApiError, OrGql};
+use crate::error::ApiError;
 use crate::graphql::context::ContextExt;
-use crate::graphql::node::decode_as;
+use crate::graphql::errors::OrGql;
+use crate::graphql::ids::decode_as;
 use crate::graphql::types::{MicroWish, Person};
 
 /// Submit a wish: a resident for themself, or grid staff for a resident of their grid.

@@ -10,11 +10,12 @@ use entities::{
 };
 use sea_orm::{ColumnTrait, Condition};
 
-use super::{CreatedOrderField, id_of};
 use crate::auth::Scope;
 use crate::error::ApiError;
-use crate::graphql::connection::{ListFilter, NodeConnection, OrderBy, PageArgs, list};
+use crate::graphql::connection::{ListFilter, NodeConnection, PageArgs, list};
 use crate::graphql::guards::Needs;
+use crate::graphql::ids::optional_id;
+use crate::graphql::ordering::{CreatedOrderField, OrderBy};
 use crate::graphql::types::{
     AdminUnit, FeedbackReport, MemberRegistration, MemberReport, OrgRegistration, Organization,
     PartyMember, PostClaim, ServicePost,
@@ -38,8 +39,8 @@ impl ListFilter for OrgRegistrationFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use org_registration::Column as C;
-        let community = id_of::<AdminUnit>("community", self.community)?;
-        let organization = id_of::<Organization>("organization", self.organization)?;
+        let community = optional_id::<AdminUnit>("community", self.community)?;
+        let organization = optional_id::<Organization>("organization", self.organization)?;
         Ok(Condition::all()
             .add_option(community.map(|id| C::CommunityId.eq(id)))
             .add_option(organization.map(|id| C::OrganizationId.eq(id)))
@@ -66,9 +67,9 @@ impl ListFilter for MemberRegistrationFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use member_registration::Column as C;
-        let community = id_of::<AdminUnit>("community", self.community)?;
-        let grid = id_of::<AdminUnit>("grid", self.grid)?;
-        let unit = id_of::<Organization>("unit", self.unit)?;
+        let community = optional_id::<AdminUnit>("community", self.community)?;
+        let grid = optional_id::<AdminUnit>("grid", self.grid)?;
+        let unit = optional_id::<Organization>("unit", self.unit)?;
         Ok(Condition::all()
             .add_option(community.map(|id| C::CommunityId.eq(id)))
             .add_option(grid.map(|id| C::GridId.eq(id)))
@@ -91,7 +92,7 @@ impl ListFilter for ServicePostFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use service_post::Column as C;
-        let community = id_of::<AdminUnit>("community", self.community)?;
+        let community = optional_id::<AdminUnit>("community", self.community)?;
         Ok(Condition::all()
             .add_option(community.map(|id| C::CommunityId.eq(id)))
             .add_option(self.status.map(|status| C::Status.eq(status))))
@@ -112,7 +113,7 @@ impl ListFilter for PostClaimFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use post_claim::Column as C;
-        let post = id_of::<ServicePost>("post", self.post)?;
+        let post = optional_id::<ServicePost>("post", self.post)?;
         Ok(Condition::all()
             .add_option(post.map(|id| C::PostId.eq(id)))
             .add_option(self.status.map(|status| C::Status.eq(status))))
@@ -139,8 +140,8 @@ impl ListFilter for FeedbackReportFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use feedback_report::Column as C;
-        let community = id_of::<AdminUnit>("community", self.community)?;
-        let unit = id_of::<Organization>("unit", self.unit)?;
+        let community = optional_id::<AdminUnit>("community", self.community)?;
+        let unit = optional_id::<Organization>("unit", self.unit)?;
         Ok(Condition::all()
             .add_option(community.map(|id| C::CommunityId.eq(id)))
             .add_option(unit.map(|id| C::OrganizationId.eq(id)))
@@ -170,8 +171,8 @@ impl ListFilter for MemberReportFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use member_report::Column as C;
-        let unit = id_of::<Organization>("unit", self.unit)?;
-        let member = id_of::<PartyMember>("member", self.member)?;
+        let unit = optional_id::<Organization>("unit", self.unit)?;
+        let member = optional_id::<PartyMember>("member", self.member)?;
         Ok(Condition::all()
             .add_option(unit.map(|id| C::OrganizationId.eq(id)))
             .add_option(member.map(|id| C::PartyMemberId.eq(id)))

@@ -1,17 +1,16 @@
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use async_graphql::{Context, ID, InputObject, Object, Result};
 use entities::organization::{OrganizationKind, OrganizationStatus, ServiceCategory};
 use entities::{household, organization, party_member, person};
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, Condition};
 
-use super::{CreatedOrderField, id_of};
 use crate::auth::Scope;
 use crate::error::ApiError;
-use crate::graphql::connection::{
-    ListFilter, NodeConnection, OrderBy, PageArgs, SortField, SortKey, list,
-};
+use crate::graphql::connection::{ListFilter, NodeConnection, PageArgs, list};
 use crate::graphql::context::ContextExt;
 use crate::graphql::guards::Needs;
+use crate::graphql::ids::optional_id;
+use crate::graphql::ordering::{CreatedOrderField, OrderBy, OrganizationOrderField};
 use crate::graphql::types::{AdminUnit, Organization, PartyMember, Person};
 
 /// Which people to list.
@@ -27,8 +26,8 @@ impl ListFilter for PersonFilter {
     type Entity = person::Entity;
 
     fn condition(self) -> Result<Condition, ApiError> {
-        let community = id_of::<AdminUnit>("community", self.community)?;
-        let grid = id_of::<AdminUnit>("grid", self.grid)?;
+        let community = optional_id::<AdminUnit>("community", self.community)?;
+        let grid = optional_id::<AdminUnit>("grid", self.grid)?;
         if community.is_none() && grid.is_none() {
             return Ok(Condition::all());
         }
@@ -65,7 +64,7 @@ impl ListFilter for OrganizationFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use organization::Column as C;
-        let community = id_of::<AdminUnit>("community", self.community)?;
+        let community = optional_id::<AdminUnit>("community", self.community)?;
         Ok(Condition::all()
             .add_option(self.kind.map(|kind| C::Kind.eq(kind)))
             .add_option(self.status.map(|status| C::Status.eq(status)))
@@ -75,36 +74,6 @@ impl ListFilter for OrganizationFilter {
                     .map(|category| C::ServiceCategory.eq(category)),
             )
             .add_option(self.name_contains.map(|text| C::Name.contains(text))))
-    }
-}
-
-/// What to order organisations by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Enum)]
-pub enum OrganizationOrderField {
-    /// By id: the order in which they joined the platform.
-    #[default]
-    Id,
-    /// By name.
-    Name,
-    /// By when they joined the platform.
-    CreatedAt,
-}
-
-impl SortField<organization::Entity> for OrganizationOrderField {
-    fn column(self) -> organization::Column {
-        match self {
-            Self::Id => organization::Column::Id,
-            Self::Name => organization::Column::Name,
-            Self::CreatedAt => organization::Column::CreatedAt,
-        }
-    }
-
-    fn key(self, row: &organization::Model) -> SortKey {
-        match self {
-            Self::Id => SortKey::Int(row.id),
-            Self::Name => SortKey::Text(row.name.clone()),
-            Self::CreatedAt => SortKey::Time(row.created_at),
-        }
     }
 }
 
@@ -122,7 +91,7 @@ impl ListFilter for PartyMemberFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use party_member::Column as C;
-        let unit = id_of::<Organization>("unit", self.unit)?;
+        let unit = optional_id::<Organization>("unit", self.unit)?;
         Ok(Condition::all()
             .add_option(unit.map(|id| C::OrganizationId.eq(id)))
             .add_option(self.serving.map(|serving| C::Serving.eq(serving))))

@@ -1,16 +1,16 @@
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use async_graphql::{Context, ID, InputObject, Object, Result};
 use entities::admin_unit::UnitLevel;
 use entities::service_centre::CentreKind;
 use entities::{admin_unit, department, service_centre};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
-use super::id_of;
 use crate::domain::scope::units_within;
-use crate::error::{ApiError, OrGql};
-use crate::graphql::connection::{
-    ById, ListFilter, NodeConnection, OrderBy, PageArgs, SortField, SortKey, list, paginate,
-};
+use crate::error::ApiError;
+use crate::graphql::connection::{ListFilter, NodeConnection, PageArgs, list, paginate};
 use crate::graphql::context::ContextExt;
+use crate::graphql::errors::OrGql;
+use crate::graphql::ids::optional_id;
+use crate::graphql::ordering::{AdminUnitOrderField, IdOrder, OrderBy};
 use crate::graphql::types::{AdminUnit, Department, ServiceCentre};
 
 /// Which units to list.
@@ -33,48 +33,14 @@ impl ListFilter for AdminUnitFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use admin_unit::Column as C;
-        let parent = id_of::<AdminUnit>("parent", self.parent)?;
-        let within = id_of::<AdminUnit>("within", self.within)?;
+        let parent = optional_id::<AdminUnit>("parent", self.parent)?;
+        let within = optional_id::<AdminUnit>("within", self.within)?;
         Ok(Condition::all()
             .add_option(self.level.map(|level| C::Level.eq(level)))
             .add_option(parent.map(|parent| C::ParentId.eq(parent)))
             .add_option(within.map(|unit| C::Id.in_subquery(units_within(unit))))
             .add_option(self.name_contains.map(|text| C::Name.contains(text)))
             .add_option(self.codes.map(|codes| C::Code.is_in(codes))))
-    }
-}
-
-/// What to order units by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Enum)]
-pub enum AdminUnitOrderField {
-    /// By id.
-    #[default]
-    Id,
-    /// By administrative code.
-    Code,
-    /// By name.
-    Name,
-    /// By household count.
-    Households,
-}
-
-impl SortField<admin_unit::Entity> for AdminUnitOrderField {
-    fn column(self) -> admin_unit::Column {
-        match self {
-            Self::Id => admin_unit::Column::Id,
-            Self::Code => admin_unit::Column::Code,
-            Self::Name => admin_unit::Column::Name,
-            Self::Households => admin_unit::Column::Households,
-        }
-    }
-
-    fn key(self, row: &admin_unit::Model) -> SortKey {
-        match self {
-            Self::Id => SortKey::Int(row.id),
-            Self::Code => SortKey::Text(row.code.clone()),
-            Self::Name => SortKey::Text(row.name.clone()),
-            Self::Households => SortKey::Int(row.households.into()),
-        }
     }
 }
 
@@ -156,7 +122,7 @@ impl StructureQuery {
     ) -> Result<NodeConnection<ServiceCentre>> {
         use service_centre::Column as C;
         let filter = filter.unwrap_or_default();
-        let community = id_of::<AdminUnit>("community", filter.community).or_gql()?;
+        let community = optional_id::<AdminUnit>("community", filter.community).or_gql()?;
         let select = service_centre::Entity::find().filter(
             Condition::all()
                 .add_option(community.map(|community| C::CommunityId.eq(community)))
@@ -165,7 +131,7 @@ impl StructureQuery {
         paginate(
             ctx,
             select,
-            (ById, Default::default()),
+            (IdOrder, Default::default()),
             PageArgs {
                 first,
                 after,
@@ -192,7 +158,7 @@ impl StructureQuery {
         paginate(
             ctx,
             select,
-            (ById, Default::default()),
+            (IdOrder, Default::default()),
             PageArgs {
                 first,
                 after,

@@ -1,4 +1,4 @@
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
 use entities::activity_signup::SignupStatus;
 use entities::service_record::RecordStatus;
@@ -7,16 +7,18 @@ use entities::volunteer_team::VolunteerArea;
 use entities::{activity_signup, service_record, volunteer_activity, volunteer_team};
 use sea_orm::{ColumnTrait, Condition};
 
-use super::{CreatedOrderField, id_of};
 use crate::auth::Scope;
 use crate::domain::volunteering;
-use crate::error::{ApiError, OrGql};
-use crate::graphql::connection::{
-    ListFilter, NodeConnection, OrderBy, PageArgs, SortField, SortKey, list,
-};
+use crate::error::ApiError;
+use crate::graphql::connection::{ListFilter, NodeConnection, PageArgs, list};
 use crate::graphql::context::ContextExt;
+use crate::graphql::errors::OrGql;
 use crate::graphql::guards::Needs;
-use crate::graphql::node::decode_as;
+use crate::graphql::ids::decode_as;
+use crate::graphql::ids::optional_id;
+use crate::graphql::ordering::{
+    ActivityOrderField, CreatedOrderField, OrderBy, ServiceRecordOrderField,
+};
 use crate::graphql::types::{
     ActivitySignup, AdminUnit, Organization, Person, PointsAccount, ServiceCertificate,
     ServiceHours, ServiceRecord, VolunteerActivity, VolunteerTeam,
@@ -38,8 +40,8 @@ impl ListFilter for VolunteerTeamFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use volunteer_team::Column as C;
-        let community = id_of::<AdminUnit>("community", self.community)?;
-        let organization = id_of::<Organization>("organization", self.organization)?;
+        let community = optional_id::<AdminUnit>("community", self.community)?;
+        let organization = optional_id::<Organization>("organization", self.organization)?;
         Ok(Condition::all()
             .add_option(community.map(|id| C::CommunityId.eq(id)))
             .add_option(organization.map(|id| C::OrganizationId.eq(id)))
@@ -69,8 +71,8 @@ impl ListFilter for VolunteerActivityFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use volunteer_activity::Column as C;
-        let community = id_of::<AdminUnit>("community", self.community)?;
-        let organization = id_of::<Organization>("organization", self.organization)?;
+        let community = optional_id::<AdminUnit>("community", self.community)?;
+        let organization = optional_id::<Organization>("organization", self.organization)?;
         Ok(Condition::all()
             .add_option(community.map(|id| C::CommunityId.eq(id)))
             .add_option(organization.map(|id| C::OrganizationId.eq(id)))
@@ -78,36 +80,6 @@ impl ListFilter for VolunteerActivityFilter {
             .add_option(self.area.map(|area| C::Area.eq(area)))
             .add_option(self.starts_after.map(|time| C::StartsAt.gte(time)))
             .add_option(self.starts_before.map(|time| C::StartsAt.lt(time))))
-    }
-}
-
-/// What to order activities by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Enum)]
-pub enum ActivityOrderField {
-    /// By start time.
-    #[default]
-    StartsAt,
-    /// By id: the order in which they were created.
-    Id,
-    /// By when they were created.
-    CreatedAt,
-}
-
-impl SortField<volunteer_activity::Entity> for ActivityOrderField {
-    fn column(self) -> volunteer_activity::Column {
-        match self {
-            Self::StartsAt => volunteer_activity::Column::StartsAt,
-            Self::Id => volunteer_activity::Column::Id,
-            Self::CreatedAt => volunteer_activity::Column::CreatedAt,
-        }
-    }
-
-    fn key(self, row: &volunteer_activity::Model) -> SortKey {
-        match self {
-            Self::StartsAt => SortKey::Time(row.starts_at),
-            Self::Id => SortKey::Int(row.id),
-            Self::CreatedAt => SortKey::Time(row.created_at),
-        }
     }
 }
 
@@ -127,8 +99,8 @@ impl ListFilter for ActivitySignupFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use activity_signup::Column as C;
-        let activity = id_of::<VolunteerActivity>("activity", self.activity)?;
-        let volunteer = id_of::<Person>("volunteer", self.volunteer)?;
+        let activity = optional_id::<VolunteerActivity>("activity", self.activity)?;
+        let volunteer = optional_id::<Person>("volunteer", self.volunteer)?;
         Ok(Condition::all()
             .add_option(activity.map(|id| C::ActivityId.eq(id)))
             .add_option(volunteer.map(|id| C::PersonId.eq(id)))
@@ -160,10 +132,10 @@ impl ListFilter for ServiceRecordFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use service_record::Column as C;
-        let volunteer = id_of::<Person>("volunteer", self.volunteer)?;
-        let organization = id_of::<Organization>("organization", self.organization)?;
-        let member_unit = id_of::<Organization>("memberUnit", self.member_unit)?;
-        let community = id_of::<AdminUnit>("community", self.community)?;
+        let volunteer = optional_id::<Person>("volunteer", self.volunteer)?;
+        let organization = optional_id::<Organization>("organization", self.organization)?;
+        let member_unit = optional_id::<Organization>("memberUnit", self.member_unit)?;
+        let community = optional_id::<AdminUnit>("community", self.community)?;
         Ok(Condition::all()
             .add_option(volunteer.map(|id| C::PersonId.eq(id)))
             .add_option(organization.map(|id| C::OrganizationId.eq(id)))
@@ -172,32 +144,6 @@ impl ListFilter for ServiceRecordFilter {
             .add_option(self.status.map(|status| C::Status.eq(status)))
             .add_option(self.started_after.map(|time| C::StartedAt.gte(time)))
             .add_option(self.started_before.map(|time| C::StartedAt.lt(time))))
-    }
-}
-
-/// What to order service records by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Enum)]
-pub enum ServiceRecordOrderField {
-    /// By id: the order in which they were recorded.
-    #[default]
-    Id,
-    /// By when the service started.
-    StartedAt,
-}
-
-impl SortField<service_record::Entity> for ServiceRecordOrderField {
-    fn column(self) -> service_record::Column {
-        match self {
-            Self::Id => service_record::Column::Id,
-            Self::StartedAt => service_record::Column::StartedAt,
-        }
-    }
-
-    fn key(self, row: &service_record::Model) -> SortKey {
-        match self {
-            Self::Id => SortKey::Int(row.id),
-            Self::StartedAt => SortKey::Time(row.started_at),
-        }
     }
 }
 

@@ -1,18 +1,17 @@
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
 use entities::micro_wish::{WishCategory, WishStatus};
 use entities::wish_claim::ClaimStatus;
 use entities::{micro_wish, wish_claim};
 use sea_orm::{ColumnTrait, Condition};
 
-use super::{CreatedOrderField, id_of};
 use crate::auth::Scope;
 use crate::domain::scope::units_within;
 use crate::error::ApiError;
-use crate::graphql::connection::{
-    ListFilter, NodeConnection, OrderBy, PageArgs, SortField, SortKey, list,
-};
+use crate::graphql::connection::{ListFilter, NodeConnection, PageArgs, list};
 use crate::graphql::guards::Needs;
+use crate::graphql::ids::optional_id;
+use crate::graphql::ordering::{CreatedOrderField, OrderBy, WishOrderField};
 use crate::graphql::types::{AdminUnit, MicroWish, Organization, WishClaim};
 
 /// Which wishes to list.
@@ -39,9 +38,9 @@ impl ListFilter for MicroWishFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use micro_wish::Column as C;
-        let within = id_of::<AdminUnit>("within", self.within)?;
-        let community = id_of::<AdminUnit>("community", self.community)?;
-        let grid = id_of::<AdminUnit>("grid", self.grid)?;
+        let within = optional_id::<AdminUnit>("within", self.within)?;
+        let community = optional_id::<AdminUnit>("community", self.community)?;
+        let grid = optional_id::<AdminUnit>("grid", self.grid)?;
         Ok(Condition::all()
             .add_option(within.map(|unit| C::GridId.in_subquery(units_within(unit))))
             .add_option(community.map(|id| C::CommunityId.eq(id)))
@@ -50,40 +49,6 @@ impl ListFilter for MicroWishFilter {
             .add_option(self.category.map(|category| C::Category.eq(category)))
             .add_option(self.deadline_after.map(|time| C::Deadline.gte(time)))
             .add_option(self.deadline_before.map(|time| C::Deadline.lt(time))))
-    }
-}
-
-/// What to order wishes by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Enum)]
-pub enum WishOrderField {
-    /// By id: the order in which they were submitted.
-    #[default]
-    Id,
-    /// By deadline.
-    Deadline,
-    /// By estimated value.
-    EstimatedValue,
-    /// By when they were submitted.
-    CreatedAt,
-}
-
-impl SortField<micro_wish::Entity> for WishOrderField {
-    fn column(self) -> micro_wish::Column {
-        match self {
-            Self::Id => micro_wish::Column::Id,
-            Self::Deadline => micro_wish::Column::Deadline,
-            Self::EstimatedValue => micro_wish::Column::EstimatedValueCents,
-            Self::CreatedAt => micro_wish::Column::CreatedAt,
-        }
-    }
-
-    fn key(self, row: &micro_wish::Model) -> SortKey {
-        match self {
-            Self::Id => SortKey::Int(row.id),
-            Self::Deadline => SortKey::Time(row.deadline),
-            Self::EstimatedValue => SortKey::Int(row.estimated_value_cents.into()),
-            Self::CreatedAt => SortKey::Time(row.created_at),
-        }
     }
 }
 
@@ -103,9 +68,9 @@ impl ListFilter for WishClaimFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use wish_claim::Column as C;
-        let wish = id_of::<MicroWish>("wish", self.wish)?;
+        let wish = optional_id::<MicroWish>("wish", self.wish)?;
         let organization =
-            id_of::<Organization>("claimantOrganization", self.claimant_organization)?;
+            optional_id::<Organization>("claimantOrganization", self.claimant_organization)?;
         Ok(Condition::all()
             .add_option(wish.map(|id| C::WishId.eq(id)))
             .add_option(organization.map(|id| C::ClaimantOrganizationId.eq(id)))

@@ -12,7 +12,7 @@ use super::{AdminUnit, Organization, PartyMember};
 use crate::domain::feedback_reports::report_csv;
 use crate::error::ApiError;
 use crate::graphql::context::ContextExt;
-use crate::graphql::node::{NodeType, node_type};
+use crate::graphql::ids::{NodeType, node_type};
 
 node_type!(
     /// An organisation's registration with a community.

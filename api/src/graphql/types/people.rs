@@ -7,8 +7,8 @@ use entities::{household, member_registration, member_report, party_member, post
 use super::{AdminUnit, Department, MemberRegistration, MemberReport, PostClaim};
 use crate::domain::scope::may_see_personal_data;
 use crate::graphql::context::ContextExt;
+use crate::graphql::ids::{NodeType, node_type};
 use crate::graphql::loaders::HomeOf;
-use crate::graphql::node::{NodeType, node_type};
 
 node_type!(
     /// A resident, volunteer, Party member or staff member.

@@ -9,12 +9,10 @@ use entities::staff_assignment::StaffRole;
 use entities::{admin_unit, service_centre, staff_assignment};
 
 use super::Person;
+use crate::domain::statistics::{UnitRegistrationFigures, UnitWishFigures};
 use crate::graphql::context::ContextExt;
-use crate::graphql::loaders::{
-    OpenWishCount, OpenWishesInGrid, RegistrationFigures, UnitRegistrationFigures, UnitWishFigures,
-    WishFigures,
-};
-use crate::graphql::node::{NodeType, node_type};
+use crate::graphql::ids::{NodeType, node_type};
+use crate::graphql::loaders::{OpenWishCount, OpenWishesInGrid, RegistrationFigures, WishFigures};
 
 node_type!(
     /// A unit of the district's organisation: the district, a sub-district, a community or a grid.

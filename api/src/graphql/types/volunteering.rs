@@ -10,7 +10,7 @@ use entities::{activity_signup, team_member};
 
 use super::{AdminUnit, Organization, Person, ServiceCentre};
 use crate::graphql::context::ContextExt;
-use crate::graphql::node::{NodeType, node_type};
+use crate::graphql::ids::{NodeType, node_type};
 
 node_type!(
     /// A volunteer service team.

@@ -9,8 +9,8 @@ use sea_orm::ActiveEnum;
 use super::{AdminUnit, Organization, Person};
 use crate::auth::STAFF_ROLES;
 use crate::graphql::context::ContextExt;
+use crate::graphql::ids::{NodeType, node_type};
 use crate::graphql::loaders::WishHistory;
-use crate::graphql::node::{NodeType, node_type};
 
 node_type!(
     /// A resident's micro-wish.

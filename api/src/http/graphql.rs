@@ -1,64 +1,30 @@
-//! The HTTP surface: GraphQL over HTTP (GET and POST, with the media types the spec names),
-//! GraphiQL for browsers, health, metrics and the token keys.
-
-use std::sync::Arc;
-use std::time::Duration;
+//! GraphQL over HTTP (GET and POST, with the media types the spec names), and GraphiQL for
+//! browsers: a request is checked, its caller authenticated, executed with a context of its own,
+//! and answered with a code on every error.
 
 use async_graphql::http::GraphiQLSource;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::header::{ACCEPT, ALLOW, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
-use sea_orm::DatabaseConnection;
+use axum::routing;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tower_http::request_id::{
-    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
-};
-use tower_http::trace::TraceLayer;
 
-use crate::auth::{self, AuthError, TokenError, TokenService};
-use crate::db::{self, StatementCounter};
+use super::state::{AppState, X_REQUEST_ID};
+use crate::auth::{self, AuthError, TokenError};
 use crate::domain::audit::{Actor, PersonalDataReads};
-use crate::graphql::{GongzhiSchema, RequestContext};
+use crate::error::ErrorCode;
+use crate::graphql::RequestContext;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
 const JSON: &str = "application/json; charset=utf-8";
-static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// What the handlers share.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: DatabaseConnection,
-    pub schema: GongzhiSchema,
-    pub tokens: Arc<TokenService>,
-    /// How long a refresh token of a signed-in account lasts.
-    pub refresh_token_ttl: Duration,
-    pub statements: StatementCounter,
-}
-
-/// The router with every route and the request-id and tracing layers.
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/graphql", get(graphql_get).post(graphql_post))
-        .route("/health", get(health))
-        .route("/metrics", get(metrics))
-        .route("/.well-known/jwks.json", get(jwks))
-        .merge(auth::endpoints::routes())
-        .with_state(state)
-        .layer(PropagateRequestIdLayer::new(X_REQUEST_ID.clone()))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-            let request_id = request
-                .extensions()
-                .get::<RequestId>()
-                .and_then(|id| id.header_value().to_str().ok())
-                .unwrap_or_default();
-            tracing::info_span!("request", request.id = %request_id, http.method = %request.method(), http.path = %request.uri().path())
-        }))
-        .layer(SetRequestIdLayer::new(X_REQUEST_ID.clone(), MakeRequestUuid))
+/// `/graphql`: queries by GET or POST, mutations by POST; GraphiQL for a browser's GET.
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route("/graphql", routing::get(get).post(post))
 }
 
 /// The GraphQL request parameters, from a query string or a JSON body.
@@ -71,7 +37,7 @@ struct GetParams {
     extensions: Option<String>,
 }
 
-async fn graphql_get(
+async fn get(
     State(app): State<AppState>,
     Query(params): Query<GetParams>,
     headers: HeaderMap,
@@ -125,7 +91,7 @@ async fn graphql_get(
     execute(app, headers, request).await
 }
 
-async fn graphql_post(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn post(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let is_json = headers
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
@@ -188,7 +154,7 @@ async fn execute(app: AppState, headers: HeaderMap, params: GraphqlParams) -> Re
             [(CONTENT_TYPE, JSON)],
             error_body(
                 "accept `application/graphql-response+json` or `application/json`",
-                "BAD_USER_INPUT",
+                ErrorCode::BadUserInput,
             ),
         )
             .into_response();
@@ -202,7 +168,10 @@ async fn execute(app: AppState, headers: HeaderMap, params: GraphqlParams) -> Re
             return (
                 StatusCode::SERVICE_UNAVAILABLE,
                 [(CONTENT_TYPE, media_type)],
-                error_body("the server cannot check tokens right now", "INTERNAL"),
+                error_body(
+                    "the server cannot check tokens right now",
+                    ErrorCode::Internal,
+                ),
             )
                 .into_response();
         }
@@ -238,7 +207,7 @@ async fn execute(app: AppState, headers: HeaderMap, params: GraphqlParams) -> Re
         .await
     {
         tracing::error!(error = %err, "cannot audit personal data reads");
-        let body = error_body("internal error", "INTERNAL");
+        let body = error_body("internal error", ErrorCode::Internal);
         return (
             StatusCode::INTERNAL_SERVER_ERROR,
             [(CONTENT_TYPE, media_type)],
@@ -317,7 +286,7 @@ fn token_refused(media_type: &'static str, err: TokenError) -> Response {
     let body = json!({
         "errors": [{
             "message": err.to_string(),
-            "extensions": { "code": "UNAUTHENTICATED", "reason": err.code() },
+            "extensions": { "code": ErrorCode::Unauthenticated.as_str(), "reason": err.code() },
         }]
     });
     let mut response = (
@@ -387,23 +356,24 @@ fn give_code(error: &mut Value, request_failed: bool, request_id: &str) {
     let code = if !request_failed && !invalid_input {
         tracing::error!(error.message = %message, "resolver failed without an error code");
         error.insert("message".to_owned(), json!("internal error"));
-        "INTERNAL"
+        ErrorCode::Internal
     } else if message.contains("too complex") || message.contains("nested too deep") {
-        "QUERY_TOO_COMPLEX"
+        ErrorCode::QueryTooComplex
     } else {
-        "BAD_USER_INPUT"
+        ErrorCode::BadUserInput
     };
     let extensions = error.entry("extensions").or_insert_with(|| json!({}));
     if let Some(extensions) = extensions.as_object_mut() {
-        extensions.insert("code".to_owned(), json!(code));
-        if code == "INTERNAL" {
+        extensions.insert("code".to_owned(), json!(code.as_str()));
+        if code == ErrorCode::Internal {
             extensions.insert("requestId".to_owned(), json!(request_id));
         }
     }
 }
 
-fn error_body(message: &str, code: &str) -> String {
-    json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }).to_string()
+fn error_body(message: &str, code: ErrorCode) -> String {
+    json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] })
+        .to_string()
 }
 
 /// A request error before any GraphQL processing, in whatever media type the client accepts.
@@ -412,39 +382,7 @@ fn request_error(headers: &HeaderMap, status: StatusCode, message: &str) -> Resp
     (
         status,
         [(CONTENT_TYPE, media_type)],
-        error_body(message, "BAD_USER_INPUT"),
+        error_body(message, ErrorCode::BadUserInput),
     )
         .into_response()
-}
-
-/// 200 when the database answers, 503 with the reason when it does not.
-async fn health(State(app): State<AppState>) -> Response {
-    match db::ping(&app.db).await {
-        Ok(()) => (StatusCode::OK, axum::Json(json!({ "status": "ok" }))).into_response(),
-        Err(err) => {
-            tracing::warn!(error = %err, "health check failed");
-            let body = json!({ "status": "unavailable", "reason": "the database does not answer" });
-            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
-        }
-    }
-}
-
-/// Counters in the Prometheus text format.
-async fn metrics(State(app): State<AppState>) -> Response {
-    let body = format!(
-        "# HELP gongzhi_db_statements_total SQL statements the server has run.\n\
-         # TYPE gongzhi_db_statements_total counter\n\
-         gongzhi_db_statements_total {}\n",
-        app.statements.get()
-    );
-    (
-        [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        body,
-    )
-        .into_response()
-}
-
-/// The public keys that verify this server's tokens (RFC 7517).
-async fn jwks(State(app): State<AppState>) -> Response {
-    axum::Json(app.tokens.keys().jwks().clone()).into_response()
 }

@@ -20,14 +20,14 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::Subject;
-use super::accounts::{self, AccountError};
-use super::clients::{self, ClientError, Credentials};
-use super::sessions::{self, SessionError};
-use crate::http::AppState;
+use super::state::AppState;
+use crate::auth::Subject;
+use crate::auth::accounts::{self, AccountError};
+use crate::auth::clients::{self, ClientError, Credentials};
+use crate::auth::sessions::{self, SessionError};
 
 /// The token routes, to merge into the application's router.
-pub fn routes() -> Router<AppState> {
+pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/oauth/token", post(token))
         .route("/auth/login", post(login))

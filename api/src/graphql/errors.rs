@@ -1,0 +1,32 @@
+//! [`ApiError`] as GraphQL errors: the message, and its code (and the offending argument, for
+//! bad input) in `extensions`.
+
+use async_graphql::ErrorExtensions;
+
+use crate::error::ApiError;
+
+impl ErrorExtensions for ApiError {
+    fn extend(&self) -> async_graphql::Error {
+        async_graphql::Error::new(self.to_string()).extend_with(|_, extensions| {
+            extensions.set("code", self.code().as_str());
+            if let Self::BadUserInput {
+                field: Some(field), ..
+            } = self
+            {
+                extensions.set("field", field.as_str());
+            }
+        })
+    }
+}
+
+/// Turns an area's error into a GraphQL error with its code, in resolvers:
+/// `service(..).await.or_gql()?`.
+pub trait OrGql<T> {
+    fn or_gql(self) -> async_graphql::Result<T>;
+}
+
+impl<T, E: Into<ApiError>> OrGql<T> for Result<T, E> {
+    fn or_gql(self) -> async_graphql::Result<T> {
+        self.map_err(|err| err.into().extend())
+    }
+}

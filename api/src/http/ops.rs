@@ -1,0 +1,53 @@
+//! The operational routes: health for load balancers, metrics for Prometheus, and the public
+//! keys that verify this server's tokens.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+
+use super::state::AppState;
+use crate::db;
+
+/// `/health`, `/metrics` and `/.well-known/jwks.json`.
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/metrics", get(metrics))
+        .route("/.well-known/jwks.json", get(jwks))
+}
+
+/// 200 when the database answers, 503 with the reason when it does not.
+async fn health(State(app): State<AppState>) -> Response {
+    match db::ping(&app.db).await {
+        Ok(()) => (StatusCode::OK, axum::Json(json!({ "status": "ok" }))).into_response(),
+        Err(err) => {
+            tracing::warn!(error = %err, "health check failed");
+            let body = json!({ "status": "unavailable", "reason": "the database does not answer" });
+            (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
+        }
+    }
+}
+
+/// Counters in the Prometheus text format.
+async fn metrics(State(app): State<AppState>) -> Response {
+    let body = format!(
+        "# HELP gongzhi_db_statements_total SQL statements the server has run.\n\
+         # TYPE gongzhi_db_statements_total counter\n\
+         gongzhi_db_statements_total {}\n",
+        app.statements.get()
+    );
+    (
+        [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+/// The public keys that verify this server's tokens (RFC 7517).
+async fn jwks(State(app): State<AppState>) -> Response {
+    axum::Json(app.tokens.keys().jwks().clone()).into_response()
+}
