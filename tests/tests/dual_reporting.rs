@@ -107,7 +107,7 @@ async fn a_member_registers_and_community_staff_accept(app: TestApp) {
     assert_eq!(
         again["registerMember"]["userErrors"][0],
         json!({
-            "field": ["memberId"],
+            "field": ["input", "memberId"],
             "message": "the member already has an open registration",
             "code": "ALREADY_REGISTERED"
         })
@@ -127,7 +127,7 @@ async fn a_member_registers_and_community_staff_accept(app: TestApp) {
         .await;
     assert_eq!(
         data["acceptMemberRegistration"]["userErrors"][0],
-        json!({ "field": ["gridId"], "code": "GRID_REQUIRED" })
+        json!({ "field": ["input", "gridId"], "code": "GRID_REQUIRED" })
     );
 
     let accepted = app
@@ -260,7 +260,7 @@ async fn refused_registration_transitions_say_why(app: TestApp) {
         .await;
     assert_eq!(
         data["registerMember"]["userErrors"][0],
-        json!({ "field": null, "message": "only the member or their own unit may do this", "code": "NOT_REGISTRANT" })
+        json!({ "field": ["input"], "message": "only the member or their own unit may do this", "code": "NOT_REGISTRANT" })
     );
 
     // The unit's administrator registers its member, but only with a community and a grid in it.
@@ -284,7 +284,7 @@ async fn refused_registration_transitions_say_why(app: TestApp) {
         );
         assert_eq!(
             data["registerMember"]["userErrors"][0]["field"],
-            json!([field])
+            json!(["input", field])
         );
     }
     let data = app
@@ -326,7 +326,7 @@ async fn refused_registration_transitions_say_why(app: TestApp) {
         .await;
     assert_eq!(
         data["acceptMemberRegistration"]["userErrors"][0],
-        json!({ "field": ["gridId"], "code": "GRID_NOT_IN_COMMUNITY" })
+        json!({ "field": ["input", "gridId"], "code": "GRID_NOT_IN_COMMUNITY" })
     );
 
     // A submitted registration is neither transferred nor deregistered.
@@ -356,7 +356,7 @@ async fn refused_registration_transitions_say_why(app: TestApp) {
         .await;
     assert_eq!(
         data["rejectMemberRegistration"]["userErrors"][0],
-        json!({ "field": ["note"], "code": "NOTE_REQUIRED" })
+        json!({ "field": ["input", "note"], "code": "NOTE_REQUIRED" })
     );
     let data = app
         .query_as(
@@ -431,7 +431,7 @@ async fn a_transfer_closes_the_old_registration_and_opens_the_new(app: TestApp) 
         .await;
     assert_eq!(
         data["transferMemberRegistration"]["userErrors"][0],
-        json!({ "field": ["communityId"], "code": "SAME_COMMUNITY" })
+        json!({ "field": ["input", "communityId"], "code": "SAME_COMMUNITY" })
     );
 
     let data = app
@@ -682,7 +682,7 @@ async fn a_bulk_call_applies_valid_rows_and_reports_the_rest(app: TestApp) {
     }
     assert_eq!(
         results[registered.len()]["userErrors"][0]["field"],
-        json!(["rows", registered.len().to_string(), "memberId"])
+        json!(["input", "rows", registered.len().to_string(), "memberId"])
     );
     assert_eq!(count_open(&app, unit_id).await, before + valid.len() as u64);
     let audited = audit_log::Entity::find()
@@ -776,7 +776,7 @@ async fn concurrent_confirmations_never_exceed_a_posts_head_count(app: TestApp) 
         .await;
     assert_eq!(
         data["publishServicePost"]["userErrors"][0],
-        json!({ "field": ["headCount"], "code": "INVALID_HEAD_COUNT" })
+        json!({ "field": ["input", "headCount"], "code": "INVALID_HEAD_COUNT" })
     );
     let data = app
         .query_as(
@@ -813,7 +813,7 @@ async fn concurrent_confirmations_never_exceed_a_posts_head_count(app: TestApp) 
         .await;
     assert_eq!(
         data["applyForServicePost"]["userErrors"][0],
-        json!({ "field": ["postId"], "code": "ALREADY_APPLIED" })
+        json!({ "field": ["input", "postId"], "code": "ALREADY_APPLIED" })
     );
     let stranger = unregistered_members(&app, 1).await.remove(0);
     let data = app
@@ -968,7 +968,7 @@ async fn concurrent_confirmations_never_exceed_a_posts_head_count(app: TestApp) 
         .await;
     assert_eq!(
         data["withdrawPostClaim"]["userErrors"][0],
-        json!({ "field": ["claimId"], "code": "NOT_APPLIED" })
+        json!({ "field": ["input", "claimId"], "code": "NOT_APPLIED" })
     );
 
     // Ending a holding frees its place: the next confirmation succeeds, the one after is full.
@@ -981,7 +981,7 @@ async fn concurrent_confirmations_never_exceed_a_posts_head_count(app: TestApp) 
         .await;
     assert_eq!(
         data["endPostClaim"]["userErrors"][0],
-        json!({ "field": ["claimId"], "code": "NOT_HELD" })
+        json!({ "field": ["input", "claimId"], "code": "NOT_HELD" })
     );
     // Another community's staff do not see the claim at all.
     let (_, errors) = app
@@ -1042,7 +1042,7 @@ async fn concurrent_confirmations_never_exceed_a_posts_head_count(app: TestApp) 
         .await;
     assert_eq!(
         data["closeServicePost"]["userErrors"][0],
-        json!({ "field": ["postId"], "code": "POST_CLOSED" })
+        json!({ "field": ["input", "postId"], "code": "POST_CLOSED" })
     );
     let data = app
         .query_as(Some(&resident_token), APPLY, json!({ "post": post }))
@@ -1168,7 +1168,7 @@ async fn organisations_register_and_both_sides_review(app: TestApp) {
         .await;
     assert_eq!(
         data["registerOrganization"]["userErrors"][0],
-        json!({ "field": ["communityId"], "code": "ALREADY_REGISTERED" })
+        json!({ "field": ["input", "communityId"], "code": "ALREADY_REGISTERED" })
     );
 
     // Only the community decides; a return needs a note and lets the organisation try again.
@@ -1192,7 +1192,7 @@ async fn organisations_register_and_both_sides_review(app: TestApp) {
         .await;
     assert_eq!(
         data["returnOrgRegistration"]["userErrors"][0],
-        json!({ "field": ["note"], "code": "NOTE_REQUIRED" })
+        json!({ "field": ["input", "note"], "code": "NOTE_REQUIRED" })
     );
     let data = app
         .query_as(
@@ -1222,7 +1222,7 @@ async fn organisations_register_and_both_sides_review(app: TestApp) {
         .await;
     assert_eq!(
         data["reviewOrgRegistration"]["userErrors"][0],
-        json!({ "field": ["rating"], "code": "RATING_OUT_OF_RANGE" })
+        json!({ "field": ["input", "rating"], "code": "RATING_OUT_OF_RANGE" })
     );
     let data = app
         .query_as(
@@ -1282,7 +1282,7 @@ async fn organisations_register_and_both_sides_review(app: TestApp) {
         .await;
     assert_eq!(
         data["withdrawOrgRegistration"]["userErrors"][0],
-        json!({ "field": ["registrationId"], "code": "NOT_OPEN" })
+        json!({ "field": ["input", "registrationId"], "code": "NOT_OPEN" })
     );
     let data = app
         .query_as(

@@ -357,7 +357,7 @@ async fn refused_member_report_transitions_say_why(app: TestApp) {
             .await;
         assert_eq!(
             data["draftMemberReport"]["userErrors"][0],
-            json!({ "field": ["half"],
+            json!({ "field": ["input", "half"],
                     "message": "a half-year is 1 or 2 of a year, and reported once it has ended",
                     "code": "INVALID_PERIOD" })
         );
@@ -402,7 +402,7 @@ async fn refused_member_report_transitions_say_why(app: TestApp) {
         .await;
     assert_eq!(
         data["draftMemberReport"]["userErrors"][0],
-        json!({ "field": ["year"],
+        json!({ "field": ["input", "year"],
                 "message": "the member has already drafted a report for this half-year",
                 "code": "ALREADY_DRAFTED" })
     );
@@ -452,7 +452,7 @@ async fn refused_member_report_transitions_say_why(app: TestApp) {
         .await;
     assert_eq!(
         data["editMemberReport"]["userErrors"][0],
-        json!({ "field": ["reportId"],
+        json!({ "field": ["input", "reportId"],
                 "message": "the report has been submitted and no longer changes",
                 "code": "ALREADY_SUBMITTED" })
     );
@@ -468,7 +468,7 @@ async fn refused_member_report_transitions_say_why(app: TestApp) {
     let data = app.query_as(Some(&admin), &edit_mutation(), edit).await;
     assert_eq!(
         data["editMemberReport"]["userErrors"][0],
-        json!({ "field": null, "message": "only the member who reports may do this",
+        json!({ "field": ["input"], "message": "only the member who reports may do this",
                 "code": "NOT_OWN_REPORT" })
     );
     let data = app

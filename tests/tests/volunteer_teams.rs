@@ -93,7 +93,7 @@ async fn teams_are_managed_by_their_organisation_and_community_staff(app: TestAp
             refused["userErrors"][0]["code"], "NOT_ORGANIZER",
             "{refused}"
         );
-        assert_eq!(refused["userErrors"][0]["field"], Value::Null);
+        assert_eq!(refused["userErrors"][0]["field"], json!(["input"]));
     }
     let refused = mutate(
         &app,
@@ -266,7 +266,7 @@ async fn people_join_and_leave_for_themselves_and_leaders_set_roles(app: TestApp
     );
     let refused = mutate(&app, &owner, JOIN, json!({ "id": id })).await;
     assert_eq!(refused["userErrors"][0]["code"], "NOT_A_VOLUNTEER");
-    assert_eq!(refused["userErrors"][0]["field"], Value::Null);
+    assert_eq!(refused["userErrors"][0]["field"], json!(["input"]));
     let refused = mutate(&app, &owner, LEAVE, json!({ "id": id })).await;
     assert_eq!(refused["userErrors"][0]["code"], "NOT_A_VOLUNTEER");
     let third_membership =
@@ -278,7 +278,7 @@ async fn people_join_and_leave_for_themselves_and_leaders_set_roles(app: TestApp
         refused["userErrors"][0]["code"], "NOT_TEAM_MANAGER",
         "{refused}"
     );
-    assert_eq!(refused["userErrors"][0]["field"], Value::Null);
+    assert_eq!(refused["userErrors"][0]["field"], json!(["input"]));
     assert_eq!(refused["membership"]["role"], "MEMBER");
     let refused = mutate(
         &app,

@@ -364,7 +364,7 @@ async fn invalid_activities_are_reported_field_by_field(app: TestApp) {
     let by_person = create(&app, &volunteer, json!({})).await;
     assert_eq!(
         by_person["userErrors"],
-        json!([{ "field": null, "code": "NOT_ORGANIZER", "message": "only the organising organisation may do this" }])
+        json!([{ "field": ["input"], "code": "NOT_ORGANIZER", "message": "only the organising organisation may do this" }])
     );
 
     let without_scope = app.token(Subject {
@@ -1327,9 +1327,10 @@ async fn status_after(app: &TestApp, token: &str, mutation: &str, id: &Value) ->
 async fn refusal(app: &TestApp, token: &str, mutation: &str, id: &Value) -> Value {
     let payload = mutate(app, token, &step(mutation), json!({ "id": id })).await;
     let code = payload["userErrors"][0]["code"].clone();
-    // Refusals of the caller name no field; those of the activity's state name the activity.
+    // Refusals of the caller are about the input as a whole; those of the activity's state
+    // name the activity.
     let field = if code == "NOT_ORGANIZER" || code == "NOT_PERMITTED" {
-        Value::Null
+        json!(["input"])
     } else {
         json!(["input", "activityId"])
     };

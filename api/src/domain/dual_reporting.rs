@@ -17,6 +17,7 @@ use sea_orm::{
 };
 
 use super::audit::{Actor, Transition};
+use super::outcome::{Outcome, refusals, refuse};
 use super::permissions::{PARTY_UNIT_ADMINS, acts_for, community_staff_of, own_membership};
 use super::rows::find_visible;
 use super::service_posts::leave_community_posts;
@@ -33,78 +34,34 @@ const OPEN: [MemberRegistrationStatus; 2] = [
     MemberRegistrationStatus::Accepted,
 ];
 
-/// Why a registration transition was refused. Each has a stable code partners can act on.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize,
-)]
-pub enum RegistrationRefusal {
-    #[error("the caller is not a Party member")]
-    NotAMember,
-    #[error("only the member or their own unit may do this")]
-    NotRegistrant,
-    #[error("only the staff of the registration's community may do this")]
-    NotCommunityStaff,
-    #[error("no such member in this unit")]
-    UnknownMember,
-    #[error("no such community")]
-    UnknownCommunity,
-    #[error("the grid is not inside the community")]
-    GridNotInCommunity,
-    #[error("a grid inside the community must be assigned")]
-    GridRequired,
-    #[error("the member already has an open registration")]
-    AlreadyRegistered,
-    #[error("the member appears more than once in this call")]
-    DuplicateRow,
-    #[error("the registration is not waiting for a decision")]
-    NotSubmitted,
-    #[error("the registration is not active")]
-    NotActive,
-    #[error("the member is already registered with this community")]
-    SameCommunity,
-    #[error("a rejection needs a note saying why")]
-    NoteRequired,
-}
-
-impl RegistrationRefusal {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::NotAMember => "NOT_A_MEMBER",
-            Self::NotRegistrant => "NOT_REGISTRANT",
-            Self::NotCommunityStaff => "NOT_COMMUNITY_STAFF",
-            Self::UnknownMember => "UNKNOWN_MEMBER",
-            Self::UnknownCommunity => "UNKNOWN_COMMUNITY",
-            Self::GridNotInCommunity => "GRID_NOT_IN_COMMUNITY",
-            Self::GridRequired => "GRID_REQUIRED",
-            Self::AlreadyRegistered => "ALREADY_REGISTERED",
-            Self::DuplicateRow => "DUPLICATE_ROW",
-            Self::NotSubmitted => "NOT_SUBMITTED",
-            Self::NotActive => "NOT_ACTIVE",
-            Self::SameCommunity => "SAME_COMMUNITY",
-            Self::NoteRequired => "NOTE_REQUIRED",
-        }
-    }
-
-    /// The input field the refusal is about; `None` when it is about the caller or the state.
-    pub fn field(self) -> Option<&'static str> {
-        match self {
-            Self::UnknownMember | Self::AlreadyRegistered | Self::DuplicateRow => Some("memberId"),
-            Self::UnknownCommunity | Self::SameCommunity => Some("communityId"),
-            Self::GridNotInCommunity | Self::GridRequired => Some("gridId"),
-            Self::NotSubmitted | Self::NotActive => Some("registrationId"),
-            Self::NoteRequired => Some("note"),
-            Self::NotAMember | Self::NotRegistrant | Self::NotCommunityStaff => None,
-        }
+refusals! {
+    /// Why a registration transition was refused.
+    pub enum RegistrationRefusal for "MemberRegistration" {
+        NotAMember => NOT_A_MEMBER: "the caller is not a Party member",
+        NotRegistrant => NOT_REGISTRANT: "only the member or their own unit may do this",
+        NotCommunityStaff => NOT_COMMUNITY_STAFF:
+            "only the staff of the registration's community may do this",
+        UnknownMember => UNKNOWN_MEMBER @ "memberId": "no such member in this unit",
+        UnknownCommunity => UNKNOWN_COMMUNITY @ "communityId": "no such community",
+        GridNotInCommunity => GRID_NOT_IN_COMMUNITY @ "gridId":
+            "the grid is not inside the community",
+        GridRequired => GRID_REQUIRED @ "gridId": "a grid inside the community must be assigned",
+        AlreadyRegistered => ALREADY_REGISTERED @ "memberId":
+            "the member already has an open registration",
+        DuplicateRow => DUPLICATE_ROW @ "memberId":
+            "the member appears more than once in this call",
+        NotSubmitted => NOT_SUBMITTED @ "registrationId":
+            "the registration is not waiting for a decision",
+        NotActive => NOT_ACTIVE @ "registrationId": "the registration is not active",
+        SameCommunity => SAME_COMMUNITY @ "communityId":
+            "the member is already registered with this community",
+        NoteRequired => NOTE_REQUIRED @ "note": "a rejection needs a note saying why",
     }
 }
 
 /// The outcome of a registration mutation: the registration as it stands after it (the new one
 /// for a registration or transfer), and the refusal if any.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct RegistrationOutcome {
-    pub registration: Option<member_registration::Model>,
-    pub refusal: Option<RegistrationRefusal>,
-}
+pub type RegistrationOutcome = Outcome<member_registration::Model, RegistrationRefusal>;
 
 /// Where a member asks to be registered: a community and, if they know it, their grid in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -357,11 +314,7 @@ pub struct BulkRow {
 }
 
 /// The result of one bulk row: the new registration, or why the row was refused.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct BulkRowOutcome {
-    pub registration: Option<member_registration::Model>,
-    pub refusal: Option<RegistrationRefusal>,
-}
+pub type BulkRowOutcome = Outcome<member_registration::Model, RegistrationRefusal>;
 
 /// A unit registers many of its members at once. Every valid row is applied and every refused
 /// row says why, in the order of the rows; it costs a fixed number of statements whatever the
@@ -480,15 +433,9 @@ pub async fn bulk_register(
             Ok((member, _)) => created
                 .get(&member.id)
                 .cloned()
-                .map(|registration| BulkRowOutcome {
-                    registration: Some(registration),
-                    refusal: None,
-                })
+                .map(Outcome::done)
                 .ok_or(ApiError::Internal),
-            Err(refusal) => Ok(BulkRowOutcome {
-                registration: None,
-                refusal: Some(refusal),
-            }),
+            Err(refusal) => Ok(Outcome::refused(None, refusal)),
         })
         .collect()
 }
@@ -701,23 +648,7 @@ async fn decide(
 
 /// The outcome of a change that was made.
 fn applied(registration: member_registration::Model) -> RegistrationOutcome {
-    RegistrationOutcome {
-        registration: Some(registration),
-        refusal: None,
-    }
-}
-
-/// Ends a refused transition: nothing changed.
-async fn refuse(
-    txn: DatabaseTransaction,
-    registration: Option<member_registration::Model>,
-    refusal: RegistrationRefusal,
-) -> Result<RegistrationOutcome, ApiError> {
-    txn.rollback().await?;
-    Ok(RegistrationOutcome {
-        registration,
-        refusal: Some(refusal),
-    })
+    Outcome::done(registration)
 }
 
 /// A second open registration of one member violates the one-open-registration index.

@@ -24,71 +24,34 @@ use sea_orm::{
 
 use super::audit::{Actor, Transition};
 use super::calendar::Quarter;
+use super::outcome::{Outcome, refusals, refuse};
 use super::permissions::{PARTY_UNIT_ADMINS, acts_for, community_staff_of};
 use super::rows::{find_visible, is_community};
 use super::transaction::begin_write;
 use crate::auth::{Principal, Scope};
 use crate::error::ApiError;
 
-/// Why a report transition was refused, with a stable code.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize,
-)]
-pub enum ReportRefusal {
-    #[error("only the staff of the report's community may do this")]
-    NotCommunityStaff,
-    #[error("only the unit reported to may do this")]
-    NotUnit,
-    #[error("no such community")]
-    UnknownCommunity,
-    #[error("no such unit")]
-    UnknownUnit,
-    #[error("a quarter is 1 to 4 of a year, and reported once it has ended")]
-    InvalidPeriod,
-    #[error("the community has already reported to this unit for this quarter")]
-    AlreadyGenerated,
-    #[error("a rating is from 1 to 5")]
-    RatingOutOfRange,
-    #[error("the rated member is not in this report")]
-    MemberNotInReport,
-    #[error("the report is not in the state this step follows")]
-    WrongState,
-}
-
-impl ReportRefusal {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::NotCommunityStaff => "NOT_COMMUNITY_STAFF",
-            Self::NotUnit => "NOT_UNIT",
-            Self::UnknownCommunity => "UNKNOWN_COMMUNITY",
-            Self::UnknownUnit => "UNKNOWN_UNIT",
-            Self::InvalidPeriod => "INVALID_PERIOD",
-            Self::AlreadyGenerated => "ALREADY_GENERATED",
-            Self::RatingOutOfRange => "RATING_OUT_OF_RANGE",
-            Self::MemberNotInReport => "MEMBER_NOT_IN_REPORT",
-            Self::WrongState => "WRONG_STATE",
-        }
-    }
-
-    /// The input field the refusal is about; `None` when it is about the caller or the state.
-    pub fn field(self) -> Option<&'static str> {
-        match self {
-            Self::UnknownCommunity => Some("communityId"),
-            Self::UnknownUnit | Self::AlreadyGenerated => Some("unitId"),
-            Self::InvalidPeriod => Some("quarter"),
-            Self::RatingOutOfRange | Self::MemberNotInReport => Some("ratings"),
-            Self::WrongState => Some("reportId"),
-            Self::NotCommunityStaff | Self::NotUnit => None,
-        }
+refusals! {
+    /// Why a report transition was refused.
+    pub enum FeedbackReportRefusal for "FeedbackReport" {
+        NotCommunityStaff => NOT_COMMUNITY_STAFF:
+            "only the staff of the report's community may do this",
+        NotUnit => NOT_UNIT: "only the unit reported to may do this",
+        UnknownCommunity => UNKNOWN_COMMUNITY @ "communityId": "no such community",
+        UnknownUnit => UNKNOWN_UNIT @ "unitId": "no such unit",
+        InvalidPeriod => INVALID_PERIOD @ "quarter":
+            "a quarter is 1 to 4 of a year, and reported once it has ended",
+        AlreadyGenerated => ALREADY_GENERATED @ "unitId":
+            "the community has already reported to this unit for this quarter",
+        RatingOutOfRange => RATING_OUT_OF_RANGE @ "ratings": "a rating is from 1 to 5",
+        MemberNotInReport => MEMBER_NOT_IN_REPORT @ "ratings":
+            "the rated member is not in this report",
+        WrongState => WRONG_STATE @ "reportId": "the report is not in the state this step follows",
     }
 }
 
 /// The outcome of a report mutation.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct ReportOutcome {
-    pub report: Option<feedback_report::Model>,
-    pub refusal: Option<ReportRefusal>,
-}
+pub type ReportOutcome = Outcome<feedback_report::Model, FeedbackReportRefusal>;
 
 /// What a report is generated for.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -178,36 +141,39 @@ pub async fn generate(
 ) -> Result<ReportOutcome, ApiError> {
     principal.require(Scope::RegistrationsWrite)?;
     if !community_staff_of(principal, request.community_id) {
-        return Ok(refused(None, ReportRefusal::NotCommunityStaff));
+        return Ok(Outcome::refused(
+            None,
+            FeedbackReportRefusal::NotCommunityStaff,
+        ));
     }
     let Some((from, to)) = Quarter::new(request.year, request.quarter).map(Quarter::bounds) else {
-        return Ok(refused(None, ReportRefusal::InvalidPeriod));
+        return Ok(Outcome::refused(None, FeedbackReportRefusal::InvalidPeriod));
     };
     if to > Utc::now() {
-        return Ok(refused(None, ReportRefusal::InvalidPeriod));
+        return Ok(Outcome::refused(None, FeedbackReportRefusal::InvalidPeriod));
     }
     let txn = begin_write(db).await?;
     if !is_community(&txn, request.community_id).await? {
-        return refuse(txn, None, ReportRefusal::UnknownCommunity).await;
+        return refuse(txn, None, FeedbackReportRefusal::UnknownCommunity).await;
     }
     if organization::Entity::find_by_id(request.unit_id)
         .one(&txn)
         .await?
         .is_none()
     {
-        return refuse(txn, None, ReportRefusal::UnknownUnit).await;
+        return refuse(txn, None, FeedbackReportRefusal::UnknownUnit).await;
     }
     let mut content = figures(&txn, request.community_id, request.unit_id, from, to).await?;
     for &(member_id, rating) in &request.ratings {
         let Some(rating) = i16::try_from(rating).ok().filter(|r| (1..=5).contains(r)) else {
-            return refuse(txn, None, ReportRefusal::RatingOutOfRange).await;
+            return refuse(txn, None, FeedbackReportRefusal::RatingOutOfRange).await;
         };
         let Some(line) = content
             .members
             .iter_mut()
             .find(|line| line.member_id == member_id)
         else {
-            return refuse(txn, None, ReportRefusal::MemberNotInReport).await;
+            return refuse(txn, None, FeedbackReportRefusal::MemberNotInReport).await;
         };
         line.rating = Some(rating);
     }
@@ -228,7 +194,7 @@ pub async fn generate(
     let report = match inserted {
         Ok(report) => report,
         Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            return refuse(txn, None, ReportRefusal::AlreadyGenerated).await;
+            return refuse(txn, None, FeedbackReportRefusal::AlreadyGenerated).await;
         }
         Err(err) => return Err(err.into()),
     };
@@ -241,10 +207,7 @@ pub async fn generate(
     .record(&txn, &Actor::from(principal))
     .await?;
     txn.commit().await?;
-    Ok(ReportOutcome {
-        report: Some(report),
-        refusal: None,
-    })
+    Ok(Outcome::done(report))
 }
 
 /// The steps after generation, each from the state before it.
@@ -291,13 +254,13 @@ pub async fn advance(
     };
     if !allowed {
         let refusal = match step {
-            Step::Acknowledge => ReportRefusal::NotUnit,
-            _ => ReportRefusal::NotCommunityStaff,
+            Step::Acknowledge => FeedbackReportRefusal::NotUnit,
+            _ => FeedbackReportRefusal::NotCommunityStaff,
         };
         return refuse(txn, Some(report), refusal).await;
     }
     if report.status != from {
-        return refuse(txn, Some(report), ReportRefusal::WrongState).await;
+        return refuse(txn, Some(report), FeedbackReportRefusal::WrongState).await;
     }
     let now = Utc::now();
     let next = match step {
@@ -328,16 +291,13 @@ pub async fn advance(
         .exec(&txn)
         .await?;
     if updated.rows_affected == 0 {
-        return refuse(txn, Some(report), ReportRefusal::WrongState).await;
+        return refuse(txn, Some(report), FeedbackReportRefusal::WrongState).await;
     }
     Transition::new(action, "feedback_report", report.id, from, to)
         .record(&txn, &Actor::from(principal))
         .await?;
     txn.commit().await?;
-    Ok(ReportOutcome {
-        report: Some(next),
-        refusal: None,
-    })
+    Ok(Outcome::done(next))
 }
 
 /// When a registration was active: from its acceptance to its closing, within the period.
@@ -514,21 +474,4 @@ async fn figures(
 fn mask(name: &str) -> String {
     let mut chars = name.chars();
     chars.next().into_iter().chain(chars.map(|_| '*')).collect()
-}
-
-fn refused(report: Option<feedback_report::Model>, refusal: ReportRefusal) -> ReportOutcome {
-    ReportOutcome {
-        report,
-        refusal: Some(refusal),
-    }
-}
-
-/// Ends a refused transition: nothing changed.
-async fn refuse(
-    txn: DatabaseTransaction,
-    report: Option<feedback_report::Model>,
-    refusal: ReportRefusal,
-) -> Result<ReportOutcome, ApiError> {
-    txn.rollback().await?;
-    Ok(refused(report, refusal))
 }

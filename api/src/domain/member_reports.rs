@@ -21,64 +21,32 @@ use sea_orm::{
 
 use super::audit::{Actor, Transition};
 use super::calendar::HalfYear;
+use super::outcome::{Outcome, refusals, refuse};
 use super::permissions::own_membership;
 use super::rows::find_visible;
 use super::transaction::begin_write;
 use crate::auth::{Principal, Scope};
 use crate::error::ApiError;
 
-/// Why a change to a member report was refused, with a stable code.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize,
-)]
-pub enum MemberReportRefusal {
-    #[error("only a Party member reports on themself")]
-    NotAMember,
-    #[error("only the member who reports may do this")]
-    NotOwnReport,
-    #[error("a half-year is 1 or 2 of a year, and reported once it has ended")]
-    InvalidPeriod,
-    #[error("the member has already drafted a report for this half-year")]
-    AlreadyDrafted,
-    #[error("a report needs a summary")]
-    SummaryRequired,
-    #[error("the report must be edited, with a summary, before it is submitted")]
-    NotEdited,
-    #[error("the report has been submitted and no longer changes")]
-    AlreadySubmitted,
-}
-
-impl MemberReportRefusal {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::NotAMember => "NOT_A_MEMBER",
-            Self::NotOwnReport => "NOT_OWN_REPORT",
-            Self::InvalidPeriod => "INVALID_PERIOD",
-            Self::AlreadyDrafted => "ALREADY_DRAFTED",
-            Self::SummaryRequired => "SUMMARY_REQUIRED",
-            Self::NotEdited => "NOT_EDITED",
-            Self::AlreadySubmitted => "ALREADY_SUBMITTED",
-        }
-    }
-
-    /// The input field the refusal is about; `None` when it is about the caller.
-    pub fn field(self) -> Option<&'static str> {
-        match self {
-            Self::InvalidPeriod => Some("half"),
-            Self::AlreadyDrafted => Some("year"),
-            Self::SummaryRequired => Some("summary"),
-            Self::NotEdited | Self::AlreadySubmitted => Some("reportId"),
-            Self::NotAMember | Self::NotOwnReport => None,
-        }
+refusals! {
+    /// Why a change to a member report was refused.
+    pub enum MemberReportRefusal for "MemberReport" {
+        NotAMember => NOT_A_MEMBER: "only a Party member reports on themself",
+        NotOwnReport => NOT_OWN_REPORT: "only the member who reports may do this",
+        InvalidPeriod => INVALID_PERIOD @ "half":
+            "a half-year is 1 or 2 of a year, and reported once it has ended",
+        AlreadyDrafted => ALREADY_DRAFTED @ "year":
+            "the member has already drafted a report for this half-year",
+        SummaryRequired => SUMMARY_REQUIRED @ "summary": "a report needs a summary",
+        NotEdited => NOT_EDITED @ "reportId":
+            "the report must be edited, with a summary, before it is submitted",
+        AlreadySubmitted => ALREADY_SUBMITTED @ "reportId":
+            "the report has been submitted and no longer changes",
     }
 }
 
 /// The outcome of a member report mutation.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct MemberReportOutcome {
-    pub report: Option<member_report::Model>,
-    pub refusal: Option<MemberReportRefusal>,
-}
+pub type MemberReportOutcome = Outcome<member_report::Model, MemberReportRefusal>;
 
 /// The half-year a report is drafted for.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -103,10 +71,10 @@ pub async fn draft(
 ) -> Result<MemberReportOutcome, ApiError> {
     principal.require(Scope::RegistrationsWrite)?;
     let Some((from, to)) = HalfYear::new(request.year, request.half).map(HalfYear::bounds) else {
-        return Ok(refused(None, MemberReportRefusal::InvalidPeriod));
+        return Ok(Outcome::refused(None, MemberReportRefusal::InvalidPeriod));
     };
     if to > Utc::now() {
-        return Ok(refused(None, MemberReportRefusal::InvalidPeriod));
+        return Ok(Outcome::refused(None, MemberReportRefusal::InvalidPeriod));
     }
     let txn = begin_write(db).await?;
     let Some(member) = own_membership(&txn, principal).await? else {
@@ -148,10 +116,7 @@ pub async fn draft(
     .record(&txn, &Actor::from(principal))
     .await?;
     txn.commit().await?;
-    Ok(MemberReportOutcome {
-        report: Some(report),
-        refusal: None,
-    })
+    Ok(Outcome::done(report))
 }
 
 /// The member writes the summary and remarks of their report, until they submit it.
@@ -204,10 +169,7 @@ pub async fn edit(
     .record(&txn, &Actor::from(principal))
     .await?;
     txn.commit().await?;
-    Ok(MemberReportOutcome {
-        report: Some(next),
-        refusal: None,
-    })
+    Ok(Outcome::done(next))
 }
 
 /// The member submits their edited report to their branch; it is immutable from then on.
@@ -255,10 +217,7 @@ pub async fn submit(
     .record(&txn, &Actor::from(principal))
     .await?;
     txn.commit().await?;
-    Ok(MemberReportOutcome {
-        report: Some(next),
-        refusal: None,
-    })
+    Ok(Outcome::done(next))
 }
 
 /// A report's figures as drafted.
@@ -353,24 +312,4 @@ async fn refusal_for_writer(
     } else {
         None
     })
-}
-
-fn refused(
-    report: Option<member_report::Model>,
-    refusal: MemberReportRefusal,
-) -> MemberReportOutcome {
-    MemberReportOutcome {
-        report,
-        refusal: Some(refusal),
-    }
-}
-
-/// Ends a refused change: nothing changed.
-async fn refuse(
-    txn: DatabaseTransaction,
-    report: Option<member_report::Model>,
-    refusal: MemberReportRefusal,
-) -> Result<MemberReportOutcome, ApiError> {
-    txn.rollback().await?;
-    Ok(refused(report, refusal))
 }

@@ -8,6 +8,7 @@ pub mod feedback_reports;
 pub mod idempotency;
 pub mod member_reports;
 pub mod org_registrations;
+pub mod outcome;
 pub mod permissions;
 pub mod rows;
 pub mod scope;

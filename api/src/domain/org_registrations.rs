@@ -13,79 +13,38 @@ use sea_orm::{
 
 use super::audit::{Actor, Transition};
 use super::calendar;
+use super::outcome::{Outcome, refusals, refuse};
 use super::permissions::{ORGANISATION_ADMINS, acts_for, community_staff_of};
 use super::rows::{find_visible, is_community};
 use super::transaction::begin_write;
 use crate::auth::{Principal, Scope};
 use crate::error::ApiError;
 
-/// Why an organisation registration transition was refused, with a stable code.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize,
-)]
-pub enum OrgRegistrationRefusal {
-    #[error("only the organisation's own administrators and API clients may do this")]
-    NotOrganization,
-    #[error("only the staff of the registration's community may do this")]
-    NotCommunityStaff,
-    #[error("no such community")]
-    UnknownCommunity,
-    #[error("the organisation already has an open registration with this community")]
-    AlreadyRegistered,
-    #[error("say what the organisation offers")]
-    OffersRequired,
-    #[error("the registration is not waiting for a decision")]
-    NotSubmitted,
-    #[error("only an accepted registration is reviewed")]
-    NotAccepted,
-    #[error("this side has already reviewed the registration")]
-    AlreadyReviewed,
-    #[error("a rating is from 1 to 5")]
-    RatingOutOfRange,
-    #[error("returning a registration needs a note saying why")]
-    NoteRequired,
-    #[error("only a submitted or accepted registration can be withdrawn")]
-    NotOpen,
-}
-
-impl OrgRegistrationRefusal {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::NotOrganization => "NOT_ORGANIZATION",
-            Self::NotCommunityStaff => "NOT_COMMUNITY_STAFF",
-            Self::UnknownCommunity => "UNKNOWN_COMMUNITY",
-            Self::AlreadyRegistered => "ALREADY_REGISTERED",
-            Self::OffersRequired => "OFFERS_REQUIRED",
-            Self::NotSubmitted => "NOT_SUBMITTED",
-            Self::NotAccepted => "NOT_ACCEPTED",
-            Self::AlreadyReviewed => "ALREADY_REVIEWED",
-            Self::RatingOutOfRange => "RATING_OUT_OF_RANGE",
-            Self::NoteRequired => "NOTE_REQUIRED",
-            Self::NotOpen => "NOT_OPEN",
-        }
-    }
-
-    /// The input field the refusal is about; `None` when it is about the caller or the state.
-    pub fn field(self) -> Option<&'static str> {
-        match self {
-            Self::UnknownCommunity | Self::AlreadyRegistered => Some("communityId"),
-            Self::OffersRequired => Some("offers"),
-            Self::NotSubmitted | Self::NotAccepted | Self::AlreadyReviewed | Self::NotOpen => {
-                Some("registrationId")
-            }
-            Self::RatingOutOfRange => Some("rating"),
-            Self::NoteRequired => Some("note"),
-            Self::NotOrganization | Self::NotCommunityStaff => None,
-        }
+refusals! {
+    /// Why an organisation registration transition was refused.
+    pub enum OrgRegistrationRefusal for "OrgRegistration" {
+        NotOrganization => NOT_ORGANIZATION:
+            "only the organisation's own administrators and API clients may do this",
+        NotCommunityStaff => NOT_COMMUNITY_STAFF:
+            "only the staff of the registration's community may do this",
+        UnknownCommunity => UNKNOWN_COMMUNITY @ "communityId": "no such community",
+        AlreadyRegistered => ALREADY_REGISTERED @ "communityId":
+            "the organisation already has an open registration with this community",
+        OffersRequired => OFFERS_REQUIRED @ "offers": "say what the organisation offers",
+        NotSubmitted => NOT_SUBMITTED @ "registrationId":
+            "the registration is not waiting for a decision",
+        NotAccepted => NOT_ACCEPTED @ "registrationId": "only an accepted registration is reviewed",
+        AlreadyReviewed => ALREADY_REVIEWED @ "registrationId":
+            "this side has already reviewed the registration",
+        RatingOutOfRange => RATING_OUT_OF_RANGE @ "rating": "a rating is from 1 to 5",
+        NoteRequired => NOTE_REQUIRED @ "note": "returning a registration needs a note saying why",
+        NotOpen => NOT_OPEN @ "registrationId":
+            "only a submitted or accepted registration can be withdrawn",
     }
 }
 
 /// The outcome of an organisation registration mutation.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct OrgRegistrationOutcome {
-    pub registration: Option<org_registration::Model>,
-    pub refusal: Option<OrgRegistrationRefusal>,
-}
+pub type OrgRegistrationOutcome = Outcome<org_registration::Model, OrgRegistrationRefusal>;
 
 /// What an organisation brings to a community.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -105,10 +64,16 @@ pub async fn register_organization(
 ) -> Result<OrgRegistrationOutcome, ApiError> {
     principal.require(Scope::RegistrationsWrite)?;
     if !acts_for(principal, organization_id, ORGANISATION_ADMINS) {
-        return Ok(refused(None, OrgRegistrationRefusal::NotOrganization));
+        return Ok(Outcome::refused(
+            None,
+            OrgRegistrationRefusal::NotOrganization,
+        ));
     }
     if commitments.offers.trim().is_empty() {
-        return Ok(refused(None, OrgRegistrationRefusal::OffersRequired));
+        return Ok(Outcome::refused(
+            None,
+            OrgRegistrationRefusal::OffersRequired,
+        ));
     }
     let txn = begin_write(db).await?;
     if !is_community(&txn, community_id).await? {
@@ -147,10 +112,7 @@ pub async fn register_organization(
     .record(&txn, &Actor::from(principal))
     .await?;
     txn.commit().await?;
-    Ok(OrgRegistrationOutcome {
-        registration: Some(registration),
-        refusal: None,
-    })
+    Ok(Outcome::done(registration))
 }
 
 /// Community staff decide on a submitted registration: accept it, or return it with a note.
@@ -341,10 +303,7 @@ async fn finish(
         .record(&txn, &Actor::from(principal))
         .await?;
     txn.commit().await?;
-    Ok(OrgRegistrationOutcome {
-        registration: Some(to),
-        refusal: None,
-    })
+    Ok(Outcome::done(to))
 }
 
 async fn compare_and_set(
@@ -375,24 +334,4 @@ fn unchanged(column: org_registration::Column, rating: Option<i16>) -> sea_orm::
         None => column.is_null(),
     };
     sea_orm::Condition::all().add(condition)
-}
-
-fn refused(
-    registration: Option<org_registration::Model>,
-    refusal: OrgRegistrationRefusal,
-) -> OrgRegistrationOutcome {
-    OrgRegistrationOutcome {
-        registration,
-        refusal: Some(refusal),
-    }
-}
-
-/// Ends a refused transition: nothing changed.
-async fn refuse(
-    txn: DatabaseTransaction,
-    registration: Option<org_registration::Model>,
-    refusal: OrgRegistrationRefusal,
-) -> Result<OrgRegistrationOutcome, ApiError> {
-    txn.rollback().await?;
-    Ok(refused(registration, refusal))
 }

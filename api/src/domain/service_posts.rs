@@ -15,6 +15,7 @@ use sea_orm::{
 };
 
 use super::audit::{Actor, Transition};
+use super::outcome::{Outcome, refusals, refuse};
 use super::permissions::{community_staff_of, own_membership};
 use super::rows::{find_visible, is_community, not_found, reload};
 use super::transaction::begin_write;
@@ -24,78 +25,31 @@ use crate::error::ApiError;
 /// The longest post title, as the schema holds it.
 const MAX_TITLE: usize = 100;
 
-/// Why a service post transition was refused, with a stable code.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize,
-)]
-pub enum PostRefusal {
-    #[error("only the staff of the post's community may do this")]
-    NotCommunityStaff,
-    #[error("no such community")]
-    UnknownCommunity,
-    #[error("a title has 1 to 100 characters")]
-    InvalidTitle,
-    #[error("a head count is at least 1")]
-    InvalidHeadCount,
-    #[error("only Party members registered with the post's community may apply")]
-    NotRegisteredHere,
-    #[error("the post does not take applications")]
-    PostClosed,
-    #[error("the member has already applied for or holds this post")]
-    AlreadyApplied,
-    #[error("the application is not waiting for a decision")]
-    NotApplied,
-    #[error("the post already has as many holders as its head count")]
-    PostFull,
-    #[error("only the member who applied may do this")]
-    NotClaimant,
-    #[error("the member does not hold the post")]
-    NotHeld,
-}
-
-impl PostRefusal {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::NotCommunityStaff => "NOT_COMMUNITY_STAFF",
-            Self::UnknownCommunity => "UNKNOWN_COMMUNITY",
-            Self::InvalidTitle => "INVALID_TITLE",
-            Self::InvalidHeadCount => "INVALID_HEAD_COUNT",
-            Self::NotRegisteredHere => "NOT_REGISTERED_HERE",
-            Self::PostClosed => "POST_CLOSED",
-            Self::AlreadyApplied => "ALREADY_APPLIED",
-            Self::NotApplied => "NOT_APPLIED",
-            Self::PostFull => "POST_FULL",
-            Self::NotClaimant => "NOT_CLAIMANT",
-            Self::NotHeld => "NOT_HELD",
-        }
-    }
-
-    /// The input field the refusal is about; `None` when it is about the caller or the state.
-    pub fn field(self) -> Option<&'static str> {
-        match self {
-            Self::UnknownCommunity => Some("communityId"),
-            Self::InvalidTitle => Some("title"),
-            Self::InvalidHeadCount => Some("headCount"),
-            Self::PostClosed | Self::AlreadyApplied | Self::PostFull => Some("postId"),
-            Self::NotApplied | Self::NotHeld => Some("claimId"),
-            Self::NotCommunityStaff | Self::NotRegisteredHere | Self::NotClaimant => None,
-        }
+refusals! {
+    /// Why a service post transition was refused.
+    pub enum ServicePostRefusal for "ServicePost" {
+        NotCommunityStaff => NOT_COMMUNITY_STAFF:
+            "only the staff of the post's community may do this",
+        UnknownCommunity => UNKNOWN_COMMUNITY @ "communityId": "no such community",
+        InvalidTitle => INVALID_TITLE @ "title": "a title has 1 to 100 characters",
+        InvalidHeadCount => INVALID_HEAD_COUNT @ "headCount": "a head count is at least 1",
+        NotRegisteredHere => NOT_REGISTERED_HERE:
+            "only Party members registered with the post's community may apply",
+        PostClosed => POST_CLOSED @ "postId": "the post does not take applications",
+        AlreadyApplied => ALREADY_APPLIED @ "postId":
+            "the member has already applied for or holds this post",
+        NotApplied => NOT_APPLIED @ "claimId": "the application is not waiting for a decision",
+        PostFull => POST_FULL @ "postId": "the post already has as many holders as its head count",
+        NotClaimant => NOT_CLAIMANT: "only the member who applied may do this",
+        NotHeld => NOT_HELD @ "claimId": "the member does not hold the post",
     }
 }
 
 /// The outcome of publishing a post.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct PostOutcome {
-    pub post: Option<service_post::Model>,
-    pub refusal: Option<PostRefusal>,
-}
+pub type PostOutcome = Outcome<service_post::Model, ServicePostRefusal>;
 
 /// The outcome of a change to a claim of a post.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct ClaimOutcome {
-    pub claim: Option<post_claim::Model>,
-    pub refusal: Option<PostRefusal>,
-}
+pub type ClaimOutcome = Outcome<post_claim::Model, ServicePostRefusal>;
 
 /// A new post, as the community describes it.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -113,24 +67,21 @@ pub async fn publish(
     post: NewPost,
 ) -> Result<PostOutcome, ApiError> {
     principal.require(Scope::RegistrationsWrite)?;
-    let refused = |refusal| PostOutcome {
-        post: None,
-        refusal: Some(refusal),
-    };
+    let refused = |refusal| Outcome::refused(None, refusal);
     if !community_staff_of(principal, post.community_id) {
-        return Ok(refused(PostRefusal::NotCommunityStaff));
+        return Ok(refused(ServicePostRefusal::NotCommunityStaff));
     }
     let title = post.title.trim();
     if title.is_empty() || title.chars().count() > MAX_TITLE {
-        return Ok(refused(PostRefusal::InvalidTitle));
+        return Ok(refused(ServicePostRefusal::InvalidTitle));
     }
     if post.head_count < 1 {
-        return Ok(refused(PostRefusal::InvalidHeadCount));
+        return Ok(refused(ServicePostRefusal::InvalidHeadCount));
     }
     let txn = begin_write(db).await?;
     if !is_community(&txn, post.community_id).await? {
         txn.rollback().await?;
-        return Ok(refused(PostRefusal::UnknownCommunity));
+        return Ok(refused(ServicePostRefusal::UnknownCommunity));
     }
     let published = service_post::ActiveModel {
         community_id: Set(post.community_id),
@@ -152,10 +103,7 @@ pub async fn publish(
     .record(&txn, &Actor::from(principal))
     .await?;
     txn.commit().await?;
-    Ok(PostOutcome {
-        post: Some(published),
-        refusal: None,
-    })
+    Ok(Outcome::done(published))
 }
 
 /// A Party member registered (accepted) with the post's community applies for it.
@@ -181,10 +129,10 @@ pub async fn apply(
         None => false,
     };
     let Some(member) = member.filter(|_| registered) else {
-        return refuse(txn, None, PostRefusal::NotRegisteredHere).await;
+        return refuse(txn, None, ServicePostRefusal::NotRegisteredHere).await;
     };
     if post.status != PostStatus::Open {
-        return refuse(txn, None, PostRefusal::PostClosed).await;
+        return refuse(txn, None, ServicePostRefusal::PostClosed).await;
     }
     let inserted = post_claim::ActiveModel {
         post_id: Set(post.id),
@@ -199,7 +147,7 @@ pub async fn apply(
     let claim = match inserted {
         Ok(claim) => claim,
         Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            return refuse(txn, None, PostRefusal::AlreadyApplied).await;
+            return refuse(txn, None, ServicePostRefusal::AlreadyApplied).await;
         }
         Err(err) => return Err(err.into()),
     };
@@ -212,10 +160,7 @@ pub async fn apply(
     .record(&txn, &Actor::from(principal))
     .await?;
     txn.commit().await?;
-    Ok(ClaimOutcome {
-        claim: Some(claim),
-        refusal: None,
-    })
+    Ok(Outcome::done(claim))
 }
 
 /// Community staff confirm an application (never beyond the head count) or reject it.
@@ -239,10 +184,10 @@ pub async fn decide(
         .await?
         .ok_or_else(|| not_found::<service_post::Entity>(claim.post_id))?;
     if !community_staff_of(principal, post.community_id) {
-        return refuse(txn, Some(claim), PostRefusal::NotCommunityStaff).await;
+        return refuse(txn, Some(claim), ServicePostRefusal::NotCommunityStaff).await;
     }
     if claim.status != PostClaimStatus::Applied {
-        return refuse(txn, Some(claim), PostRefusal::NotApplied).await;
+        return refuse(txn, Some(claim), ServicePostRefusal::NotApplied).await;
     }
     let status = if confirm {
         let holders = post_claim::Entity::find()
@@ -251,7 +196,7 @@ pub async fn decide(
             .count(&txn)
             .await?;
         if holders >= u64::try_from(post.head_count).unwrap_or(0) {
-            return refuse(txn, Some(claim), PostRefusal::PostFull).await;
+            return refuse(txn, Some(claim), ServicePostRefusal::PostFull).await;
         }
         PostClaimStatus::Confirmed
     } else {
@@ -273,7 +218,7 @@ pub async fn decide(
         claim,
         decided,
         action,
-        PostRefusal::NotApplied,
+        ServicePostRefusal::NotApplied,
     )
     .await
 }
@@ -306,7 +251,7 @@ pub async fn close_claim(
             own,
             PostClaimStatus::Applied,
             PostClaimStatus::Withdrawn,
-            PostRefusal::NotApplied,
+            ServicePostRefusal::NotApplied,
             "withdraw_post_claim",
         ),
         Closing::End => {
@@ -315,13 +260,13 @@ pub async fn close_claim(
                 own || community_staff_of(principal, post.community_id),
                 PostClaimStatus::Confirmed,
                 PostClaimStatus::Ended,
-                PostRefusal::NotHeld,
+                ServicePostRefusal::NotHeld,
                 "end_post_claim",
             )
         }
     };
     if !allowed {
-        return refuse(txn, Some(claim), PostRefusal::NotClaimant).await;
+        return refuse(txn, Some(claim), ServicePostRefusal::NotClaimant).await;
     }
     if claim.status != from {
         return refuse(txn, Some(claim), refusal).await;
@@ -343,13 +288,10 @@ pub async fn close_post(
     principal.require(Scope::RegistrationsWrite)?;
     let txn = begin_write(db).await?;
     let post = find_visible::<service_post::Entity>(&txn, principal, post_id).await?;
-    let refused = |post, refusal| PostOutcome {
-        post: Some(post),
-        refusal: Some(refusal),
-    };
+    let refused = |post, refusal| Outcome::refused(Some(post), refusal);
     if !community_staff_of(principal, post.community_id) {
         txn.rollback().await?;
-        return Ok(refused(post, PostRefusal::NotCommunityStaff));
+        return Ok(refused(post, ServicePostRefusal::NotCommunityStaff));
     }
     let updated = service_post::Entity::update_many()
         .col_expr(
@@ -362,7 +304,7 @@ pub async fn close_post(
         .await?;
     if updated.rows_affected == 0 {
         txn.rollback().await?;
-        return Ok(refused(post, PostRefusal::PostClosed));
+        return Ok(refused(post, ServicePostRefusal::PostClosed));
     }
     Transition::new(
         "close_service_post",
@@ -374,13 +316,10 @@ pub async fn close_post(
     .record(&txn, &Actor::from(principal))
     .await?;
     txn.commit().await?;
-    Ok(PostOutcome {
-        post: Some(service_post::Model {
-            status: PostStatus::Closed,
-            ..post
-        }),
-        refusal: None,
-    })
+    Ok(Outcome::done(service_post::Model {
+        status: PostStatus::Closed,
+        ..post
+    }))
 }
 
 /// A member leaving a community (deregistered, or transferred elsewhere) leaves its posts too:
@@ -442,7 +381,7 @@ async fn finish(
     from: post_claim::Model,
     to: post_claim::Model,
     action: &'static str,
-    lost: PostRefusal,
+    lost: ServicePostRefusal,
 ) -> Result<ClaimOutcome, ApiError> {
     let updated = post_claim::Entity::update_many()
         .col_expr(post_claim::Column::Status, Expr::value(to.status))
@@ -459,21 +398,5 @@ async fn finish(
         .record(&txn, &Actor::from(principal))
         .await?;
     txn.commit().await?;
-    Ok(ClaimOutcome {
-        claim: Some(to),
-        refusal: None,
-    })
-}
-
-/// Ends a refused transition: nothing changed.
-async fn refuse(
-    txn: DatabaseTransaction,
-    claim: Option<post_claim::Model>,
-    refusal: PostRefusal,
-) -> Result<ClaimOutcome, ApiError> {
-    txn.rollback().await?;
-    Ok(ClaimOutcome {
-        claim,
-        refusal: Some(refusal),
-    })
+    Ok(Outcome::done(to))
 }

@@ -15,6 +15,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use super::audit::{Actor, Transition};
+use super::outcome::{Outcome, refusals};
 use super::permissions::{
     COMMUNITY_OR_ABOVE, ORGANISATION_ADMINS, acts_for, organizing_organization, person_of,
     staff_covers,
@@ -25,92 +26,27 @@ use super::transaction::begin_write;
 use crate::auth::{Principal, Scope};
 use crate::error::ApiError;
 
-/// Why a change to a team or a membership was refused. Each has a stable code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
-pub enum TeamRefusal {
-    #[error("only an organisation's administrators or its API client create teams")]
-    NotOrganizer,
-    #[error("teams are based in a community")]
-    NotACommunity,
-    #[error("the leader must be a registered person")]
-    UnknownLeader,
-    #[error("only the team's organisation or staff of its community (or above) may do this")]
-    NotPermitted,
-    #[error(
-        "only the team's organisation, staff of its community or the team's leader may do this"
-    )]
-    NotTeamManager,
-    #[error("the team is dissolved")]
-    Dissolved,
-    #[error("only a person can join or leave a team, for themself")]
-    NotAVolunteer,
-    #[error("the person is already a member of the team")]
-    AlreadyMember,
-    #[error("the caller is not a current member of the team")]
-    NotMember,
-    #[error("the membership has ended")]
-    MembershipEnded,
-}
-
-impl TeamRefusal {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::NotOrganizer => "NOT_ORGANIZER",
-            Self::NotACommunity => "NOT_A_COMMUNITY",
-            Self::UnknownLeader => "UNKNOWN_LEADER",
-            Self::NotPermitted => "NOT_PERMITTED",
-            Self::NotTeamManager => "NOT_TEAM_MANAGER",
-            Self::Dissolved => "TEAM_DISSOLVED",
-            Self::NotAVolunteer => "NOT_A_VOLUNTEER",
-            Self::AlreadyMember => "ALREADY_MEMBER",
-            Self::NotMember => "NOT_A_MEMBER",
-            Self::MembershipEnded => "MEMBERSHIP_ENDED",
-        }
-    }
-
-    /// The input field the refusal is about; `None` when it is about the caller.
-    pub fn field(self) -> Option<&'static str> {
-        Some(match self {
-            Self::NotACommunity => "communityId",
-            Self::UnknownLeader => "leaderId",
-            Self::Dissolved | Self::AlreadyMember | Self::NotMember => "teamId",
-            Self::MembershipEnded => "membershipId",
-            Self::NotOrganizer
-            | Self::NotPermitted
-            | Self::NotTeamManager
-            | Self::NotAVolunteer => {
-                return None;
-            }
-        })
+refusals! {
+    /// Why a change to a team or a membership was refused.
+    pub enum TeamRefusal for "VolunteerTeam" {
+        NotOrganizer => NOT_ORGANIZER:
+            "only an organisation's administrators or its API client create teams",
+        NotACommunity => NOT_A_COMMUNITY @ "communityId": "teams are based in a community",
+        UnknownLeader => UNKNOWN_LEADER @ "leaderId": "the leader must be a registered person",
+        NotPermitted => NOT_PERMITTED:
+            "only the team's organisation or staff of its community (or above) may do this",
+        NotTeamManager => NOT_TEAM_MANAGER:
+            "only the team's organisation, staff of its community or the team's leader may do this",
+        Dissolved => TEAM_DISSOLVED @ "teamId": "the team is dissolved",
+        NotAVolunteer => NOT_A_VOLUNTEER: "only a person can join or leave a team, for themself",
+        AlreadyMember => ALREADY_MEMBER @ "teamId": "the person is already a member of the team",
+        NotMember => NOT_A_MEMBER @ "teamId": "the caller is not a current member of the team",
+        MembershipEnded => MEMBERSHIP_ENDED @ "membershipId": "the membership has ended",
     }
 }
 
-/// The outcome of a team mutation: the object as it stands after it (absent when a creation or
-/// a join was refused), and the refusals if any.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Outcome<T> {
-    pub changed: Option<T>,
-    pub refusals: Vec<TeamRefusal>,
-}
-
-impl<T> Outcome<T> {
-    fn done(changed: T) -> Self {
-        Self {
-            changed: Some(changed),
-            refusals: Vec::new(),
-        }
-    }
-
-    fn refused(changed: Option<T>, refusal: TeamRefusal) -> Self {
-        Self {
-            changed,
-            refusals: vec![refusal],
-        }
-    }
-}
-
-pub type TeamOutcome = Outcome<volunteer_team::Model>;
-pub type MembershipOutcome = Outcome<team_member::Model>;
+pub type TeamOutcome = Outcome<volunteer_team::Model, TeamRefusal>;
+pub type MembershipOutcome = Outcome<team_member::Model, TeamRefusal>;
 
 /// A new team, as its organisation founds it.
 #[derive(Debug, Clone, Serialize, Deserialize)]

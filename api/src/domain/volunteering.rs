@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use super::audit::{Actor, Transition};
 use super::calendar;
+use super::outcome::{Outcome, refusals, refuse};
 use super::permissions::{
     COMMUNITY_OR_ABOVE, ORGANISATION_ADMINS, acts_for, organizing_organization, staff_covers,
 };
@@ -79,222 +80,89 @@ impl VolunteeringRules {
     }
 }
 
-/// Why a volunteering change was refused. Each has a stable code partners can act on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
-pub enum VolunteeringRefusal {
-    #[error("the activity must end after it starts")]
-    EndsBeforeStart,
-    #[error("the activity must start in the future")]
-    StartsInPast,
-    #[error("sign-ups must close after they open")]
-    SignupClosesBeforeOpening,
-    #[error("sign-ups must close by the activity's end")]
-    SignupClosesAfterEnd,
-    #[error("the capacity is at least 1")]
-    InvalidCapacity,
-    #[error("name a place or one of the community's centres")]
-    PlaceRequired,
-    #[error("name a volunteer area or a professional service category")]
-    CategoryRequired,
-    #[error("activities take place in a community")]
-    NotACommunity,
-    #[error("the centre is not in the activity's community")]
-    CentreNotInCommunity,
-    #[error("the team does not belong to the organising organisation")]
-    TeamNotOwned,
-    #[error("only the organising organisation may do this")]
-    NotOrganizer,
-    #[error("only staff of the activity's community (or above) may do this")]
-    NotPermitted,
-    #[error("the activity is not a draft")]
-    NotDraft,
-    #[error("the activity is not waiting for approval")]
-    NotPendingApproval,
-    #[error("the activity is not published")]
-    NotPublished,
-    #[error("the activity is not scheduled to start")]
-    NotScheduled,
-    #[error("the activity is not in progress")]
-    NotInProgress,
-    #[error("the activity has not ended")]
-    NotEnded,
-    #[error("the activity has started; it can no longer be cancelled")]
-    AlreadyStarted,
-    #[error("the activity is over or cancelled; it can no longer be cancelled")]
-    NotCancellable,
-    #[error("it is too early to start the activity")]
-    TooEarly,
-    #[error("the activity is not taking sign-ups now")]
-    SignupClosed,
-    #[error("only a person can sign up, for themself")]
-    NotAVolunteer,
-    #[error("the volunteer has already signed up for this activity")]
-    AlreadySignedUp,
-    #[error("the volunteer holds a place in another activity at an overlapping time")]
-    OverlappingSignup,
-    #[error("every place is taken")]
-    ActivityFull,
-    #[error("only the volunteer or the organiser may do this")]
-    NotSignupHolder,
-    #[error("the sign-up is not waiting for approval")]
-    SignupNotPending,
-    #[error("the sign-up cannot be cancelled any more")]
-    SignupNotCancellable,
-    #[error("the sign-up deadline has passed")]
-    CancelDeadlinePassed,
-    #[error("the volunteer holds no approved place")]
-    SignupNotApproved,
-    #[error("the volunteer has not checked in")]
-    NotCheckedIn,
-    #[error("attendance is recorded only while an activity is published, under way or just ended")]
-    NotUnderway,
-    #[error("the time lies outside the activity's window and its tolerance")]
-    OutsideWindow,
-    #[error("check-out must follow check-in, and neither may lie in the future")]
-    InvalidAttendanceTime,
-    #[error("the attendance code is wrong or has expired")]
-    InvalidCode,
-    #[error("only the recording organisation may do this")]
-    NotRecordingOrganization,
-    #[error("the record is already confirmed")]
-    RecordConfirmed,
-    #[error(
-        "only confirmed records are corrected; a pending one is still the organisation's to confirm"
-    )]
-    RecordNotConfirmed,
-    #[error("a correction changes the minutes by a non-zero amount")]
-    EmptyCorrection,
-    #[error("the correction would make the service's minutes negative")]
-    NegativeTotal,
-    #[error("the correction would credit more than the scheduled span plus tolerance")]
-    ExceedsSchedule,
-    #[error("redeem a positive number of points")]
-    InvalidPoints,
-    #[error("the volunteer has fewer points than that")]
-    InsufficientPoints,
-    #[error("the period must end after it starts")]
-    InvalidPeriod,
-    #[error("the volunteer has no confirmed service with the organisation in the period")]
-    NoConfirmedService,
-}
-
-impl VolunteeringRefusal {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::EndsBeforeStart | Self::StartsInPast => "INVALID_WINDOW",
-            Self::SignupClosesBeforeOpening | Self::SignupClosesAfterEnd => "INVALID_SIGNUP_WINDOW",
-            Self::InvalidCapacity => "INVALID_CAPACITY",
-            Self::PlaceRequired => "PLACE_REQUIRED",
-            Self::CategoryRequired => "CATEGORY_REQUIRED",
-            Self::NotACommunity => "NOT_A_COMMUNITY",
-            Self::CentreNotInCommunity => "CENTRE_NOT_IN_COMMUNITY",
-            Self::TeamNotOwned => "TEAM_NOT_OWNED",
-            Self::NotOrganizer => "NOT_ORGANIZER",
-            Self::NotPermitted => "NOT_PERMITTED",
-            Self::NotDraft => "ACTIVITY_NOT_DRAFT",
-            Self::NotPendingApproval => "ACTIVITY_NOT_PENDING_APPROVAL",
-            Self::NotPublished => "ACTIVITY_NOT_PUBLISHED",
-            Self::NotScheduled => "ACTIVITY_NOT_SCHEDULED",
-            Self::NotInProgress => "ACTIVITY_NOT_IN_PROGRESS",
-            Self::NotEnded => "ACTIVITY_NOT_ENDED",
-            Self::AlreadyStarted => "ACTIVITY_ALREADY_STARTED",
-            Self::NotCancellable => "ACTIVITY_NOT_CANCELLABLE",
-            Self::TooEarly => "TOO_EARLY",
-            Self::SignupClosed => "SIGNUP_CLOSED",
-            Self::NotAVolunteer => "NOT_A_VOLUNTEER",
-            Self::AlreadySignedUp => "ALREADY_SIGNED_UP",
-            Self::OverlappingSignup => "OVERLAPPING_SIGNUP",
-            Self::ActivityFull => "ACTIVITY_FULL",
-            Self::NotSignupHolder => "NOT_SIGNUP_HOLDER",
-            Self::SignupNotPending => "SIGNUP_NOT_PENDING",
-            Self::SignupNotCancellable => "SIGNUP_NOT_CANCELLABLE",
-            Self::CancelDeadlinePassed => "CANCEL_DEADLINE_PASSED",
-            Self::SignupNotApproved => "SIGNUP_NOT_APPROVED",
-            Self::NotCheckedIn => "NOT_CHECKED_IN",
-            Self::NotUnderway => "ACTIVITY_NOT_UNDERWAY",
-            Self::OutsideWindow => "OUTSIDE_ACTIVITY_WINDOW",
-            Self::InvalidAttendanceTime => "INVALID_ATTENDANCE_TIME",
-            Self::InvalidCode => "INVALID_CODE",
-            Self::NotRecordingOrganization => "NOT_RECORDING_ORGANIZATION",
-            Self::RecordConfirmed => "RECORD_CONFIRMED",
-            Self::RecordNotConfirmed => "RECORD_NOT_CONFIRMED",
-            Self::EmptyCorrection => "EMPTY_CORRECTION",
-            Self::NegativeTotal => "NEGATIVE_TOTAL",
-            Self::ExceedsSchedule => "EXCEEDS_SCHEDULE",
-            Self::InvalidPeriod => "INVALID_PERIOD",
-            Self::InvalidPoints => "INVALID_POINTS",
-            Self::InsufficientPoints => "INSUFFICIENT_POINTS",
-            Self::NoConfirmedService => "NO_CONFIRMED_SERVICE",
-        }
-    }
-
-    /// The input field the refusal is about; `None` when it is about the request as a whole.
-    pub fn field(self) -> Option<&'static str> {
-        Some(match self {
-            Self::EndsBeforeStart => "endsAt",
-            Self::StartsInPast => "startsAt",
-            Self::SignupClosesBeforeOpening | Self::SignupClosesAfterEnd => "signupClosesAt",
-            Self::InvalidCapacity => "capacity",
-            Self::PlaceRequired => "place",
-            Self::CategoryRequired => "area",
-            Self::NotACommunity => "communityId",
-            Self::CentreNotInCommunity => "centreId",
-            Self::TeamNotOwned => "teamId",
-            // About the caller, not about an input.
-            Self::NotOrganizer | Self::NotPermitted | Self::NotAVolunteer => return None,
-            Self::NotDraft
-            | Self::NotPendingApproval
-            | Self::NotPublished
-            | Self::NotScheduled
-            | Self::NotInProgress
-            | Self::NotEnded
-            | Self::AlreadyStarted
-            | Self::NotCancellable
-            | Self::TooEarly
-            | Self::SignupClosed
-            | Self::AlreadySignedUp
-            | Self::OverlappingSignup
-            | Self::ActivityFull
-            | Self::NotUnderway => "activityId",
-            Self::NotSignupHolder
-            | Self::SignupNotPending
-            | Self::SignupNotCancellable
-            | Self::CancelDeadlinePassed
-            | Self::SignupNotApproved
-            | Self::NotCheckedIn => "signupId",
-            Self::OutsideWindow | Self::InvalidAttendanceTime => "at",
-            Self::InvalidCode => "code",
-            Self::NotRecordingOrganization | Self::RecordConfirmed | Self::RecordNotConfirmed => {
-                "recordId"
-            }
-            Self::EmptyCorrection | Self::NegativeTotal | Self::ExceedsSchedule => "minutes",
-            Self::InvalidPeriod => "to",
-            Self::InvalidPoints | Self::InsufficientPoints => "points",
-            Self::NoConfirmedService => "volunteerId",
-        })
+refusals! {
+    /// Why a volunteering change was refused.
+    pub enum VolunteeringRefusal for "Volunteering" {
+        EndsBeforeStart => INVALID_WINDOW @ "endsAt": "the activity must end after it starts",
+        StartsInPast => INVALID_WINDOW @ "startsAt": "the activity must start in the future",
+        SignupClosesBeforeOpening => INVALID_SIGNUP_WINDOW @ "signupClosesAt":
+            "sign-ups must close after they open",
+        SignupClosesAfterEnd => INVALID_SIGNUP_WINDOW @ "signupClosesAt":
+            "sign-ups must close by the activity's end",
+        InvalidCapacity => INVALID_CAPACITY @ "capacity": "the capacity is at least 1",
+        PlaceRequired => PLACE_REQUIRED @ "place": "name a place or one of the community's centres",
+        CategoryRequired => CATEGORY_REQUIRED @ "area":
+            "name a volunteer area or a professional service category",
+        NotACommunity => NOT_A_COMMUNITY @ "communityId": "activities take place in a community",
+        CentreNotInCommunity => CENTRE_NOT_IN_COMMUNITY @ "centreId":
+            "the centre is not in the activity's community",
+        TeamNotOwned => TEAM_NOT_OWNED @ "teamId":
+            "the team does not belong to the organising organisation",
+        NotOrganizer => NOT_ORGANIZER: "only the organising organisation may do this",
+        NotPermitted => NOT_PERMITTED:
+            "only staff of the activity's community (or above) may do this",
+        NotDraft => ACTIVITY_NOT_DRAFT @ "activityId": "the activity is not a draft",
+        NotPendingApproval => ACTIVITY_NOT_PENDING_APPROVAL @ "activityId":
+            "the activity is not waiting for approval",
+        NotPublished => ACTIVITY_NOT_PUBLISHED @ "activityId": "the activity is not published",
+        NotScheduled => ACTIVITY_NOT_SCHEDULED @ "activityId":
+            "the activity is not scheduled to start",
+        NotInProgress => ACTIVITY_NOT_IN_PROGRESS @ "activityId": "the activity is not in progress",
+        NotEnded => ACTIVITY_NOT_ENDED @ "activityId": "the activity has not ended",
+        AlreadyStarted => ACTIVITY_ALREADY_STARTED @ "activityId":
+            "the activity has started; it can no longer be cancelled",
+        NotCancellable => ACTIVITY_NOT_CANCELLABLE @ "activityId":
+            "the activity is over or cancelled; it can no longer be cancelled",
+        TooEarly => TOO_EARLY @ "activityId": "it is too early to start the activity",
+        SignupClosed => SIGNUP_CLOSED @ "activityId": "the activity is not taking sign-ups now",
+        NotAVolunteer => NOT_A_VOLUNTEER: "only a person can sign up, for themself",
+        AlreadySignedUp => ALREADY_SIGNED_UP @ "activityId":
+            "the volunteer has already signed up for this activity",
+        OverlappingSignup => OVERLAPPING_SIGNUP @ "activityId":
+            "the volunteer holds a place in another activity at an overlapping time",
+        ActivityFull => ACTIVITY_FULL @ "activityId": "every place is taken",
+        NotSignupHolder => NOT_SIGNUP_HOLDER @ "signupId":
+            "only the volunteer or the organiser may do this",
+        SignupNotPending => SIGNUP_NOT_PENDING @ "signupId":
+            "the sign-up is not waiting for approval",
+        SignupNotCancellable => SIGNUP_NOT_CANCELLABLE @ "signupId":
+            "the sign-up cannot be cancelled any more",
+        CancelDeadlinePassed => CANCEL_DEADLINE_PASSED @ "signupId":
+            "the sign-up deadline has passed",
+        SignupNotApproved => SIGNUP_NOT_APPROVED @ "signupId":
+            "the volunteer holds no approved place",
+        NotCheckedIn => NOT_CHECKED_IN @ "signupId": "the volunteer has not checked in",
+        NotUnderway => ACTIVITY_NOT_UNDERWAY @ "activityId":
+            "attendance is recorded only while an activity is published, under way or just ended",
+        OutsideWindow => OUTSIDE_ACTIVITY_WINDOW @ "at":
+            "the time lies outside the activity's window and its tolerance",
+        InvalidAttendanceTime => INVALID_ATTENDANCE_TIME @ "at":
+            "check-out must follow check-in, and neither may lie in the future",
+        InvalidCode => INVALID_CODE @ "code": "the attendance code is wrong or has expired",
+        NotRecordingOrganization => NOT_RECORDING_ORGANIZATION @ "recordId":
+            "only the recording organisation may do this",
+        RecordConfirmed => RECORD_CONFIRMED @ "recordId": "the record is already confirmed",
+        RecordNotConfirmed => RECORD_NOT_CONFIRMED @ "recordId":
+            "only confirmed records are corrected; a pending one is still the organisation's to confirm",
+        EmptyCorrection => EMPTY_CORRECTION @ "minutes":
+            "a correction changes the minutes by a non-zero amount",
+        NegativeTotal => NEGATIVE_TOTAL @ "minutes":
+            "the correction would make the service's minutes negative",
+        ExceedsSchedule => EXCEEDS_SCHEDULE @ "minutes":
+            "the correction would credit more than the scheduled span plus tolerance",
+        InvalidPoints => INVALID_POINTS @ "points": "redeem a positive number of points",
+        InsufficientPoints => INSUFFICIENT_POINTS @ "points":
+            "the volunteer has fewer points than that",
+        InvalidPeriod => INVALID_PERIOD @ "to": "the period must end after it starts",
+        NoConfirmedService => NO_CONFIRMED_SERVICE @ "volunteerId":
+            "the volunteer has no confirmed service with the organisation in the period",
     }
 }
 
-/// The outcome of a volunteering mutation: the object as it stands after it (absent when a
-/// creation was refused), and the refusals if any.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Outcome<T> {
-    pub changed: Option<T>,
-    pub refusals: Vec<VolunteeringRefusal>,
-}
-
-impl<T> Outcome<T> {
-    fn done(changed: T) -> Self {
-        Self {
-            changed: Some(changed),
-            refusals: Vec::new(),
-        }
-    }
-}
-
-pub type ActivityOutcome = Outcome<volunteer_activity::Model>;
-pub type SignupOutcome = Outcome<activity_signup::Model>;
-pub type RecordOutcome = Outcome<service_record::Model>;
+pub type ActivityOutcome = Outcome<volunteer_activity::Model, VolunteeringRefusal>;
+pub type SignupOutcome = Outcome<activity_signup::Model, VolunteeringRefusal>;
+pub type RecordOutcome = Outcome<service_record::Model, VolunteeringRefusal>;
+pub type PointsOutcome = Outcome<points_entry::Model, VolunteeringRefusal>;
 
 /// A new activity, as its organiser drafts it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -379,10 +247,7 @@ pub async fn create_activity(
 ) -> Result<ActivityOutcome, ApiError> {
     principal.require(Scope::VolunteeringWrite)?;
     let Some(organization_id) = organizing_organization(principal) else {
-        return Ok(Outcome {
-            changed: None,
-            refusals: vec![VolunteeringRefusal::NotOrganizer],
-        });
+        return Ok(Outcome::refused(None, VolunteeringRefusal::NotOrganizer));
     };
     let txn = begin_write(db).await?;
     let refusals = invalid_activity(&txn, organization_id, &new).await?;
@@ -508,7 +373,7 @@ pub async fn move_activity(
             ActivityStep::Approve | ActivityStep::Return => R::NotPermitted,
             _ => R::NotOrganizer,
         };
-        return refused(txn, activity, refusal).await;
+        return refuse(txn, Some(activity), refusal).await;
     }
     let now = Utc::now();
     let before_start = matches!(
@@ -520,32 +385,32 @@ pub async fn move_activity(
             S::PendingApproval
         }
         (ActivityStep::Publish, S::Draft) => S::Published,
-        (ActivityStep::Publish, _) => return refused(txn, activity, R::NotDraft).await,
+        (ActivityStep::Publish, _) => return refuse(txn, Some(activity), R::NotDraft).await,
         (ActivityStep::Approve, S::PendingApproval) => S::Published,
         (ActivityStep::Return, S::PendingApproval) => S::Draft,
         (ActivityStep::Approve | ActivityStep::Return, _) => {
-            return refused(txn, activity, R::NotPendingApproval).await;
+            return refuse(txn, Some(activity), R::NotPendingApproval).await;
         }
         (ActivityStep::CloseRecruitment, S::Published) => S::RecruitmentClosed,
         (ActivityStep::CloseRecruitment, _) => {
-            return refused(txn, activity, R::NotPublished).await;
+            return refuse(txn, Some(activity), R::NotPublished).await;
         }
         (ActivityStep::Start, S::Published | S::RecruitmentClosed)
             if now < activity.starts_at - rules.tolerance =>
         {
-            return refused(txn, activity, R::TooEarly).await;
+            return refuse(txn, Some(activity), R::TooEarly).await;
         }
         (ActivityStep::Start, S::Published | S::RecruitmentClosed) => S::InProgress,
-        (ActivityStep::Start, _) => return refused(txn, activity, R::NotScheduled).await,
+        (ActivityStep::Start, _) => return refuse(txn, Some(activity), R::NotScheduled).await,
         (ActivityStep::End, S::InProgress) => S::Ended,
-        (ActivityStep::End, _) => return refused(txn, activity, R::NotInProgress).await,
+        (ActivityStep::End, _) => return refuse(txn, Some(activity), R::NotInProgress).await,
         (ActivityStep::ConfirmRecords, S::Ended) => S::RecordsConfirmed,
-        (ActivityStep::ConfirmRecords, _) => return refused(txn, activity, R::NotEnded).await,
+        (ActivityStep::ConfirmRecords, _) => return refuse(txn, Some(activity), R::NotEnded).await,
         (ActivityStep::Cancel, _) if !before_start => {
-            return refused(txn, activity, R::NotCancellable).await;
+            return refuse(txn, Some(activity), R::NotCancellable).await;
         }
         (ActivityStep::Cancel, _) if now >= activity.starts_at => {
-            return refused(txn, activity, R::AlreadyStarted).await;
+            return refuse(txn, Some(activity), R::AlreadyStarted).await;
         }
         (ActivityStep::Cancel, _) => S::Cancelled,
     };
@@ -692,10 +557,7 @@ pub async fn sign_up(
     let person = match (principal.kind, principal.person_id) {
         (Some(PrincipalKind::Person), Some(person)) => person,
         _ => {
-            return Ok(Outcome {
-                changed: None,
-                refusals: vec![R::NotAVolunteer],
-            });
+            return Ok(Outcome::refused(None, R::NotAVolunteer));
         }
     };
     let txn = begin_write(db).await?;
@@ -715,10 +577,7 @@ pub async fn sign_up(
     };
     if let Some(refusal) = refusal {
         txn.rollback().await?;
-        return Ok(Outcome {
-            changed: None,
-            refusals: vec![refusal],
-        });
+        return Ok(Outcome::refused(None, refusal));
     }
     let status = if places_taken(&txn, activity.id).await?
         >= u64::try_from(activity.capacity).unwrap_or(0)
@@ -906,10 +765,7 @@ pub async fn attend_with_code(
     let person = match (principal.kind, principal.person_id) {
         (Some(PrincipalKind::Person), Some(person)) => person,
         _ => {
-            return Ok(Outcome {
-                changed: None,
-                refusals: vec![R::NotAVolunteer],
-            });
+            return Ok(Outcome::refused(None, R::NotAVolunteer));
         }
     };
     let now = Utc::now();
@@ -928,16 +784,10 @@ pub async fn attend_with_code(
         let signup = live_signup(db, activity.id, person).await?;
         match (valid, signup) {
             (false, _) => {
-                return Ok(Outcome {
-                    changed: None,
-                    refusals: vec![R::InvalidCode],
-                });
+                return Ok(Outcome::refused(None, R::InvalidCode));
             }
             (true, None) => {
-                return Ok(Outcome {
-                    changed: None,
-                    refusals: vec![R::SignupNotApproved],
-                });
+                return Ok(Outcome::refused(None, R::SignupNotApproved));
             }
             (true, Some(signup)) => signup,
         }
@@ -1007,10 +857,15 @@ pub async fn confirm_record(
     let txn = begin_write(db).await?;
     let record = find_visible::<service_record::Entity>(&txn, principal, record_id).await?;
     if !acts_for(principal, record.organization_id, ORGANISATION_ADMINS) {
-        return refused_record(txn, record, VolunteeringRefusal::NotRecordingOrganization).await;
+        return refuse(
+            txn,
+            Some(record),
+            VolunteeringRefusal::NotRecordingOrganization,
+        )
+        .await;
     }
     if record.status != RecordStatus::Pending {
-        return refused_record(txn, record, VolunteeringRefusal::RecordConfirmed).await;
+        return refuse(txn, Some(record), VolunteeringRefusal::RecordConfirmed).await;
     }
     let updated = service_record::Entity::update_many()
         .col_expr(
@@ -1023,7 +878,7 @@ pub async fn confirm_record(
         .exec(&txn)
         .await?;
     if updated.rows_affected != 1 {
-        return refused_record(txn, record, VolunteeringRefusal::RecordConfirmed).await;
+        return refuse(txn, Some(record), VolunteeringRefusal::RecordConfirmed).await;
     }
     Transition::new(
         "confirm_service_record",
@@ -1061,13 +916,13 @@ pub async fn correct_record(
     // writers are serialised already), so two cannot both pass the total's checks.
     let original = lock::<service_record::Entity>(&txn, original_id).await?;
     if !acts_for(principal, original.organization_id, ORGANISATION_ADMINS) {
-        return refused_record(txn, record, R::NotRecordingOrganization).await;
+        return refuse(txn, Some(record), R::NotRecordingOrganization).await;
     }
     if original.status != RecordStatus::Confirmed {
-        return refused_record(txn, record, R::RecordNotConfirmed).await;
+        return refuse(txn, Some(record), R::RecordNotConfirmed).await;
     }
     if minutes == 0 {
-        return refused_record(txn, record, R::EmptyCorrection).await;
+        return refuse(txn, Some(record), R::EmptyCorrection).await;
     }
     let entries = service_record::Entity::find()
         .filter(
@@ -1083,14 +938,14 @@ pub async fn correct_record(
         .sum::<i64>()
         + i64::from(minutes);
     if total < 0 {
-        return refused_record(txn, record, R::NegativeTotal).await;
+        return refuse(txn, Some(record), R::NegativeTotal).await;
     }
     let activity = match original.activity_id {
         Some(id) => volunteer_activity::Entity::find_by_id(id).one(&txn).await?,
         None => None,
     };
     if activity.is_some_and(|activity| total > rules.longest_service(&activity)) {
-        return refused_record(txn, record, R::ExceedsSchedule).await;
+        return refuse(txn, Some(record), R::ExceedsSchedule).await;
     }
     let now = Utc::now();
     let correction = service_record::ActiveModel {
@@ -1156,10 +1011,7 @@ impl<'a> SignupChange<'a> {
 
     async fn refuse(self, refusal: VolunteeringRefusal) -> Result<SignupOutcome, ApiError> {
         self.txn.rollback().await?;
-        Ok(Outcome {
-            changed: Some(self.signup),
-            refusals: vec![refusal],
-        })
+        Ok(Outcome::refused(Some(self.signup), refusal))
     }
 
     /// Checks a volunteer in or out at `at`; checking out produces the pending service record.
@@ -1351,30 +1203,6 @@ async fn needs_approval(
     }))
 }
 
-async fn refused(
-    txn: DatabaseTransaction,
-    activity: volunteer_activity::Model,
-    refusal: VolunteeringRefusal,
-) -> Result<ActivityOutcome, ApiError> {
-    txn.rollback().await?;
-    Ok(Outcome {
-        changed: Some(activity),
-        refusals: vec![refusal],
-    })
-}
-
-async fn refused_record(
-    txn: DatabaseTransaction,
-    record: service_record::Model,
-    refusal: VolunteeringRefusal,
-) -> Result<RecordOutcome, ApiError> {
-    txn.rollback().await?;
-    Ok(Outcome {
-        changed: Some(record),
-        refusals: vec![refusal],
-    })
-}
-
 /// Locks the volunteer's row until the transaction ends (on PostgreSQL; SQLite's writers are
 /// serialised already), so that two places of one person are never taken at once and the
 /// overlap check sees every place they hold. Activities are always locked before people, so
@@ -1518,7 +1346,7 @@ pub struct CertifiedService {
     pub minutes: i64,
 }
 
-pub type CertificateOutcome = Outcome<Certificate>;
+pub type CertificateOutcome = Outcome<Certificate, VolunteeringRefusal>;
 
 /// The caller's organisation certifies a volunteer's confirmed service with it in
 /// `[from, to)` (by when the service started), corrections included.
@@ -1531,12 +1359,7 @@ pub async fn issue_certificate(
 ) -> Result<CertificateOutcome, ApiError> {
     use VolunteeringRefusal as R;
     principal.require(Scope::VolunteeringWrite)?;
-    let refuse = |refusal| {
-        Ok(Outcome {
-            changed: None,
-            refusals: vec![refusal],
-        })
-    };
+    let refuse = |refusal| Ok(Outcome::refused(None, refusal));
     let Some(organization_id) = organizing_organization(principal) else {
         return refuse(R::NotOrganizer);
     };
@@ -1734,7 +1557,7 @@ pub async fn redeem_points(
     person_id: i64,
     points: i32,
     note: String,
-) -> Result<Outcome<points_entry::Model>, ApiError> {
+) -> Result<PointsOutcome, ApiError> {
     use VolunteeringRefusal as R;
     principal.require(Scope::VolunteeringWrite)?;
     let txn = begin_write(db).await?;
@@ -1764,10 +1587,7 @@ pub async fn redeem_points(
     };
     if let Some(refusal) = refusal {
         txn.rollback().await?;
-        return Ok(Outcome {
-            changed: None,
-            refusals: vec![refusal],
-        });
+        return Ok(Outcome::refused(None, refusal));
     }
     let entry = append_points(&txn, person_id, balance, -points, None, note).await?;
     // A ledger entry has no life of its own: it is final, like a confirmed record, from the

@@ -17,8 +17,9 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use super::audit::{Actor, Transition};
+use super::outcome::{Outcome, refusals, refuse};
 use super::permissions::{CARETAKERS, COMMUNITY_OR_ABOVE, organizing_organization, staff_covers};
-use super::rows::not_found;
+use super::rows::{not_found, reload};
 use super::scope::Scoped;
 use super::transaction::begin_write;
 use crate::auth::{Principal, PrincipalKind, Scope};
@@ -33,78 +34,33 @@ pub struct WishRules {
     pub claim_period: Duration,
 }
 
-/// Why a wish transition was refused. Each has a stable code partners can act on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
-pub enum WishRefusal {
-    #[error("the wish is not open")]
-    NotOpen,
-    #[error("the wish is not waiting for review")]
-    NotSubmitted,
-    #[error("the wish is not claimed")]
-    NotClaimed,
-    #[error("the wish has not been delivered")]
-    NotDelivered,
-    #[error("the wish is not disputed")]
-    NotDisputed,
-    #[error("the wish has already been claimed")]
-    AlreadyClaimed,
-    #[error("only the claimant may do this")]
-    NotClaimant,
-    #[error("only the wish's poster or beneficiary may do this")]
-    NotPoster,
-    #[error("a claimant may not claim a wish of their own or of their household")]
-    OwnWish,
-    #[error("the claimant already holds the most open claims allowed")]
-    TooManyOpenClaims,
-    #[error(
-        "this caller cannot claim wishes: claims are made by organisations, Party members and volunteers"
-    )]
-    NotAClaimant,
-    #[error("the caller's role does not allow this on this wish")]
-    NotPermitted,
-    #[error("the deadline must lie in the future")]
-    DeadlinePassed,
-    #[error("the beneficiary does not live in this grid")]
-    NotInGrid,
-}
-
-impl WishRefusal {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::NotOpen => "WISH_NOT_OPEN",
-            Self::NotSubmitted => "WISH_NOT_SUBMITTED",
-            Self::NotClaimed => "WISH_NOT_CLAIMED",
-            Self::NotDelivered => "WISH_NOT_DELIVERED",
-            Self::NotDisputed => "WISH_NOT_DISPUTED",
-            Self::AlreadyClaimed => "ALREADY_CLAIMED",
-            Self::NotClaimant => "NOT_CLAIMANT",
-            Self::NotPoster => "NOT_POSTER",
-            Self::OwnWish => "OWN_WISH",
-            Self::TooManyOpenClaims => "TOO_MANY_OPEN_CLAIMS",
-            Self::NotAClaimant => "NOT_A_CLAIMANT",
-            Self::NotPermitted => "NOT_PERMITTED",
-            Self::DeadlinePassed => "DEADLINE_PASSED",
-            Self::NotInGrid => "NOT_IN_GRID",
-        }
-    }
-
-    /// The input field the refusal is about.
-    pub fn field(self) -> &'static str {
-        match self {
-            Self::DeadlinePassed => "deadline",
-            Self::NotInGrid => "beneficiaryId",
-            _ => "wishId",
-        }
+refusals! {
+    /// Why a wish transition was refused.
+    pub enum WishRefusal for "MicroWish" {
+        NotOpen => WISH_NOT_OPEN @ "wishId": "the wish is not open",
+        NotSubmitted => WISH_NOT_SUBMITTED @ "wishId": "the wish is not waiting for review",
+        NotClaimed => WISH_NOT_CLAIMED @ "wishId": "the wish is not claimed",
+        NotDelivered => WISH_NOT_DELIVERED @ "wishId": "the wish has not been delivered",
+        NotDisputed => WISH_NOT_DISPUTED @ "wishId": "the wish is not disputed",
+        AlreadyClaimed => ALREADY_CLAIMED @ "wishId": "the wish has already been claimed",
+        NotClaimant => NOT_CLAIMANT @ "wishId": "only the claimant may do this",
+        NotPoster => NOT_POSTER @ "wishId": "only the wish's poster or beneficiary may do this",
+        OwnWish => OWN_WISH @ "wishId":
+            "a claimant may not claim a wish of their own or of their household",
+        TooManyOpenClaims => TOO_MANY_OPEN_CLAIMS @ "wishId":
+            "the claimant already holds the most open claims allowed",
+        NotAClaimant => NOT_A_CLAIMANT @ "wishId":
+            "this caller cannot claim wishes: claims are made by organisations, Party members and volunteers",
+        NotPermitted => NOT_PERMITTED @ "wishId":
+            "the caller's role does not allow this on this wish",
+        DeadlinePassed => DEADLINE_PASSED @ "deadline": "the deadline must lie in the future",
+        NotInGrid => NOT_IN_GRID @ "beneficiaryId": "the beneficiary does not live in this grid",
     }
 }
 
 /// The outcome of a wish mutation: the wish as it stands after it (absent when a submission
 /// was refused), and the refusal if any.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct WishOutcome {
-    pub wish: Option<micro_wish::Model>,
-    pub refusal: Option<WishRefusal>,
-}
+pub type WishOutcome = Outcome<micro_wish::Model, WishRefusal>;
 
 /// A new wish, as a resident (or grid staff for them) submits it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -163,14 +119,14 @@ pub async fn submit_wish(
         None => None,
     };
     let Some(home) = home else {
-        return refused(txn, None, WishRefusal::NotInGrid).await;
+        return refuse(txn, None, WishRefusal::NotInGrid).await;
     };
     let for_self = principal.person_id == Some(beneficiary);
     if !for_self && !staff_covers(&txn, principal, CARETAKERS, home.grid_id).await? {
-        return refused(txn, None, WishRefusal::NotPermitted).await;
+        return refuse(txn, None, WishRefusal::NotPermitted).await;
     }
     if new.deadline <= Utc::now() {
-        return refused(txn, None, WishRefusal::DeadlinePassed).await;
+        return refuse(txn, None, WishRefusal::DeadlinePassed).await;
     }
     let now = Utc::now();
     let wish = micro_wish::ActiveModel {
@@ -195,10 +151,7 @@ pub async fn submit_wish(
         .record(&txn, &Actor::from(principal))
         .await?;
     txn.commit().await?;
-    Ok(WishOutcome {
-        wish: Some(wish),
-        refusal: None,
-    })
+    Ok(Outcome::done(wish))
 }
 
 /// Community staff publish a submitted wish, or reject it with a reason.
@@ -273,10 +226,10 @@ pub async fn claim_wish(
         .await?
     else {
         // Another claim committed first.
-        return Ok(WishOutcome {
-            wish: reload(db, wish).await?,
-            refusal: Some(WishRefusal::AlreadyClaimed),
-        });
+        return Ok(Outcome::refused(
+            Some(reload::<micro_wish::Entity>(db, wish).await?),
+            WishRefusal::AlreadyClaimed,
+        ));
     };
     wish_claim::ActiveModel {
         wish_id: Set(wish),
@@ -506,7 +459,7 @@ impl<'a> WishChange<'a> {
 
     /// Ends a refused transition: nothing changed, the wish is returned as it is.
     async fn refuse(self, refusal: WishRefusal) -> Result<WishOutcome, ApiError> {
-        refused(self.txn, Some(self.wish), refusal).await
+        refuse(self.txn, Some(self.wish), refusal).await
     }
 
     /// Moves the wish to `to` (with `also` set), records the transition and commits.
@@ -623,31 +576,10 @@ impl ChangedWish<'_> {
         )
         .record(&self.txn, &Actor::from(self.principal))
         .await?;
-        let wish = micro_wish::Entity::find_by_id(self.from.id)
-            .one(&self.txn)
-            .await?;
+        let wish = reload::<micro_wish::Entity>(&self.txn, self.from.id).await?;
         self.txn.commit().await?;
-        Ok(WishOutcome {
-            wish,
-            refusal: None,
-        })
+        Ok(Outcome::done(wish))
     }
-}
-
-async fn refused(
-    txn: DatabaseTransaction,
-    wish: Option<micro_wish::Model>,
-    refusal: WishRefusal,
-) -> Result<WishOutcome, ApiError> {
-    txn.rollback().await?;
-    Ok(WishOutcome {
-        wish,
-        refusal: Some(refusal),
-    })
-}
-
-async fn reload(db: &DatabaseConnection, wish_id: i64) -> Result<Option<micro_wish::Model>, DbErr> {
-    micro_wish::Entity::find_by_id(wish_id).one(db).await
 }
 
 /// A second active claim of one wish violates the database's one-active-claim index.

@@ -15,6 +15,7 @@ mod types;
 use async_graphql::{EmptySubscription, Schema};
 
 pub use context::RequestContext;
+use mutations::AnyUserError;
 pub use mutations::Mutation;
 pub use queries::Query;
 
@@ -40,6 +41,8 @@ pub fn build_schema(config: &Config) -> GongzhiSchema {
         points_per_hour: config.points_per_hour,
     };
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        // Implemented by every area's user error; no field returns it, so it is named here.
+        .register_output_type::<AnyUserError>()
         .data(wish_rules)
         .data(volunteering_rules)
         .data(KeyLifetime(chrono::Duration::hours(

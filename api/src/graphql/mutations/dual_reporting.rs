@@ -1,7 +1,7 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
-use super::UserError;
-use super::idempotent;
+use super::run_once;
+use super::user_errors::{UserError, user_errors};
 use crate::domain::dual_reporting::{
     self, BulkRow, BulkRowOutcome, Placement, RegistrationOutcome, RegistrationRefusal,
 };
@@ -98,18 +98,14 @@ pub struct MemberRegistrationPayload {
     /// `transferMemberRegistration`; unchanged (or null) when there are user errors.
     pub registration: Option<MemberRegistration>,
     /// Why the change was refused; empty when it was made.
-    pub user_errors: Vec<UserError>,
+    pub user_errors: Vec<UserError<RegistrationRefusal>>,
 }
 
 impl From<RegistrationOutcome> for MemberRegistrationPayload {
     fn from(outcome: RegistrationOutcome) -> Self {
         Self {
-            registration: outcome.registration.map(MemberRegistration),
-            user_errors: outcome
-                .refusal
-                .map(|refusal| user_error(refusal, &[]))
-                .into_iter()
-                .collect(),
+            registration: outcome.changed.map(MemberRegistration),
+            user_errors: user_errors(&outcome.refusals),
         }
     }
 }
@@ -123,7 +119,7 @@ pub struct BulkRegistrationRow {
     pub registration: Option<MemberRegistration>,
     /// Why the row was refused, with the field path from the input (`["rows", 3, "memberId"]`);
     /// empty when it was applied.
-    pub user_errors: Vec<UserError>,
+    pub user_errors: Vec<UserError<RegistrationRefusal>>,
 }
 
 /// The result of a bulk registration: every valid row applied, every refused row reported.
@@ -143,11 +139,11 @@ impl From<Vec<BulkRowOutcome>> for BulkRegisterMembersPayload {
             .zip(outcomes)
             .map(|(index, outcome)| BulkRegistrationRow {
                 index,
-                registration: outcome.registration.map(MemberRegistration),
+                registration: outcome.changed.map(MemberRegistration),
                 user_errors: outcome
-                    .refusal
-                    .map(|refusal| user_error(refusal, &["rows".to_owned(), index.to_string()]))
+                    .refusals
                     .into_iter()
+                    .map(|refusal| UserError::under(refusal, &["rows", &index.to_string()]))
                     .collect(),
             })
             .collect();
@@ -163,18 +159,6 @@ impl From<Vec<BulkRowOutcome>> for BulkRegisterMembersPayload {
 /// Counts are at most the 1,000 rows of a call, so they fit.
 fn count(n: usize) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
-}
-
-fn user_error(refusal: RegistrationRefusal, path: &[String]) -> UserError {
-    UserError {
-        field: refusal.field().map(|field| {
-            let mut full = path.to_vec();
-            full.push(field.to_owned());
-            full
-        }),
-        message: refusal.to_string(),
-        code: refusal.code().to_owned(),
-    }
 }
 
 #[derive(Default)]
@@ -201,15 +185,14 @@ impl DualReportingMutation {
         let placement = placement(&input.community_id, input.grid_id.as_ref())?;
         let register =
             dual_reporting::register_member(&request.db, &request.principal, member_id, placement);
-        let outcome = idempotent(
+        run_once(
             ctx,
             &input.idempotency_key,
             "registerMember",
             &(member_id, placement),
             register,
         )
-        .await?;
-        Ok(outcome.into())
+        .await
     }
 
     /// Community staff accept a submitted registration, assigning a grid inside the community;
@@ -230,15 +213,14 @@ impl DualReportingMutation {
             .or_gql()?;
         let accept =
             dual_reporting::accept_registration(&request.db, &request.principal, id, grid_id);
-        let outcome = idempotent(
+        run_once(
             ctx,
             &input.idempotency_key,
             "acceptMemberRegistration",
             &(id, grid_id),
             accept,
         )
-        .await?;
-        Ok(outcome.into())
+        .await
     }
 
     /// Community staff reject a submitted registration with a note saying why.
@@ -252,15 +234,14 @@ impl DualReportingMutation {
             decode_as::<MemberRegistration>("registrationId", &input.registration_id).or_gql()?;
         let reject =
             dual_reporting::reject_registration(&request.db, &request.principal, id, &input.note);
-        let outcome = idempotent(
+        run_once(
             ctx,
             &input.idempotency_key,
             "rejectMemberRegistration",
             &(id, &input.note),
             reject,
         )
-        .await?;
-        Ok(outcome.into())
+        .await
     }
 
     /// The member or their unit moves an active registration to another community in one step:
@@ -277,15 +258,14 @@ impl DualReportingMutation {
         let placement = placement(&input.community_id, input.grid_id.as_ref())?;
         let transfer =
             dual_reporting::transfer_registration(&request.db, &request.principal, id, placement);
-        let outcome = idempotent(
+        run_once(
             ctx,
             &input.idempotency_key,
             "transferMemberRegistration",
             &(id, placement),
             transfer,
         )
-        .await?;
-        Ok(outcome.into())
+        .await
     }
 
     /// The member, their unit or the community's staff end an active registration; the member
@@ -299,15 +279,14 @@ impl DualReportingMutation {
         let id =
             decode_as::<MemberRegistration>("registrationId", &input.registration_id).or_gql()?;
         let deregister = dual_reporting::deregister(&request.db, &request.principal, id);
-        let outcome = idempotent(
+        run_once(
             ctx,
             &input.idempotency_key,
             "deregisterMember",
             &id,
             deregister,
         )
-        .await?;
-        Ok(outcome.into())
+        .await
     }
 
     /// A unit's Party unit administrator or API client registers up to 1,000 of its members at
@@ -325,15 +304,14 @@ impl DualReportingMutation {
             input.rows.iter().map(bulk_row).collect();
         let register =
             dual_reporting::bulk_register(&request.db, &request.principal, unit_id, &rows);
-        let outcomes = idempotent(
+        run_once(
             ctx,
             &input.idempotency_key,
             "bulkRegisterMembers",
             &(unit_id, &rows),
             register,
         )
-        .await?;
-        Ok(outcomes.into())
+        .await
     }
 }
 

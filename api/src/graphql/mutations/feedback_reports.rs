@@ -1,8 +1,10 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
-use super::UserError;
-use super::idempotent;
-use crate::domain::feedback_reports::{self, ReportOutcome, ReportRequest, Step};
+use super::run_once;
+use super::user_errors::{UserError, user_errors};
+use crate::domain::feedback_reports::{
+    self, FeedbackReportRefusal, ReportOutcome, ReportRequest, Step,
+};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::OrGql;
 use crate::graphql::ids::decode_as;
@@ -52,22 +54,14 @@ pub struct FeedbackReportPayload {
     /// errors.
     pub report: Option<FeedbackReport>,
     /// Why the change was refused; empty when it was made.
-    pub user_errors: Vec<UserError>,
+    pub user_errors: Vec<UserError<FeedbackReportRefusal>>,
 }
 
 impl From<ReportOutcome> for FeedbackReportPayload {
     fn from(outcome: ReportOutcome) -> Self {
         Self {
-            report: outcome.report.map(FeedbackReport),
-            user_errors: outcome
-                .refusal
-                .map(|refusal| UserError {
-                    field: refusal.field().map(|field| vec![field.to_owned()]),
-                    message: refusal.to_string(),
-                    code: refusal.code().to_owned(),
-                })
-                .into_iter()
-                .collect(),
+            report: outcome.changed.map(FeedbackReport),
+            user_errors: user_errors(&outcome.refusals),
         }
     }
 }
@@ -104,15 +98,14 @@ impl FeedbackReportMutation {
             ratings,
         };
         let generate = feedback_reports::generate(&request.db, &request.principal, report.clone());
-        let outcome = idempotent(
+        run_once(
             ctx,
             &input.idempotency_key,
             "generateFeedbackReport",
             &report,
             generate,
         )
-        .await?;
-        Ok(outcome.into())
+        .await
     }
 
     /// The community secretary (community staff) signs a generated report.
@@ -152,6 +145,5 @@ async fn step(
     let request = ctx.request()?;
     let id = decode_as::<FeedbackReport>("reportId", &input.report_id).or_gql()?;
     let advance = feedback_reports::advance(&request.db, &request.principal, id, step);
-    let outcome = idempotent(ctx, &input.idempotency_key, operation, &id, advance).await?;
-    Ok(outcome.into())
+    run_once(ctx, &input.idempotency_key, operation, &id, advance).await
 }

@@ -1,8 +1,10 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
-use super::UserError;
-use super::idempotent;
-use crate::domain::member_reports::{self, DraftRequest, EditRequest, MemberReportOutcome};
+use super::run_once;
+use super::user_errors::{UserError, user_errors};
+use crate::domain::member_reports::{
+    self, DraftRequest, EditRequest, MemberReportOutcome, MemberReportRefusal,
+};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::OrGql;
 use crate::graphql::ids::decode_as;
@@ -50,22 +52,14 @@ pub struct MemberReportPayload {
     /// errors.
     pub report: Option<MemberReport>,
     /// Why the change was refused; empty when it was made.
-    pub user_errors: Vec<UserError>,
+    pub user_errors: Vec<UserError<MemberReportRefusal>>,
 }
 
 impl From<MemberReportOutcome> for MemberReportPayload {
     fn from(outcome: MemberReportOutcome) -> Self {
         Self {
-            report: outcome.report.map(MemberReport),
-            user_errors: outcome
-                .refusal
-                .map(|refusal| UserError {
-                    field: refusal.field().map(|field| vec![field.to_owned()]),
-                    message: refusal.to_string(),
-                    code: refusal.code().to_owned(),
-                })
-                .into_iter()
-                .collect(),
+            report: outcome.changed.map(MemberReport),
+            user_errors: user_errors(&outcome.refusals),
         }
     }
 }
@@ -91,15 +85,14 @@ impl MemberReportMutation {
             half: i16::try_from(input.half).unwrap_or(0),
         };
         let run = member_reports::draft(&request.db, &request.principal, draft.clone());
-        let outcome = idempotent(
+        run_once(
             ctx,
             &input.idempotency_key,
             "draftMemberReport",
             &draft,
             run,
         )
-        .await?;
-        Ok(outcome.into())
+        .await
     }
 
     /// The member writes the summary of their report and remarks on its figures, until they
@@ -116,9 +109,7 @@ impl MemberReportMutation {
             remarks: input.remarks,
         };
         let run = member_reports::edit(&request.db, &request.principal, edit.clone());
-        let outcome =
-            idempotent(ctx, &input.idempotency_key, "editMemberReport", &edit, run).await?;
-        Ok(outcome.into())
+        run_once(ctx, &input.idempotency_key, "editMemberReport", &edit, run).await
     }
 
     /// The member submits their edited report to their branch, which may then read it; it no
@@ -131,8 +122,6 @@ impl MemberReportMutation {
         let request = ctx.request()?;
         let id = decode_as::<MemberReport>("reportId", &input.report_id).or_gql()?;
         let run = member_reports::submit(&request.db, &request.principal, id);
-        let outcome =
-            idempotent(ctx, &input.idempotency_key, "submitMemberReport", &id, run).await?;
-        Ok(outcome.into())
+        run_once(ctx, &input.idempotency_key, "submitMemberReport", &id, run).await
     }
 }

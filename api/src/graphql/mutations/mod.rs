@@ -1,18 +1,22 @@
 //! The mutation root: one `XxxMutation` per area, merged. Every mutation takes one `input` and
-//! returns a payload with the changed object and `userErrors` for rule violations.
+//! returns a payload with the changed object and `userErrors` for rule violations (see
+//! [`user_errors`]); mutations partners retry take an `idempotencyKey` ([`run_once`]).
 
 mod dual_reporting;
 mod feedback_reports;
 mod member_reports;
 mod org_registrations;
 mod service_posts;
+mod user_errors;
 mod volunteer_teams;
 mod volunteering;
 mod wishes;
 
+pub use user_errors::AnyUserError;
+
 use std::future::Future;
 
-use async_graphql::{Context, MergedObject, Result, SimpleObject};
+use async_graphql::{Context, MergedObject, Result};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -34,26 +38,19 @@ pub struct Mutation(
     volunteer_teams::VolunteerTeamMutation,
 );
 
-/// A rule the change would break. Nothing was changed.
-#[derive(Debug, Clone, SimpleObject)]
-pub struct UserError {
-    /// The input field the error is about, as a path from the input (e.g. `["wishId"]`); null
-    /// when it is about the request as a whole.
-    pub field: Option<Vec<String>>,
-    /// What went wrong, for people.
-    pub message: String,
-    /// What went wrong, for programs: a stable code such as `ALREADY_CLAIMED`.
-    pub code: String,
-}
-
-/// Runs a mutation once per idempotency key: a retry with the key gets the first outcome.
-pub(super) async fn idempotent<I: Serialize, T: Serialize + DeserializeOwned>(
+/// Runs a mutation once per idempotency key — a retry with the key and the same input gets the
+/// first outcome without running it again — and shapes its payload.
+pub(super) async fn run_once<O, P>(
     ctx: &Context<'_>,
     key: &Option<String>,
     operation: &'static str,
-    input: &I,
-    mutation: impl Future<Output = Result<T, ApiError>>,
-) -> Result<T> {
+    input: &impl Serialize,
+    mutation: impl Future<Output = Result<O, ApiError>>,
+) -> Result<P>
+where
+    O: Serialize + DeserializeOwned,
+    P: From<O>,
+{
     let request = ctx.request()?;
     let KeyLifetime(lifetime) = *ctx.data::<KeyLifetime>()?;
     Idempotent {
@@ -62,7 +59,8 @@ pub(super) async fn idempotent<I: Serialize, T: Serialize + DeserializeOwned>(
         input,
         lifetime,
     }
-    .run(&request.db, &request.principal, mutation)
+    .run(&request.db, &request.principal, Box::pin(mutation))
     .await
+    .map(P::from)
     .or_gql()
 }

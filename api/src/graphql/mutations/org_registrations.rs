@@ -1,8 +1,10 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
-use super::UserError;
-use super::idempotent;
-use crate::domain::org_registrations::{self, Commitments, OrgRegistrationOutcome};
+use super::run_once;
+use super::user_errors::{UserError, user_errors};
+use crate::domain::org_registrations::{
+    self, Commitments, OrgRegistrationOutcome, OrgRegistrationRefusal,
+};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::OrGql;
 use crate::graphql::ids::decode_as;
@@ -58,22 +60,14 @@ pub struct OrgRegistrationPayload {
     /// user errors.
     pub registration: Option<OrgRegistration>,
     /// Why the change was refused; empty when it was made.
-    pub user_errors: Vec<UserError>,
+    pub user_errors: Vec<UserError<OrgRegistrationRefusal>>,
 }
 
 impl From<OrgRegistrationOutcome> for OrgRegistrationPayload {
     fn from(outcome: OrgRegistrationOutcome) -> Self {
         Self {
-            registration: outcome.registration.map(OrgRegistration),
-            user_errors: outcome
-                .refusal
-                .map(|refusal| UserError {
-                    field: refusal.field().map(|field| vec![field.to_owned()]),
-                    message: refusal.to_string(),
-                    code: refusal.code().to_owned(),
-                })
-                .into_iter()
-                .collect(),
+            registration: outcome.changed.map(OrgRegistration),
+            user_errors: user_errors(&outcome.refusals),
         }
     }
 }
@@ -108,15 +102,14 @@ impl OrgRegistrationMutation {
             community,
             commitments,
         );
-        let outcome = idempotent(
+        run_once(
             ctx,
             &input.idempotency_key,
             "registerOrganization",
             &key,
             register,
         )
-        .await?;
-        Ok(outcome.into())
+        .await
     }
 
     /// The community's staff accept a submitted organisation registration.
@@ -154,15 +147,14 @@ impl OrgRegistrationMutation {
             input.rating,
             input.note.as_deref(),
         );
-        let outcome = idempotent(
+        run_once(
             ctx,
             &input.idempotency_key,
             "reviewOrgRegistration",
             &(id, input.rating, &input.note),
             review,
         )
-        .await?;
-        Ok(outcome.into())
+        .await
     }
 
     /// The organisation withdraws a submitted or accepted registration; it may register with
@@ -175,15 +167,14 @@ impl OrgRegistrationMutation {
         let request = ctx.request()?;
         let id = decode_as::<OrgRegistration>("registrationId", &input.registration_id).or_gql()?;
         let withdraw = org_registrations::withdraw(&request.db, &request.principal, id);
-        let outcome = idempotent(
+        run_once(
             ctx,
             &input.idempotency_key,
             "withdrawOrgRegistration",
             &id,
             withdraw,
         )
-        .await?;
-        Ok(outcome.into())
+        .await
     }
 }
 
@@ -211,13 +202,12 @@ async fn decide(
         accept,
         input.note.as_deref(),
     );
-    let outcome = idempotent(
+    run_once(
         ctx,
         &input.idempotency_key,
         operation,
         &(id, &input.note),
         decision,
     )
-    .await?;
-    Ok(outcome.into())
+    .await
 }

@@ -1,9 +1,9 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
-use super::UserError;
-use super::idempotent;
+use super::run_once;
+use super::user_errors::{UserError, user_errors};
 use crate::domain::service_posts::{
-    self, ClaimOutcome, Closing, NewPost, PostOutcome, PostRefusal,
+    self, ClaimOutcome, Closing, NewPost, PostOutcome, ServicePostRefusal,
 };
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::OrGql;
@@ -69,7 +69,7 @@ pub struct ServicePostPayload {
     /// user errors.
     pub post: Option<ServicePost>,
     /// Why the change was refused; empty when it was made.
-    pub user_errors: Vec<UserError>,
+    pub user_errors: Vec<UserError<ServicePostRefusal>>,
 }
 
 /// The result of a change to a claim of a post.
@@ -79,25 +79,14 @@ pub struct PostClaimPayload {
     /// errors.
     pub claim: Option<PostClaim>,
     /// Why the change was refused; empty when it was made.
-    pub user_errors: Vec<UserError>,
-}
-
-fn user_errors(refusal: Option<PostRefusal>) -> Vec<UserError> {
-    refusal
-        .map(|refusal| UserError {
-            field: refusal.field().map(|field| vec![field.to_owned()]),
-            message: refusal.to_string(),
-            code: refusal.code().to_owned(),
-        })
-        .into_iter()
-        .collect()
+    pub user_errors: Vec<UserError<ServicePostRefusal>>,
 }
 
 impl From<PostOutcome> for ServicePostPayload {
     fn from(outcome: PostOutcome) -> Self {
         Self {
-            post: outcome.post.map(ServicePost),
-            user_errors: user_errors(outcome.refusal),
+            post: outcome.changed.map(ServicePost),
+            user_errors: user_errors(&outcome.refusals),
         }
     }
 }
@@ -105,8 +94,8 @@ impl From<PostOutcome> for ServicePostPayload {
 impl From<ClaimOutcome> for PostClaimPayload {
     fn from(outcome: ClaimOutcome) -> Self {
         Self {
-            claim: outcome.claim.map(PostClaim),
-            user_errors: user_errors(outcome.refusal),
+            claim: outcome.changed.map(PostClaim),
+            user_errors: user_errors(&outcome.refusals),
         }
     }
 }
@@ -130,15 +119,14 @@ impl ServicePostMutation {
             head_count: input.head_count,
         };
         let publish = service_posts::publish(&request.db, &request.principal, post.clone());
-        let outcome = idempotent(
+        run_once(
             ctx,
             &input.idempotency_key,
             "publishServicePost",
             &post,
             publish,
         )
-        .await?;
-        Ok(outcome.into())
+        .await
     }
 
     /// A Party member registered (accepted) with the post's community applies for it.
@@ -150,15 +138,14 @@ impl ServicePostMutation {
         let request = ctx.request()?;
         let id = decode_as::<ServicePost>("postId", &input.post_id).or_gql()?;
         let apply = service_posts::apply(&request.db, &request.principal, id);
-        let outcome = idempotent(
+        run_once(
             ctx,
             &input.idempotency_key,
             "applyForServicePost",
             &id,
             apply,
         )
-        .await?;
-        Ok(outcome.into())
+        .await
     }
 
     /// The community's staff confirm an application. A post never has more confirmed holders
@@ -210,9 +197,7 @@ impl ServicePostMutation {
         let request = ctx.request()?;
         let id = decode_as::<ServicePost>("postId", &input.post_id).or_gql()?;
         let close = service_posts::close_post(&request.db, &request.principal, id);
-        let outcome =
-            idempotent(ctx, &input.idempotency_key, "closeServicePost", &id, close).await?;
-        Ok(outcome.into())
+        run_once(ctx, &input.idempotency_key, "closeServicePost", &id, close).await
     }
 }
 
@@ -225,8 +210,7 @@ async fn close_claim(
     let request = ctx.request()?;
     let id = decode_as::<PostClaim>("claimId", &input.claim_id).or_gql()?;
     let close = service_posts::close_claim(&request.db, &request.principal, id, closing);
-    let outcome = idempotent(ctx, &input.idempotency_key, operation, &id, close).await?;
-    Ok(outcome.into())
+    run_once(ctx, &input.idempotency_key, operation, &id, close).await
 }
 
 async fn decide(
@@ -238,6 +222,5 @@ async fn decide(
     let request = ctx.request()?;
     let id = decode_as::<PostClaim>("claimId", &input.claim_id).or_gql()?;
     let decision = service_posts::decide(&request.db, &request.principal, id, confirm);
-    let outcome = idempotent(ctx, &input.idempotency_key, operation, &id, decision).await?;
-    Ok(outcome.into())
+    run_once(ctx, &input.idempotency_key, operation, &id, decision).await
 }

@@ -1,13 +1,11 @@
-use std::future::Future;
-
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use entities::team_member::TeamRole;
 use entities::volunteer_team::VolunteerArea;
 
-use super::UserError;
-use super::idempotent;
+use super::run_once;
+use super::user_errors::{UserError, user_errors};
 use crate::domain::volunteer_teams::{
-    self, MembershipOutcome, NewTeam, Outcome, TeamOutcome, TeamRefusal, TeamUpdate,
+    self, MembershipOutcome, NewTeam, TeamOutcome, TeamRefusal, TeamUpdate,
 };
 use crate::error::ApiError;
 use crate::graphql::context::ContextExt;
@@ -87,7 +85,7 @@ pub struct VolunteerTeamPayload {
     /// a creation was refused).
     pub team: Option<VolunteerTeam>,
     /// Why the change was refused; empty when it was made.
-    pub user_errors: Vec<UserError>,
+    pub user_errors: Vec<UserError<TeamRefusal>>,
 }
 
 /// The result of a change to a membership.
@@ -97,27 +95,14 @@ pub struct TeamMembershipPayload {
     /// null when a join or a leave was refused).
     pub membership: Option<TeamMembership>,
     /// Why the change was refused; empty when it was made.
-    pub user_errors: Vec<UserError>,
-}
-
-fn user_errors(refusals: &[TeamRefusal]) -> Vec<UserError> {
-    refusals
-        .iter()
-        .map(|refusal| UserError {
-            field: refusal
-                .field()
-                .map(|field| vec!["input".to_owned(), field.to_owned()]),
-            message: refusal.to_string(),
-            code: refusal.code().to_owned(),
-        })
-        .collect()
+    pub user_errors: Vec<UserError<TeamRefusal>>,
 }
 
 impl From<TeamOutcome> for VolunteerTeamPayload {
     fn from(outcome: TeamOutcome) -> Self {
         Self {
-            user_errors: user_errors(&outcome.refusals),
             team: outcome.changed.map(VolunteerTeam),
+            user_errors: user_errors(&outcome.refusals),
         }
     }
 }
@@ -125,8 +110,8 @@ impl From<TeamOutcome> for VolunteerTeamPayload {
 impl From<MembershipOutcome> for TeamMembershipPayload {
     fn from(outcome: MembershipOutcome) -> Self {
         Self {
-            user_errors: user_errors(&outcome.refusals),
             membership: outcome.changed.map(TeamMembership),
+            user_errors: user_errors(&outcome.refusals),
         }
     }
 }
@@ -159,9 +144,9 @@ impl VolunteerTeamMutation {
             .map_err(|_| ApiError::Internal)
             .or_gql()?;
         let create = volunteer_teams::create_team(&request.db, &request.principal, new);
-        once(
+        run_once(
             ctx,
-            input.idempotency_key,
+            &input.idempotency_key,
             "createVolunteerTeam",
             &fingerprint,
             create,
@@ -192,9 +177,9 @@ impl VolunteerTeamMutation {
             .map_err(|_| ApiError::Internal)
             .or_gql()?;
         let change = volunteer_teams::update_team(&request.db, &request.principal, team_id, update);
-        once(
+        run_once(
             ctx,
-            input.idempotency_key,
+            &input.idempotency_key,
             "updateVolunteerTeam",
             &fingerprint,
             change,
@@ -212,9 +197,9 @@ impl VolunteerTeamMutation {
         let request = ctx.request()?;
         let team_id = team_id(&input.team_id)?;
         let dissolve = volunteer_teams::dissolve_team(&request.db, &request.principal, team_id);
-        once(
+        run_once(
             ctx,
-            input.idempotency_key,
+            &input.idempotency_key,
             "dissolveVolunteerTeam",
             &team_id,
             dissolve,
@@ -231,9 +216,9 @@ impl VolunteerTeamMutation {
         let request = ctx.request()?;
         let team_id = team_id(&input.team_id)?;
         let join = volunteer_teams::join_team(&request.db, &request.principal, team_id);
-        once(
+        run_once(
             ctx,
-            input.idempotency_key,
+            &input.idempotency_key,
             "joinVolunteerTeam",
             &team_id,
             join,
@@ -250,9 +235,9 @@ impl VolunteerTeamMutation {
         let request = ctx.request()?;
         let team_id = team_id(&input.team_id)?;
         let leave = volunteer_teams::leave_team(&request.db, &request.principal, team_id);
-        once(
+        run_once(
             ctx,
-            input.idempotency_key,
+            &input.idempotency_key,
             "leaveVolunteerTeam",
             &team_id,
             leave,
@@ -275,9 +260,9 @@ impl VolunteerTeamMutation {
             membership_id,
             input.role,
         );
-        once(
+        run_once(
             ctx,
-            input.idempotency_key,
+            &input.idempotency_key,
             "setTeamMemberRole",
             &(membership_id, input.role),
             set,
@@ -295,9 +280,9 @@ impl VolunteerTeamMutation {
         let request = ctx.request()?;
         let membership_id = membership_id(&input.membership_id)?;
         let remove = volunteer_teams::remove_member(&request.db, &request.principal, membership_id);
-        once(
+        run_once(
             ctx,
-            input.idempotency_key,
+            &input.idempotency_key,
             "removeTeamMember",
             &membership_id,
             remove,
@@ -312,20 +297,4 @@ fn team_id(id: &ID) -> Result<i64> {
 
 fn membership_id(id: &ID) -> Result<i64> {
     decode_as::<TeamMembership>("membershipId", id).or_gql()
-}
-
-/// Runs a team mutation once per idempotency key and shapes its payload.
-async fn once<T, P>(
-    ctx: &Context<'_>,
-    key: Option<String>,
-    operation: &'static str,
-    input: &impl serde::Serialize,
-    mutation: impl Future<Output = Result<Outcome<T>, ApiError>>,
-) -> Result<P>
-where
-    Outcome<T>: serde::Serialize + serde::de::DeserializeOwned + Into<P>,
-{
-    Ok(idempotent(ctx, &key, operation, input, Box::pin(mutation))
-        .await?
-        .into())
 }

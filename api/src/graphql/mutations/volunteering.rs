@@ -1,16 +1,15 @@
-use std::future::Future;
-
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::checkin_code::CodePurpose;
 use entities::organization::ServiceCategory;
 use entities::volunteer_team::VolunteerArea;
 
-use super::UserError;
-use super::idempotent;
+use super::run_once;
+use super::user_errors::{UserError, user_errors};
+use crate::domain::outcome::Refusal;
 use crate::domain::volunteering::{
-    self, ActivityOutcome, ActivityStep, CertificateOutcome, NewActivity, Outcome, RecordOutcome,
-    SignupOutcome, VolunteeringRefusal, VolunteeringRules,
+    self, ActivityOutcome, ActivityStep, CertificateOutcome, NewActivity, PointsOutcome,
+    RecordOutcome, SignupOutcome, VolunteeringRefusal, VolunteeringRules,
 };
 use crate::error::ApiError;
 use crate::graphql::context::ContextExt;
@@ -157,14 +156,14 @@ pub struct ServiceCertificatePayload {
     /// The certificate issued; null when there are user errors.
     pub certificate: Option<ServiceCertificate>,
     /// Why no certificate was issued; empty when one was.
-    pub user_errors: Vec<UserError>,
+    pub user_errors: Vec<UserError<VolunteeringRefusal>>,
 }
 
 impl From<CertificateOutcome> for ServiceCertificatePayload {
     fn from(outcome: CertificateOutcome) -> Self {
         Self {
-            user_errors: user_errors(&outcome.refusals),
             certificate: outcome.changed.map(ServiceCertificate),
+            user_errors: user_errors(&outcome.refusals),
         }
     }
 }
@@ -189,14 +188,14 @@ pub struct PointsEntryPayload {
     /// The debit written; null when there are user errors.
     pub entry: Option<PointsEntry>,
     /// Why nothing was redeemed; empty when the points were.
-    pub user_errors: Vec<UserError>,
+    pub user_errors: Vec<UserError<VolunteeringRefusal>>,
 }
 
-impl From<Outcome<entities::points_entry::Model>> for PointsEntryPayload {
-    fn from(outcome: Outcome<entities::points_entry::Model>) -> Self {
+impl From<PointsOutcome> for PointsEntryPayload {
+    fn from(outcome: PointsOutcome) -> Self {
         Self {
-            user_errors: user_errors(&outcome.refusals),
             entry: outcome.changed.map(PointsEntry),
+            user_errors: user_errors(&outcome.refusals),
         }
     }
 }
@@ -208,7 +207,7 @@ pub struct VolunteerActivityPayload {
     /// when a creation was refused).
     pub activity: Option<VolunteerActivity>,
     /// Why the change was refused; empty when it was made.
-    pub user_errors: Vec<UserError>,
+    pub user_errors: Vec<UserError<VolunteeringRefusal>>,
 }
 
 /// The result of a change to a sign-up.
@@ -218,7 +217,7 @@ pub struct ActivitySignupPayload {
     /// when a sign-up was refused).
     pub signup: Option<ActivitySignup>,
     /// Why the change was refused; empty when it was made.
-    pub user_errors: Vec<UserError>,
+    pub user_errors: Vec<UserError<VolunteeringRefusal>>,
 }
 
 /// The result of a change to a service record.
@@ -228,7 +227,7 @@ pub struct ServiceRecordPayload {
     /// unchanged, when there are user errors).
     pub record: Option<ServiceRecord>,
     /// Why the change was refused; empty when it was made.
-    pub user_errors: Vec<UserError>,
+    pub user_errors: Vec<UserError<VolunteeringRefusal>>,
 }
 
 /// A freshly issued attendance code.
@@ -239,27 +238,14 @@ pub struct AttendanceCodePayload {
     /// When it stops working.
     pub expires_at: Option<DateTime<Utc>>,
     /// Why no code was issued; empty when one was.
-    pub user_errors: Vec<UserError>,
-}
-
-fn user_errors(refusals: &[VolunteeringRefusal]) -> Vec<UserError> {
-    refusals
-        .iter()
-        .map(|refusal| UserError {
-            field: refusal
-                .field()
-                .map(|field| vec!["input".to_owned(), field.to_owned()]),
-            message: refusal.to_string(),
-            code: refusal.code().to_owned(),
-        })
-        .collect()
+    pub user_errors: Vec<UserError<VolunteeringRefusal>>,
 }
 
 impl From<ActivityOutcome> for VolunteerActivityPayload {
     fn from(outcome: ActivityOutcome) -> Self {
         Self {
-            user_errors: user_errors(&outcome.refusals),
             activity: outcome.changed.map(VolunteerActivity),
+            user_errors: user_errors(&outcome.refusals),
         }
     }
 }
@@ -267,8 +253,8 @@ impl From<ActivityOutcome> for VolunteerActivityPayload {
 impl From<SignupOutcome> for ActivitySignupPayload {
     fn from(outcome: SignupOutcome) -> Self {
         Self {
-            user_errors: user_errors(&outcome.refusals),
             signup: outcome.changed.map(ActivitySignup),
+            user_errors: user_errors(&outcome.refusals),
         }
     }
 }
@@ -276,8 +262,8 @@ impl From<SignupOutcome> for ActivitySignupPayload {
 impl From<RecordOutcome> for ServiceRecordPayload {
     fn from(outcome: RecordOutcome) -> Self {
         Self {
-            user_errors: user_errors(&outcome.refusals),
             record: outcome.changed.map(ServiceRecord),
+            user_errors: user_errors(&outcome.refusals),
         }
     }
 }
@@ -315,9 +301,9 @@ impl VolunteeringMutation {
             .map_err(|_| ApiError::Internal)
             .or_gql()?;
         let create = volunteering::create_activity(&request.db, &request.principal, new);
-        once(
+        run_once(
             ctx,
-            input.idempotency_key,
+            &input.idempotency_key,
             "createVolunteerActivity",
             &fingerprint,
             create,
@@ -437,9 +423,9 @@ impl VolunteeringMutation {
         let request = ctx.request()?;
         let activity_id = activity_id(&input.activity_id)?;
         let sign_up = volunteering::sign_up(&request.db, &request.principal, activity_id);
-        once(
+        run_once(
             ctx,
-            input.idempotency_key,
+            &input.idempotency_key,
             "signUpForActivity",
             &activity_id,
             sign_up,
@@ -456,9 +442,9 @@ impl VolunteeringMutation {
         let request = ctx.request()?;
         let signup_id = signup_id(&input.signup_id)?;
         let approve = volunteering::approve_signup(&request.db, &request.principal, signup_id);
-        once(
+        run_once(
             ctx,
-            input.idempotency_key,
+            &input.idempotency_key,
             "approveActivitySignup",
             &signup_id,
             approve,
@@ -476,9 +462,9 @@ impl VolunteeringMutation {
         let request = ctx.request()?;
         let signup_id = signup_id(&input.signup_id)?;
         let cancel = volunteering::cancel_signup(&request.db, &request.principal, signup_id);
-        once(
+        run_once(
             ctx,
-            input.idempotency_key,
+            &input.idempotency_key,
             "cancelSignup",
             &signup_id,
             cancel,
@@ -575,9 +561,9 @@ impl VolunteeringMutation {
             input.from,
             input.to,
         );
-        once(
+        run_once(
             ctx,
-            input.idempotency_key,
+            &input.idempotency_key,
             "issueServiceCertificate",
             &fingerprint,
             issue,
@@ -602,9 +588,9 @@ impl VolunteeringMutation {
             input.points,
             input.note.clone(),
         );
-        once(
+        run_once(
             ctx,
-            input.idempotency_key,
+            &input.idempotency_key,
             "redeemVolunteerPoints",
             &fingerprint,
             redeem,
@@ -624,9 +610,9 @@ impl VolunteeringMutation {
         let rules = *ctx.data::<VolunteeringRules>()?;
         let confirm =
             volunteering::confirm_record(&request.db, &request.principal, record_id, rules);
-        once(
+        run_once(
             ctx,
-            input.idempotency_key,
+            &input.idempotency_key,
             "confirmServiceRecord",
             &record_id,
             confirm,
@@ -654,9 +640,9 @@ impl VolunteeringMutation {
             input.reason.clone(),
             rules,
         );
-        once(
+        run_once(
             ctx,
-            input.idempotency_key,
+            &input.idempotency_key,
             "correctServiceRecord",
             &fingerprint,
             correct,
@@ -692,7 +678,7 @@ async fn step(
     let rules = *ctx.data::<VolunteeringRules>()?;
     let change =
         volunteering::move_activity(&request.db, &request.principal, activity_id, step, rules);
-    once(ctx, input.idempotency_key, operation, &activity_id, change).await
+    run_once(ctx, &input.idempotency_key, operation, &activity_id, change).await
 }
 
 async fn attendance(
@@ -713,7 +699,7 @@ async fn attendance(
         input.at,
         rules,
     );
-    once(ctx, input.idempotency_key, operation, &fingerprint, record).await
+    run_once(ctx, &input.idempotency_key, operation, &fingerprint, record).await
 }
 
 async fn with_code(
@@ -735,34 +721,20 @@ async fn with_code(
         &input.code,
         rules,
     );
-    let mut payload: ActivitySignupPayload =
-        once(ctx, input.idempotency_key, operation, &fingerprint, attend).await?;
+    let payload: ActivitySignupPayload =
+        run_once(ctx, &input.idempotency_key, operation, &fingerprint, attend).await?;
     // The sign-up's refusals name `signupId` or `at`, which this input does not have: here the
     // volunteer's sign-up and the time are those of the activity named.
-    for error in &mut payload.user_errors {
-        if error
-            .field
-            .as_ref()
-            .is_some_and(|field| field[1..] != ["code"])
-        {
-            error.field = Some(vec!["input".to_owned(), "activityId".to_owned()]);
-        }
-    }
-    Ok(payload)
-}
-
-/// Runs a volunteering mutation once per idempotency key and shapes its payload.
-async fn once<T, P>(
-    ctx: &Context<'_>,
-    key: Option<String>,
-    operation: &'static str,
-    input: &impl serde::Serialize,
-    mutation: impl Future<Output = Result<Outcome<T>, ApiError>>,
-) -> Result<P>
-where
-    Outcome<T>: serde::Serialize + serde::de::DeserializeOwned + Into<P>,
-{
-    Ok(idempotent(ctx, &key, operation, input, Box::pin(mutation))
-        .await?
-        .into())
+    let user_errors = payload
+        .user_errors
+        .into_iter()
+        .map(|error| match error.refusal().field() {
+            Some("code") | None => error,
+            Some(_) => error.about("activityId"),
+        })
+        .collect();
+    Ok(ActivitySignupPayload {
+        user_errors,
+        ..payload
+    })
 }

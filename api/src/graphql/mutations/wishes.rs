@@ -1,12 +1,12 @@
-use std::future::Future;
-
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::micro_wish::WishCategory;
 
-use super::UserError;
-use super::idempotent;
-use crate::domain::wishes::{self, DisputeResolution, Evidence, NewWish, WishOutcome, WishRules};
+use super::run_once;
+use super::user_errors::{UserError, user_errors};
+use crate::domain::wishes::{
+    self, DisputeResolution, Evidence, NewWish, WishOutcome, WishRefusal, WishRules,
+};
 use crate::error::ApiError;
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::OrGql;
@@ -128,23 +128,14 @@ pub struct MicroWishPayload {
     /// when a submission was refused).
     pub wish: Option<MicroWish>,
     /// Why the change was refused; empty when it was made.
-    pub user_errors: Vec<UserError>,
+    pub user_errors: Vec<UserError<WishRefusal>>,
 }
 
 impl From<WishOutcome> for MicroWishPayload {
     fn from(outcome: WishOutcome) -> Self {
-        let user_errors = outcome
-            .refusal
-            .map(|refusal| UserError {
-                field: Some(vec!["input".to_owned(), refusal.field().to_owned()]),
-                message: refusal.to_string(),
-                code: refusal.code().to_owned(),
-            })
-            .into_iter()
-            .collect();
         Self {
-            wish: outcome.wish.map(MicroWish),
-            user_errors,
+            wish: outcome.changed.map(MicroWish),
+            user_errors: user_errors(&outcome.refusals),
         }
     }
 }
@@ -180,9 +171,9 @@ impl WishMutation {
             .map_err(|_| ApiError::Internal)
             .or_gql()?;
         let submit = wishes::submit_wish(&request.db, &request.principal, new);
-        once(
+        run_once(
             ctx,
-            input.idempotency_key,
+            &input.idempotency_key,
             "submitMicroWish",
             &fingerprint,
             submit,
@@ -207,9 +198,9 @@ impl WishMutation {
             publish,
             input.note.clone(),
         );
-        once(
+        run_once(
             ctx,
-            input.idempotency_key,
+            &input.idempotency_key,
             "reviewMicroWish",
             &fingerprint,
             review,
@@ -230,9 +221,9 @@ impl WishMutation {
         let wish_id = wish_id(&input.wish_id)?;
         let rules = *ctx.data::<WishRules>()?;
         let claim = wishes::claim_wish(&request.db, &request.principal, wish_id, rules);
-        once(
+        run_once(
             ctx,
-            input.idempotency_key,
+            &input.idempotency_key,
             "claimMicroWish",
             &wish_id,
             claim,
@@ -250,9 +241,9 @@ impl WishMutation {
         let request = ctx.request()?;
         let wish_id = wish_id(&input.wish_id)?;
         let release = wishes::release_claim(&request.db, &request.principal, wish_id);
-        once(
+        run_once(
             ctx,
-            input.idempotency_key,
+            &input.idempotency_key,
             "releaseMicroWishClaim",
             &wish_id,
             release,
@@ -275,9 +266,9 @@ impl WishMutation {
         let fingerprint = (wish_id, &evidence);
         let deliver =
             wishes::deliver_wish(&request.db, &request.principal, wish_id, evidence.clone());
-        once(
+        run_once(
             ctx,
-            input.idempotency_key,
+            &input.idempotency_key,
             "deliverMicroWish",
             &fingerprint,
             deliver,
@@ -301,9 +292,9 @@ impl WishMutation {
             input.rating,
             input.feedback.clone(),
         );
-        once(
+        run_once(
             ctx,
-            input.idempotency_key,
+            &input.idempotency_key,
             "confirmMicroWish",
             &fingerprint,
             confirm,
@@ -320,9 +311,9 @@ impl WishMutation {
         let request = ctx.request()?;
         let wish_id = wish_id(&input.wish_id)?;
         let dispute = wishes::dispute_wish(&request.db, &request.principal, wish_id);
-        once(
+        run_once(
             ctx,
-            input.idempotency_key,
+            &input.idempotency_key,
             "disputeMicroWish",
             &wish_id,
             dispute,
@@ -344,9 +335,9 @@ impl WishMutation {
             DisputeResolutionInput::RevokeClaim => DisputeResolution::RevokeClaim,
         };
         let resolve = wishes::resolve_dispute(&request.db, &request.principal, wish_id, resolution);
-        once(
+        run_once(
             ctx,
-            input.idempotency_key,
+            &input.idempotency_key,
             "resolveMicroWishDispute",
             &(wish_id, resolution),
             resolve,
@@ -363,9 +354,9 @@ impl WishMutation {
         let request = ctx.request()?;
         let wish_id = wish_id(&input.wish_id)?;
         let withdraw = wishes::withdraw_wish(&request.db, &request.principal, wish_id);
-        once(
+        run_once(
             ctx,
-            input.idempotency_key,
+            &input.idempotency_key,
             "withdrawMicroWish",
             &wish_id,
             withdraw,
@@ -382,9 +373,9 @@ impl WishMutation {
         let request = ctx.request()?;
         let wish_id = wish_id(&input.wish_id)?;
         let take_down = wishes::take_down_wish(&request.db, &request.principal, wish_id);
-        once(
+        run_once(
             ctx,
-            input.idempotency_key,
+            &input.idempotency_key,
             "takeDownMicroWish",
             &wish_id,
             take_down,
@@ -395,17 +386,4 @@ impl WishMutation {
 
 fn wish_id(id: &ID) -> Result<i64> {
     decode_as::<MicroWish>("wishId", id).or_gql()
-}
-
-/// Runs a wish mutation once per idempotency key and shapes its payload.
-async fn once(
-    ctx: &Context<'_>,
-    key: Option<String>,
-    operation: &'static str,
-    input: &impl serde::Serialize,
-    mutation: impl Future<Output = Result<WishOutcome, ApiError>>,
-) -> Result<MicroWishPayload> {
-    Ok(idempotent(ctx, &key, operation, input, Box::pin(mutation))
-        .await?
-        .into())
 }
