@@ -65,7 +65,16 @@ impl<I: Serialize> Idempotent<'_, I> {
         let reservation = match self.reserve(db, &caller, key, &fingerprint).await? {
             Reservation::Reserved(reservation) => reservation,
             Reservation::Replayed(result) => {
-                return serde_json::from_str(&result).map_err(|_| ApiError::Internal);
+                // A result stored by an earlier release may have another shape; running the
+                // mutation again could do its work twice, so the caller needs a new key.
+                return serde_json::from_str(&result).map_err(|_| {
+                    ApiError::Conflict(
+                        "the first result of this idempotency key was stored by an earlier \
+                         version of the API and cannot be replayed; check the object's state \
+                         and use a new key"
+                            .to_owned(),
+                    )
+                });
             }
         };
         match mutation.await {

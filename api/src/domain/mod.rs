@@ -4,17 +4,12 @@
 pub mod audit;
 pub mod calendar;
 pub mod dual_reporting;
-pub mod feedback_reports;
 pub mod idempotency;
-pub mod member_reports;
-pub mod org_registrations;
 pub mod outcome;
 pub mod permissions;
 pub mod rows;
 pub mod scope;
-pub mod service_posts;
 pub mod statistics;
 mod transaction;
-pub mod volunteer_teams;
 pub mod volunteering;
 pub mod wishes;

@@ -72,6 +72,6 @@ pub fn decode_as<N: NodeType>(field: &str, id: &ID) -> Result<i64, ApiError> {
 }
 
 /// The row id inside an optional id argument, checked to name an `N`.
-pub fn optional_id<N: NodeType>(field: &str, id: Option<ID>) -> Result<Option<i64>, ApiError> {
-    id.map(|id| decode_as::<N>(field, &id)).transpose()
+pub fn optional_id<N: NodeType>(field: &str, id: Option<&ID>) -> Result<Option<i64>, ApiError> {
+    id.map(|id| decode_as::<N>(field, id)).transpose()
 }

@@ -3,12 +3,7 @@
 //! [`user_errors`]); mutations partners retry take an `idempotencyKey` ([`run_once`]).
 
 mod dual_reporting;
-mod feedback_reports;
-mod member_reports;
-mod org_registrations;
-mod service_posts;
 mod user_errors;
-mod volunteer_teams;
 mod volunteering;
 mod wishes;
 
@@ -28,14 +23,9 @@ use crate::graphql::errors::OrGql;
 /// Changes to the district's shared resources.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
-    wishes::WishMutation,
     dual_reporting::DualReportingMutation,
-    feedback_reports::FeedbackReportMutation,
-    member_reports::MemberReportMutation,
-    org_registrations::OrgRegistrationMutation,
-    service_posts::ServicePostMutation,
     volunteering::VolunteeringMutation,
-    volunteer_teams::VolunteerTeamMutation,
+    wishes::WishMutation,
 );
 
 /// Runs a mutation once per idempotency key — a retry with the key and the same input gets the

@@ -21,13 +21,13 @@ use async_graphql::{
     Value,
 };
 
-use crate::domain::dual_reporting::RegistrationRefusal;
-use crate::domain::feedback_reports::FeedbackReportRefusal;
-use crate::domain::member_reports::MemberReportRefusal;
-use crate::domain::org_registrations::OrgRegistrationRefusal;
+use crate::domain::dual_reporting::feedback_reports::FeedbackReportRefusal;
+use crate::domain::dual_reporting::member_reports::MemberReportRefusal;
+use crate::domain::dual_reporting::org_registrations::OrgRegistrationRefusal;
+use crate::domain::dual_reporting::registrations::RegistrationRefusal;
+use crate::domain::dual_reporting::service_posts::ServicePostRefusal;
 use crate::domain::outcome::Refusal;
-use crate::domain::service_posts::ServicePostRefusal;
-use crate::domain::volunteer_teams::TeamRefusal;
+use crate::domain::volunteering::TeamRefusal;
 use crate::domain::volunteering::VolunteeringRefusal;
 use crate::domain::wishes::WishRefusal;
 

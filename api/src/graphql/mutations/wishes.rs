@@ -10,7 +10,7 @@ use crate::domain::wishes::{
 use crate::error::ApiError;
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::OrGql;
-use crate::graphql::ids::decode_as;
+use crate::graphql::ids::{decode_as, optional_id};
 use crate::graphql::types::{MicroWish, Person};
 
 /// Submit a wish: a resident for themself, or grid staff for a resident of their grid.
@@ -153,12 +153,8 @@ impl WishMutation {
         input: SubmitMicroWishInput,
     ) -> Result<MicroWishPayload> {
         let request = ctx.request()?;
-        let beneficiary_id = input
-            .beneficiary_id
-            .as_ref()
-            .map(|id| decode_as::<Person>("beneficiaryId", id))
-            .transpose()
-            .or_gql()?;
+        let beneficiary_id =
+            optional_id::<Person>("beneficiaryId", input.beneficiary_id.as_ref()).or_gql()?;
         let new = NewWish {
             beneficiary_id,
             title: input.title,

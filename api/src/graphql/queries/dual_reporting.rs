@@ -39,8 +39,8 @@ impl ListFilter for OrgRegistrationFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use org_registration::Column as C;
-        let community = optional_id::<AdminUnit>("community", self.community)?;
-        let organization = optional_id::<Organization>("organization", self.organization)?;
+        let community = optional_id::<AdminUnit>("community", self.community.as_ref())?;
+        let organization = optional_id::<Organization>("organization", self.organization.as_ref())?;
         Ok(Condition::all()
             .add_option(community.map(|id| C::CommunityId.eq(id)))
             .add_option(organization.map(|id| C::OrganizationId.eq(id)))
@@ -67,9 +67,9 @@ impl ListFilter for MemberRegistrationFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use member_registration::Column as C;
-        let community = optional_id::<AdminUnit>("community", self.community)?;
-        let grid = optional_id::<AdminUnit>("grid", self.grid)?;
-        let unit = optional_id::<Organization>("unit", self.unit)?;
+        let community = optional_id::<AdminUnit>("community", self.community.as_ref())?;
+        let grid = optional_id::<AdminUnit>("grid", self.grid.as_ref())?;
+        let unit = optional_id::<Organization>("unit", self.unit.as_ref())?;
         Ok(Condition::all()
             .add_option(community.map(|id| C::CommunityId.eq(id)))
             .add_option(grid.map(|id| C::GridId.eq(id)))
@@ -92,7 +92,7 @@ impl ListFilter for ServicePostFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use service_post::Column as C;
-        let community = optional_id::<AdminUnit>("community", self.community)?;
+        let community = optional_id::<AdminUnit>("community", self.community.as_ref())?;
         Ok(Condition::all()
             .add_option(community.map(|id| C::CommunityId.eq(id)))
             .add_option(self.status.map(|status| C::Status.eq(status))))
@@ -113,7 +113,7 @@ impl ListFilter for PostClaimFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use post_claim::Column as C;
-        let post = optional_id::<ServicePost>("post", self.post)?;
+        let post = optional_id::<ServicePost>("post", self.post.as_ref())?;
         Ok(Condition::all()
             .add_option(post.map(|id| C::PostId.eq(id)))
             .add_option(self.status.map(|status| C::Status.eq(status))))
@@ -140,8 +140,8 @@ impl ListFilter for FeedbackReportFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use feedback_report::Column as C;
-        let community = optional_id::<AdminUnit>("community", self.community)?;
-        let unit = optional_id::<Organization>("unit", self.unit)?;
+        let community = optional_id::<AdminUnit>("community", self.community.as_ref())?;
+        let unit = optional_id::<Organization>("unit", self.unit.as_ref())?;
         Ok(Condition::all()
             .add_option(community.map(|id| C::CommunityId.eq(id)))
             .add_option(unit.map(|id| C::OrganizationId.eq(id)))
@@ -171,8 +171,8 @@ impl ListFilter for MemberReportFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use member_report::Column as C;
-        let unit = optional_id::<Organization>("unit", self.unit)?;
-        let member = optional_id::<PartyMember>("member", self.member)?;
+        let unit = optional_id::<Organization>("unit", self.unit.as_ref())?;
+        let member = optional_id::<PartyMember>("member", self.member.as_ref())?;
         Ok(Condition::all()
             .add_option(unit.map(|id| C::OrganizationId.eq(id)))
             .add_option(member.map(|id| C::PartyMemberId.eq(id)))

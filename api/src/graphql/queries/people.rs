@@ -26,8 +26,8 @@ impl ListFilter for PersonFilter {
     type Entity = person::Entity;
 
     fn condition(self) -> Result<Condition, ApiError> {
-        let community = optional_id::<AdminUnit>("community", self.community)?;
-        let grid = optional_id::<AdminUnit>("grid", self.grid)?;
+        let community = optional_id::<AdminUnit>("community", self.community.as_ref())?;
+        let grid = optional_id::<AdminUnit>("grid", self.grid.as_ref())?;
         if community.is_none() && grid.is_none() {
             return Ok(Condition::all());
         }
@@ -64,7 +64,7 @@ impl ListFilter for OrganizationFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use organization::Column as C;
-        let community = optional_id::<AdminUnit>("community", self.community)?;
+        let community = optional_id::<AdminUnit>("community", self.community.as_ref())?;
         Ok(Condition::all()
             .add_option(self.kind.map(|kind| C::Kind.eq(kind)))
             .add_option(self.status.map(|status| C::Status.eq(status)))
@@ -91,7 +91,7 @@ impl ListFilter for PartyMemberFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use party_member::Column as C;
-        let unit = optional_id::<Organization>("unit", self.unit)?;
+        let unit = optional_id::<Organization>("unit", self.unit.as_ref())?;
         Ok(Condition::all()
             .add_option(unit.map(|id| C::OrganizationId.eq(id)))
             .add_option(self.serving.map(|serving| C::Serving.eq(serving))))

@@ -33,8 +33,8 @@ impl ListFilter for AdminUnitFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use admin_unit::Column as C;
-        let parent = optional_id::<AdminUnit>("parent", self.parent)?;
-        let within = optional_id::<AdminUnit>("within", self.within)?;
+        let parent = optional_id::<AdminUnit>("parent", self.parent.as_ref())?;
+        let within = optional_id::<AdminUnit>("within", self.within.as_ref())?;
         Ok(Condition::all()
             .add_option(self.level.map(|level| C::Level.eq(level)))
             .add_option(parent.map(|parent| C::ParentId.eq(parent)))
@@ -122,7 +122,8 @@ impl StructureQuery {
     ) -> Result<NodeConnection<ServiceCentre>> {
         use service_centre::Column as C;
         let filter = filter.unwrap_or_default();
-        let community = optional_id::<AdminUnit>("community", filter.community).or_gql()?;
+        let community =
+            optional_id::<AdminUnit>("community", filter.community.as_ref()).or_gql()?;
         let select = service_centre::Entity::find().filter(
             Condition::all()
                 .add_option(community.map(|community| C::CommunityId.eq(community)))

@@ -40,8 +40,8 @@ impl ListFilter for VolunteerTeamFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use volunteer_team::Column as C;
-        let community = optional_id::<AdminUnit>("community", self.community)?;
-        let organization = optional_id::<Organization>("organization", self.organization)?;
+        let community = optional_id::<AdminUnit>("community", self.community.as_ref())?;
+        let organization = optional_id::<Organization>("organization", self.organization.as_ref())?;
         Ok(Condition::all()
             .add_option(community.map(|id| C::CommunityId.eq(id)))
             .add_option(organization.map(|id| C::OrganizationId.eq(id)))
@@ -71,8 +71,8 @@ impl ListFilter for VolunteerActivityFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use volunteer_activity::Column as C;
-        let community = optional_id::<AdminUnit>("community", self.community)?;
-        let organization = optional_id::<Organization>("organization", self.organization)?;
+        let community = optional_id::<AdminUnit>("community", self.community.as_ref())?;
+        let organization = optional_id::<Organization>("organization", self.organization.as_ref())?;
         Ok(Condition::all()
             .add_option(community.map(|id| C::CommunityId.eq(id)))
             .add_option(organization.map(|id| C::OrganizationId.eq(id)))
@@ -99,8 +99,8 @@ impl ListFilter for ActivitySignupFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use activity_signup::Column as C;
-        let activity = optional_id::<VolunteerActivity>("activity", self.activity)?;
-        let volunteer = optional_id::<Person>("volunteer", self.volunteer)?;
+        let activity = optional_id::<VolunteerActivity>("activity", self.activity.as_ref())?;
+        let volunteer = optional_id::<Person>("volunteer", self.volunteer.as_ref())?;
         Ok(Condition::all()
             .add_option(activity.map(|id| C::ActivityId.eq(id)))
             .add_option(volunteer.map(|id| C::PersonId.eq(id)))
@@ -132,10 +132,10 @@ impl ListFilter for ServiceRecordFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use service_record::Column as C;
-        let volunteer = optional_id::<Person>("volunteer", self.volunteer)?;
-        let organization = optional_id::<Organization>("organization", self.organization)?;
-        let member_unit = optional_id::<Organization>("memberUnit", self.member_unit)?;
-        let community = optional_id::<AdminUnit>("community", self.community)?;
+        let volunteer = optional_id::<Person>("volunteer", self.volunteer.as_ref())?;
+        let organization = optional_id::<Organization>("organization", self.organization.as_ref())?;
+        let member_unit = optional_id::<Organization>("memberUnit", self.member_unit.as_ref())?;
+        let community = optional_id::<AdminUnit>("community", self.community.as_ref())?;
         Ok(Condition::all()
             .add_option(volunteer.map(|id| C::PersonId.eq(id)))
             .add_option(organization.map(|id| C::OrganizationId.eq(id)))

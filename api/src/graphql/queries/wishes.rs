@@ -38,9 +38,9 @@ impl ListFilter for MicroWishFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use micro_wish::Column as C;
-        let within = optional_id::<AdminUnit>("within", self.within)?;
-        let community = optional_id::<AdminUnit>("community", self.community)?;
-        let grid = optional_id::<AdminUnit>("grid", self.grid)?;
+        let within = optional_id::<AdminUnit>("within", self.within.as_ref())?;
+        let community = optional_id::<AdminUnit>("community", self.community.as_ref())?;
+        let grid = optional_id::<AdminUnit>("grid", self.grid.as_ref())?;
         Ok(Condition::all()
             .add_option(within.map(|unit| C::GridId.in_subquery(units_within(unit))))
             .add_option(community.map(|id| C::CommunityId.eq(id)))
@@ -68,9 +68,11 @@ impl ListFilter for WishClaimFilter {
 
     fn condition(self) -> Result<Condition, ApiError> {
         use wish_claim::Column as C;
-        let wish = optional_id::<MicroWish>("wish", self.wish)?;
-        let organization =
-            optional_id::<Organization>("claimantOrganization", self.claimant_organization)?;
+        let wish = optional_id::<MicroWish>("wish", self.wish.as_ref())?;
+        let organization = optional_id::<Organization>(
+            "claimantOrganization",
+            self.claimant_organization.as_ref(),
+        )?;
         Ok(Condition::all()
             .add_option(wish.map(|id| C::WishId.eq(id)))
             .add_option(organization.map(|id| C::ClaimantOrganizationId.eq(id)))

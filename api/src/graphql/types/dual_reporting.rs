@@ -9,7 +9,7 @@ use entities::post_claim::PostClaimStatus;
 use entities::service_post::PostStatus;
 
 use super::{AdminUnit, Organization, PartyMember};
-use crate::domain::feedback_reports::report_csv;
+use crate::domain::dual_reporting::feedback_reports::report_csv;
 use crate::error::ApiError;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::{NodeType, node_type};

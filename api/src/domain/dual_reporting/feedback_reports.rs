@@ -22,13 +22,13 @@ use sea_orm::{
     DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect, SqlErr,
 };
 
-use super::audit::{Actor, Transition};
-use super::calendar::Quarter;
-use super::outcome::{Outcome, refusals, refuse};
-use super::permissions::{PARTY_UNIT_ADMINS, acts_for, community_staff_of};
-use super::rows::{find_visible, is_community};
-use super::transaction::begin_write;
 use crate::auth::{Principal, Scope};
+use crate::domain::audit::{Actor, Transition};
+use crate::domain::calendar::Quarter;
+use crate::domain::outcome::{Outcome, refusals, refuse};
+use crate::domain::permissions::{PARTY_UNIT_ADMINS, acts_for, community_staff_of};
+use crate::domain::rows::{find_visible, is_community};
+use crate::domain::transaction::begin_write;
 use crate::error::ApiError;
 
 refusals! {

@@ -2,15 +2,15 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use entities::team_member::TeamRole;
 use entities::volunteer_team::VolunteerArea;
 
-use super::run_once;
-use super::user_errors::{UserError, user_errors};
-use crate::domain::volunteer_teams::{
+use crate::domain::volunteering::{
     self, MembershipOutcome, NewTeam, TeamOutcome, TeamRefusal, TeamUpdate,
 };
 use crate::error::ApiError;
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::OrGql;
-use crate::graphql::ids::decode_as;
+use crate::graphql::ids::{decode_as, optional_id};
+use crate::graphql::mutations::run_once;
+use crate::graphql::mutations::user_errors::{UserError, user_errors};
 use crate::graphql::types::{AdminUnit, Person, TeamMembership, VolunteerTeam};
 
 /// Found a volunteer team for the caller's organisation (its API client with
@@ -133,17 +133,12 @@ impl VolunteerTeamMutation {
             name: input.name,
             area: input.area,
             community_id: decode_as::<AdminUnit>("communityId", &input.community_id).or_gql()?,
-            leader_id: input
-                .leader_id
-                .as_ref()
-                .map(|id| decode_as::<Person>("leaderId", id))
-                .transpose()
-                .or_gql()?,
+            leader_id: optional_id::<Person>("leaderId", input.leader_id.as_ref()).or_gql()?,
         };
         let fingerprint = serde_json::to_value(&new)
             .map_err(|_| ApiError::Internal)
             .or_gql()?;
-        let create = volunteer_teams::create_team(&request.db, &request.principal, new);
+        let create = volunteering::create_team(&request.db, &request.principal, new);
         run_once(
             ctx,
             &input.idempotency_key,
@@ -166,17 +161,13 @@ impl VolunteerTeamMutation {
         let update = TeamUpdate {
             name: input.name,
             area: input.area,
-            community_id: input
-                .community_id
-                .as_ref()
-                .map(|id| decode_as::<AdminUnit>("communityId", id))
-                .transpose()
+            community_id: optional_id::<AdminUnit>("communityId", input.community_id.as_ref())
                 .or_gql()?,
         };
         let fingerprint = serde_json::to_value((team_id, &update))
             .map_err(|_| ApiError::Internal)
             .or_gql()?;
-        let change = volunteer_teams::update_team(&request.db, &request.principal, team_id, update);
+        let change = volunteering::update_team(&request.db, &request.principal, team_id, update);
         run_once(
             ctx,
             &input.idempotency_key,
@@ -196,7 +187,7 @@ impl VolunteerTeamMutation {
     ) -> Result<VolunteerTeamPayload> {
         let request = ctx.request()?;
         let team_id = team_id(&input.team_id)?;
-        let dissolve = volunteer_teams::dissolve_team(&request.db, &request.principal, team_id);
+        let dissolve = volunteering::dissolve_team(&request.db, &request.principal, team_id);
         run_once(
             ctx,
             &input.idempotency_key,
@@ -215,7 +206,7 @@ impl VolunteerTeamMutation {
     ) -> Result<TeamMembershipPayload> {
         let request = ctx.request()?;
         let team_id = team_id(&input.team_id)?;
-        let join = volunteer_teams::join_team(&request.db, &request.principal, team_id);
+        let join = volunteering::join_team(&request.db, &request.principal, team_id);
         run_once(
             ctx,
             &input.idempotency_key,
@@ -234,7 +225,7 @@ impl VolunteerTeamMutation {
     ) -> Result<TeamMembershipPayload> {
         let request = ctx.request()?;
         let team_id = team_id(&input.team_id)?;
-        let leave = volunteer_teams::leave_team(&request.db, &request.principal, team_id);
+        let leave = volunteering::leave_team(&request.db, &request.principal, team_id);
         run_once(
             ctx,
             &input.idempotency_key,
@@ -254,7 +245,7 @@ impl VolunteerTeamMutation {
     ) -> Result<TeamMembershipPayload> {
         let request = ctx.request()?;
         let membership_id = membership_id(&input.membership_id)?;
-        let set = volunteer_teams::set_member_role(
+        let set = volunteering::set_member_role(
             &request.db,
             &request.principal,
             membership_id,
@@ -279,7 +270,7 @@ impl VolunteerTeamMutation {
     ) -> Result<TeamMembershipPayload> {
         let request = ctx.request()?;
         let membership_id = membership_id(&input.membership_id)?;
-        let remove = volunteer_teams::remove_member(&request.db, &request.principal, membership_id);
+        let remove = volunteering::remove_member(&request.db, &request.principal, membership_id);
         run_once(
             ctx,
             &input.idempotency_key,

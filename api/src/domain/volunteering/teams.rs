@@ -14,16 +14,16 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::audit::{Actor, Transition};
-use super::outcome::{Outcome, refusals};
-use super::permissions::{
+use crate::auth::{Principal, Scope};
+use crate::domain::audit::{Actor, Transition};
+use crate::domain::outcome::{Outcome, refusals};
+use crate::domain::permissions::{
     COMMUNITY_OR_ABOVE, ORGANISATION_ADMINS, acts_for, organizing_organization, person_of,
     staff_covers,
 };
-use super::rows::{is_community, lock, not_found, reload};
-use super::scope::Scoped;
-use super::transaction::begin_write;
-use crate::auth::{Principal, Scope};
+use crate::domain::rows::{is_community, lock, not_found, reload};
+use crate::domain::scope::Scoped;
+use crate::domain::transaction::begin_write;
 use crate::error::ApiError;
 
 refusals! {

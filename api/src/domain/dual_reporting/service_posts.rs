@@ -14,12 +14,12 @@ use sea_orm::{
     SqlErr,
 };
 
-use super::audit::{Actor, Transition};
-use super::outcome::{Outcome, refusals, refuse};
-use super::permissions::{community_staff_of, own_membership};
-use super::rows::{find_visible, is_community, not_found, reload};
-use super::transaction::begin_write;
 use crate::auth::{Principal, Scope};
+use crate::domain::audit::{Actor, Transition};
+use crate::domain::outcome::{Outcome, refusals, refuse};
+use crate::domain::permissions::{community_staff_of, own_membership};
+use crate::domain::rows::{find_visible, is_community, not_found, reload};
+use crate::domain::transaction::begin_write;
 use crate::error::ApiError;
 
 /// The longest post title, as the schema holds it.

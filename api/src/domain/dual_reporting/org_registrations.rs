@@ -11,13 +11,13 @@ use sea_orm::{
     DbErr, EntityTrait, QueryFilter, SqlErr,
 };
 
-use super::audit::{Actor, Transition};
-use super::calendar;
-use super::outcome::{Outcome, refusals, refuse};
-use super::permissions::{ORGANISATION_ADMINS, acts_for, community_staff_of};
-use super::rows::{find_visible, is_community};
-use super::transaction::begin_write;
 use crate::auth::{Principal, Scope};
+use crate::domain::audit::{Actor, Transition};
+use crate::domain::calendar;
+use crate::domain::outcome::{Outcome, refusals, refuse};
+use crate::domain::permissions::{ORGANISATION_ADMINS, acts_for, community_staff_of};
+use crate::domain::rows::{find_visible, is_community};
+use crate::domain::transaction::begin_write;
 use crate::error::ApiError;
 
 refusals! {

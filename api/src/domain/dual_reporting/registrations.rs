@@ -16,13 +16,13 @@ use sea_orm::{
     QuerySelect, SqlErr,
 };
 
-use super::audit::{Actor, Transition};
-use super::outcome::{Outcome, refusals, refuse};
-use super::permissions::{PARTY_UNIT_ADMINS, acts_for, community_staff_of, own_membership};
-use super::rows::find_visible;
 use super::service_posts::leave_community_posts;
-use super::transaction::begin_write;
 use crate::auth::{Principal, PrincipalKind, Scope};
+use crate::domain::audit::{Actor, Transition};
+use crate::domain::outcome::{Outcome, refusals, refuse};
+use crate::domain::permissions::{PARTY_UNIT_ADMINS, acts_for, community_staff_of, own_membership};
+use crate::domain::rows::find_visible;
+use crate::domain::transaction::begin_write;
 use crate::error::ApiError;
 
 /// The most rows one `bulkRegisterMembers` call takes.

@@ -1,13 +1,13 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
-use super::run_once;
-use super::user_errors::{UserError, user_errors};
-use crate::domain::org_registrations::{
+use crate::domain::dual_reporting::org_registrations::{
     self, Commitments, OrgRegistrationOutcome, OrgRegistrationRefusal,
 };
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::OrGql;
 use crate::graphql::ids::decode_as;
+use crate::graphql::mutations::run_once;
+use crate::graphql::mutations::user_errors::{UserError, user_errors};
 use crate::graphql::types::{AdminUnit, OrgRegistration, Organization};
 
 /// Register an organisation with a community for the current year.

@@ -1,13 +1,13 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
-use super::run_once;
-use super::user_errors::{UserError, user_errors};
-use crate::domain::dual_reporting::{
+use crate::domain::dual_reporting::registrations::{
     self, BulkRow, BulkRowOutcome, Placement, RegistrationOutcome, RegistrationRefusal,
 };
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::OrGql;
-use crate::graphql::ids::decode_as;
+use crate::graphql::ids::{decode_as, optional_id};
+use crate::graphql::mutations::run_once;
+use crate::graphql::mutations::user_errors::{UserError, user_errors};
 use crate::graphql::types::{AdminUnit, MemberRegistration, Organization, PartyMember};
 
 /// Register a Party member with the community where they live.
@@ -162,10 +162,10 @@ fn count(n: usize) -> i32 {
 }
 
 #[derive(Default)]
-pub struct DualReportingMutation;
+pub struct RegistrationMutation;
 
 #[Object]
-impl DualReportingMutation {
+impl RegistrationMutation {
     /// Registers a serving Party member with their residential community, as submitted for the
     /// community's decision. The member registers themself (a person's token), or their unit's
     /// Party unit administrator or API client (with `registrations:write`) registers them. A
@@ -176,15 +176,11 @@ impl DualReportingMutation {
         input: RegisterMemberInput,
     ) -> Result<MemberRegistrationPayload> {
         let request = ctx.request()?;
-        let member_id = input
-            .member_id
-            .as_ref()
-            .map(|id| decode_as::<PartyMember>("memberId", id))
-            .transpose()
-            .or_gql()?;
+        let member_id =
+            optional_id::<PartyMember>("memberId", input.member_id.as_ref()).or_gql()?;
         let placement = placement(&input.community_id, input.grid_id.as_ref())?;
         let register =
-            dual_reporting::register_member(&request.db, &request.principal, member_id, placement);
+            registrations::register_member(&request.db, &request.principal, member_id, placement);
         run_once(
             ctx,
             &input.idempotency_key,
@@ -212,7 +208,7 @@ impl DualReportingMutation {
             .transpose()
             .or_gql()?;
         let accept =
-            dual_reporting::accept_registration(&request.db, &request.principal, id, grid_id);
+            registrations::accept_registration(&request.db, &request.principal, id, grid_id);
         run_once(
             ctx,
             &input.idempotency_key,
@@ -233,7 +229,7 @@ impl DualReportingMutation {
         let id =
             decode_as::<MemberRegistration>("registrationId", &input.registration_id).or_gql()?;
         let reject =
-            dual_reporting::reject_registration(&request.db, &request.principal, id, &input.note);
+            registrations::reject_registration(&request.db, &request.principal, id, &input.note);
         run_once(
             ctx,
             &input.idempotency_key,
@@ -257,7 +253,7 @@ impl DualReportingMutation {
             decode_as::<MemberRegistration>("registrationId", &input.registration_id).or_gql()?;
         let placement = placement(&input.community_id, input.grid_id.as_ref())?;
         let transfer =
-            dual_reporting::transfer_registration(&request.db, &request.principal, id, placement);
+            registrations::transfer_registration(&request.db, &request.principal, id, placement);
         run_once(
             ctx,
             &input.idempotency_key,
@@ -278,7 +274,7 @@ impl DualReportingMutation {
         let request = ctx.request()?;
         let id =
             decode_as::<MemberRegistration>("registrationId", &input.registration_id).or_gql()?;
-        let deregister = dual_reporting::deregister(&request.db, &request.principal, id);
+        let deregister = registrations::deregister(&request.db, &request.principal, id);
         run_once(
             ctx,
             &input.idempotency_key,
@@ -303,7 +299,7 @@ impl DualReportingMutation {
         let rows: Vec<Result<BulkRow, RegistrationRefusal>> =
             input.rows.iter().map(bulk_row).collect();
         let register =
-            dual_reporting::bulk_register(&request.db, &request.principal, unit_id, &rows);
+            registrations::bulk_register(&request.db, &request.principal, unit_id, &rows);
         run_once(
             ctx,
             &input.idempotency_key,

@@ -19,13 +19,13 @@ use sea_orm::{
     DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, SqlErr,
 };
 
-use super::audit::{Actor, Transition};
-use super::calendar::HalfYear;
-use super::outcome::{Outcome, refusals, refuse};
-use super::permissions::own_membership;
-use super::rows::find_visible;
-use super::transaction::begin_write;
 use crate::auth::{Principal, Scope};
+use crate::domain::audit::{Actor, Transition};
+use crate::domain::calendar::HalfYear;
+use crate::domain::outcome::{Outcome, refusals, refuse};
+use crate::domain::permissions::own_membership;
+use crate::domain::rows::find_visible;
+use crate::domain::transaction::begin_write;
 use crate::error::ApiError;
 
 refusals! {
