@@ -1,86 +1,154 @@
-//! Settings, read once from the environment (or the command line) with working defaults. Nothing
-//! else in the crate reads the environment.
+//! Settings, read once from the environment (or the command line) with working defaults, in one
+//! group per concern. Nothing else in the crate reads the environment; the composition root
+//! (`lib.rs`) turns the groups into the domain's rules.
+//!
+//! Every setting is an environment variable and a command-line flag of the same name
+//! (`gongzhi --help` lists them by group); the README's settings table lists them all, and a
+//! test keeps it so.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::{Args, CommandFactory, FromArgMatches, Parser};
+
 /// Where the embedded database lives when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/gongzhi.db?mode=rwc";
 
-/// Server settings. Each one can be given as an environment variable (see `.env.example`) or as
-/// a command-line flag of the same name.
-#[derive(Debug, Clone, clap::Args)]
+/// All settings, by concern.
+#[derive(Debug, Clone, Args)]
 pub struct Config {
-    /// Database to use: `sqlite://path?mode=rwc` or `postgres://user@host:port/db`.
-    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
-    pub database_url: String,
+    #[command(flatten, next_help_heading = "Server")]
+    pub server: ServerSettings,
+    #[command(flatten, next_help_heading = "Database")]
+    pub database: DatabaseSettings,
+    #[command(flatten, next_help_heading = "Tokens")]
+    pub tokens: TokenSettings,
+    #[command(flatten, next_help_heading = "Micro-wishes")]
+    pub wishes: WishSettings,
+    #[command(flatten, next_help_heading = "Volunteering")]
+    pub volunteering: VolunteeringSettings,
+    #[command(flatten, next_help_heading = "Mutations")]
+    pub mutations: MutationSettings,
+    #[command(flatten, next_help_heading = "Query limits")]
+    pub query_limits: QueryLimits,
+}
 
-    /// Size of the database connection pool.
-    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
-    pub database_max_connections: u32,
-
+/// The HTTP server and its files.
+#[derive(Debug, Clone, Args)]
+pub struct ServerSettings {
     /// Address the HTTP server listens on.
-    #[arg(long, env = "GONGZHI_LISTEN", default_value = "127.0.0.1:8000")]
+    #[arg(long = "listen", env = "GONGZHI_LISTEN", default_value = "127.0.0.1:8000")]
     pub listen: SocketAddr,
 
     /// Directory for the server's own files: the generated signing key (and the SQLite file,
     /// with the default `DATABASE_URL`).
-    #[arg(long, env = "GONGZHI_DATA_DIR", default_value = "data")]
+    #[arg(long = "data-dir", env = "GONGZHI_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
 
     /// Load the demo district into an empty database at start-up.
-    #[arg(long, env = "GONGZHI_SEED_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
+    #[arg(
+        long = "seed-demo",
+        env = "GONGZHI_SEED_DEMO",
+        default_value_t = true,
+        action = clap::ArgAction::Set
+    )]
     pub seed_demo: bool,
+}
 
+/// The database and its connection pool.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseSettings {
+    /// Database to use: `sqlite://path?mode=rwc` or `postgres://user@host:port/db`.
+    #[arg(long = "database-url", env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub url: String,
+
+    /// Size of the database connection pool.
+    #[arg(
+        long = "database-max-connections",
+        env = "DATABASE_MAX_CONNECTIONS",
+        default_value_t = 10
+    )]
+    pub max_connections: u32,
+}
+
+/// The access and refresh tokens this server signs and accepts.
+#[derive(Debug, Clone, Args)]
+pub struct TokenSettings {
     /// PEM file of the Ed25519 private key that signs tokens. Without it, a key pair is
     /// generated into the data directory on first start and reused after.
-    #[arg(long, env = "GONGZHI_SIGNING_KEY")]
+    #[arg(long = "signing-key", env = "GONGZHI_SIGNING_KEY")]
     pub signing_key: Option<PathBuf>,
 
     /// Extra PEM public keys (comma-separated paths) accepted when verifying tokens, so tokens
     /// signed with a retired key stay valid until they expire.
-    #[arg(long, env = "GONGZHI_VERIFY_KEYS", value_delimiter = ',')]
+    #[arg(long = "verify-keys", env = "GONGZHI_VERIFY_KEYS", value_delimiter = ',')]
     pub verify_keys: Vec<PathBuf>,
 
     /// `iss` of the tokens this server signs and accepts.
-    #[arg(long, env = "GONGZHI_TOKEN_ISSUER", default_value = "gongzhi")]
-    pub token_issuer: String,
+    #[arg(long = "token-issuer", env = "GONGZHI_TOKEN_ISSUER", default_value = "gongzhi")]
+    pub issuer: String,
 
     /// `aud` of the tokens this server signs and accepts.
-    #[arg(long, env = "GONGZHI_TOKEN_AUDIENCE", default_value = "gongzhi-api")]
-    pub token_audience: String,
+    #[arg(
+        long = "token-audience",
+        env = "GONGZHI_TOKEN_AUDIENCE",
+        default_value = "gongzhi-api"
+    )]
+    pub audience: String,
 
     /// Lifetime of access tokens, in seconds.
-    #[arg(long, env = "GONGZHI_ACCESS_TOKEN_TTL", default_value_t = 900)]
+    #[arg(
+        long = "access-token-ttl-secs",
+        env = "GONGZHI_ACCESS_TOKEN_TTL",
+        default_value_t = 900
+    )]
     pub access_token_ttl_secs: u64,
 
     /// Lifetime of refresh tokens, in seconds. Each refresh hands out a new one with a fresh
     /// lifetime, so a sign-in lapses after this long unused.
-    #[arg(long, env = "GONGZHI_REFRESH_TOKEN_TTL", default_value_t = 14 * 24 * 3600)]
+    #[arg(
+        long = "refresh-token-ttl-secs",
+        env = "GONGZHI_REFRESH_TOKEN_TTL",
+        default_value_t = 14 * 24 * 3600
+    )]
     pub refresh_token_ttl_secs: u64,
+}
 
+impl TokenSettings {
+    pub fn access_token_ttl(&self) -> Duration {
+        Duration::from_secs(self.access_token_ttl_secs)
+    }
+
+    pub fn refresh_token_ttl(&self) -> Duration {
+        Duration::from_secs(self.refresh_token_ttl_secs)
+    }
+}
+
+/// Micro-wishes: the claim workflow and the sweeper that enforces its deadlines.
+#[derive(Debug, Clone, Args)]
+pub struct WishSettings {
     /// Open (active or delivered) wish claims one claimant may hold at once.
-    #[arg(long, env = "GONGZHI_MAX_OPEN_CLAIMS", default_value_t = 5)]
+    #[arg(long = "max-open-claims", env = "GONGZHI_MAX_OPEN_CLAIMS", default_value_t = 5)]
     pub max_open_claims: u64,
 
     /// Days a claimant has to deliver a claimed wish before the claim is overdue.
-    #[arg(long, env = "GONGZHI_CLAIM_PERIOD_DAYS", default_value_t = 7)]
+    #[arg(long = "claim-period-days", env = "GONGZHI_CLAIM_PERIOD_DAYS", default_value_t = 7)]
     pub claim_period_days: i64,
 
     /// Seconds between sweeps that revoke overdue claims and expire wishes past their deadline
     /// (0 turns the sweeper off, e.g. for an instance that only serves reads).
-    #[arg(long, env = "GONGZHI_SWEEP_INTERVAL", default_value_t = 60)]
+    #[arg(long = "sweep-interval-secs", env = "GONGZHI_SWEEP_INTERVAL", default_value_t = 60)]
     pub sweep_interval_secs: u64,
+}
 
-    /// Hours a mutation's idempotency key (and its first result) is kept.
-    #[arg(long, env = "GONGZHI_IDEMPOTENCY_KEY_HOURS", default_value_t = 24)]
-    pub idempotency_key_hours: i64,
-
+/// Volunteering: attendance, service hours and points.
+#[derive(Debug, Clone, Args)]
+pub struct VolunteeringSettings {
     /// Minutes before an activity's start and after its end in which attendance may still be
     /// recorded; a service record never exceeds the scheduled span plus this.
     #[arg(
-        long,
+        long = "attendance-tolerance-minutes",
         env = "GONGZHI_ATTENDANCE_TOLERANCE_MINUTES",
         default_value_t = 30,
         value_parser = clap::value_parser!(i64).range(0..=1440)
@@ -89,29 +157,40 @@ pub struct Config {
 
     /// How attended time becomes service minutes: `down`, `nearest` or `up` to a multiple of
     /// `GONGZHI_SERVICE_ROUNDING_MINUTES`.
-    #[arg(long, env = "GONGZHI_SERVICE_ROUNDING", value_enum, default_value_t = Rounding::Down)]
+    #[arg(
+        long = "service-rounding",
+        env = "GONGZHI_SERVICE_ROUNDING",
+        value_enum,
+        default_value_t = Rounding::Down
+    )]
     pub service_rounding: Rounding,
 
     /// The unit service minutes are rounded to.
-    #[arg(long, env = "GONGZHI_SERVICE_ROUNDING_MINUTES", default_value_t = 15, value_parser = clap::value_parser!(i64).range(1..=240))]
+    #[arg(
+        long = "service-rounding-minutes",
+        env = "GONGZHI_SERVICE_ROUNDING_MINUTES",
+        default_value_t = 15,
+        value_parser = clap::value_parser!(i64).range(1..=240)
+    )]
     pub service_rounding_minutes: i64,
 
     /// Minutes an attendance code an organiser shows stays valid.
-    #[arg(long, env = "GONGZHI_ATTENDANCE_CODE_MINUTES", default_value_t = 15, value_parser = clap::value_parser!(i64).range(1..=1440))]
+    #[arg(
+        long = "attendance-code-minutes",
+        env = "GONGZHI_ATTENDANCE_CODE_MINUTES",
+        default_value_t = 15,
+        value_parser = clap::value_parser!(i64).range(1..=1440)
+    )]
     pub attendance_code_minutes: i64,
 
     /// Points a volunteer's ledger is credited per confirmed hour of service (pro rata).
-    #[arg(long, env = "GONGZHI_POINTS_PER_HOUR", default_value_t = 10, value_parser = clap::value_parser!(i64).range(0..=10_000))]
+    #[arg(
+        long = "points-per-hour",
+        env = "GONGZHI_POINTS_PER_HOUR",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(i64).range(0..=10_000)
+    )]
     pub points_per_hour: i64,
-
-    /// Deepest query nesting accepted.
-    #[arg(long, env = "GONGZHI_MAX_QUERY_DEPTH", default_value_t = 12)]
-    pub max_query_depth: usize,
-
-    /// Highest query complexity accepted (each field costs 1, a connection multiplies its
-    /// children by its page size).
-    #[arg(long, env = "GONGZHI_MAX_QUERY_COMPLEXITY", default_value_t = 20_000)]
-    pub max_query_complexity: usize,
 }
 
 /// How attended time is rounded to service minutes.
@@ -125,31 +204,122 @@ pub enum Rounding {
     Up,
 }
 
-impl Config {
-    /// The settings of the environment (or the defaults), with another database and data
-    /// directory and a generated signing key: what tests and tools start from.
-    pub fn new(database_url: impl Into<String>, data_dir: impl Into<PathBuf>) -> Self {
-        use clap::Parser;
+/// What every mutation shares.
+#[derive(Debug, Clone, Args)]
+pub struct MutationSettings {
+    /// Hours a mutation's idempotency key (and its first result) is kept.
+    #[arg(
+        long = "idempotency-key-hours",
+        env = "GONGZHI_IDEMPOTENCY_KEY_HOURS",
+        default_value_t = 24
+    )]
+    pub idempotency_key_hours: i64,
+}
 
-        #[derive(Parser)]
-        struct Defaults {
-            #[command(flatten)]
-            config: Config,
-        }
-        // An empty command line yields the documented defaults, so they are written down once.
-        let mut config = Defaults::parse_from(["gongzhi"]).config;
-        config.database_url = database_url.into();
-        config.data_dir = data_dir.into();
-        config.signing_key = None;
-        config.verify_keys = Vec::new();
+/// The limits every query must stay within.
+#[derive(Debug, Clone, Args)]
+pub struct QueryLimits {
+    /// Deepest query nesting accepted.
+    #[arg(long = "max-query-depth", env = "GONGZHI_MAX_QUERY_DEPTH", default_value_t = 12)]
+    pub max_depth: usize,
+
+    /// Highest query complexity accepted (each field costs 1, a connection multiplies its
+    /// children by its page size).
+    #[arg(
+        long = "max-query-complexity",
+        env = "GONGZHI_MAX_QUERY_COMPLEXITY",
+        default_value_t = 20_000
+    )]
+    pub max_complexity: usize,
+}
+
+/// The settings alone, as a command line of their own.
+#[derive(Parser)]
+struct Settings {
+    #[command(flatten)]
+    config: Config,
+}
+
+impl Config {
+    /// The documented defaults, whatever the environment says: what tests and tools start from.
+    /// (An empty command line yields the defaults, so they are written down once, above.)
+    pub fn defaults() -> Self {
+        let matches = defaults_command()
+            .try_get_matches_from(["gongzhi"])
+            .expect("every setting has a default or is optional");
+        Settings::from_arg_matches(&matches)
+            .expect("the defaults parse")
+            .config
+    }
+
+    /// The defaults with another database and data directory, and a signing key generated
+    /// into that directory.
+    pub fn new(database_url: impl Into<String>, data_dir: impl Into<PathBuf>) -> Self {
+        let mut config = Self::defaults();
+        config.database.url = database_url.into();
+        config.server.data_dir = data_dir.into();
         config
     }
 
-    pub fn access_token_ttl(&self) -> Duration {
-        Duration::from_secs(self.access_token_ttl_secs)
+    /// The environment variable of every setting.
+    pub fn variables() -> Vec<String> {
+        Settings::command()
+            .get_arguments()
+            .filter_map(|arg| arg.get_env())
+            .map(|name| name.to_string_lossy().into_owned())
+            .collect()
+    }
+}
+
+/// The settings' command line with every environment variable unset.
+fn defaults_command() -> clap::Command {
+    Settings::command().mut_args(|arg| arg.env(None::<&'static str>))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_are_the_documented_ones_whatever_the_environment() {
+        assert!(
+            defaults_command()
+                .get_arguments()
+                .all(|arg| arg.get_env().is_none())
+        );
+        let config = Config::defaults();
+        assert_eq!(config.wishes.max_open_claims, 5);
+        assert_eq!(config.database.url, DEFAULT_DATABASE_URL);
+        assert_eq!(config.volunteering.service_rounding, Rounding::Down);
+        assert_eq!(config.query_limits.max_depth, 12);
+        assert_eq!(config.tokens.signing_key, None);
     }
 
-    pub fn refresh_token_ttl(&self) -> Duration {
-        Duration::from_secs(self.refresh_token_ttl_secs)
+    #[test]
+    fn the_readme_lists_every_setting() {
+        let readme = include_str!("../../README.md");
+        let table = readme
+            .split("## Configuration")
+            .nth(1)
+            .and_then(|section| section.split("\n## ").next())
+            .expect("the README has a Configuration section");
+        let missing: Vec<String> = Config::variables()
+            .into_iter()
+            .filter(|name| !table.contains(&format!("`{name}`")))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "the README's settings table lacks {missing:?}"
+        );
+    }
+
+    #[test]
+    fn the_env_example_lists_every_setting() {
+        let example = include_str!("../../.env.example");
+        let missing: Vec<String> = Config::variables()
+            .into_iter()
+            .filter(|name| !example.contains(&format!("{name}=")))
+            .collect();
+        assert!(missing.is_empty(), ".env.example lacks {missing:?}");
     }
 }

@@ -12,7 +12,7 @@ use sea_orm::{
     EntityTrait, Iterable, ModelTrait, PrimaryKeyToColumn,
 };
 
-use crate::config::Config;
+use crate::config::DatabaseSettings;
 
 /// Counts the SQL statements the server runs; `/metrics` shows it, and tests use it to prove
 /// that a query's statement count does not grow with its page size.
@@ -27,10 +27,10 @@ impl StatementCounter {
 
 /// Opens the connection pool. An SQLite file (and its directory) is created when missing.
 pub async fn connect(
-    config: &Config,
+    settings: &DatabaseSettings,
     counter: &StatementCounter,
 ) -> Result<DatabaseConnection, DbErr> {
-    if let Some(path) = sqlite_file(&config.database_url)
+    if let Some(path) = sqlite_file(&settings.url)
         && let Some(dir) = Path::new(path)
             .parent()
             .filter(|dir| !dir.as_os_str().is_empty())
@@ -38,9 +38,9 @@ pub async fn connect(
         std::fs::create_dir_all(dir)
             .map_err(|err| DbErr::Custom(format!("cannot create {}: {err}", dir.display())))?;
     }
-    let mut options = ConnectOptions::new(&config.database_url);
+    let mut options = ConnectOptions::new(&settings.url);
     options
-        .max_connections(config.database_max_connections)
+        .max_connections(settings.max_connections)
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(10))

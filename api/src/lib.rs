@@ -15,9 +15,9 @@ pub mod seed;
 use std::sync::Arc;
 
 use axum::Router;
+use chrono::Duration;
 
 pub use config::Config;
-pub use graphql::build_schema;
 pub use http::AppState;
 
 /// Why the server could not start.
@@ -33,20 +33,47 @@ pub enum StartupError {
 /// empty database, when configured) the demo district: everything a server needs.
 pub async fn prepare(config: &Config) -> Result<AppState, StartupError> {
     let statements = db::StatementCounter::default();
-    let db = db::connect(config, &statements).await?;
+    let db = db::connect(&config.database, &statements).await?;
     db::migrate(&db).await?;
-    if config.seed_demo && seed::is_empty(&db).await? {
+    if config.server.seed_demo && seed::is_empty(&db).await? {
         tracing::info!("empty database: loading the demo district");
         seed::seed(&db, seed::Profile::Demo, false).await?;
     }
-    let keys = auth::KeySet::load(config)?;
+    let keys = auth::KeySet::load(&config.tokens, &config.server.data_dir)?;
     Ok(AppState {
         db,
         schema: build_schema(config),
-        tokens: Arc::new(auth::TokenService::new(keys, config)),
-        refresh_token_ttl: config.refresh_token_ttl(),
+        tokens: Arc::new(auth::TokenService::new(keys, &config.tokens)),
+        refresh_token_ttl: config.tokens.refresh_token_ttl(),
         statements,
     })
+}
+
+/// The domain's rules, from the settings: the one place where settings become rules.
+pub fn rules(config: &Config) -> domain::Rules {
+    let wishes = &config.wishes;
+    let volunteering = &config.volunteering;
+    domain::Rules {
+        wishes: domain::wishes::WishRules {
+            max_open_claims: wishes.max_open_claims,
+            claim_period: Duration::days(wishes.claim_period_days),
+        },
+        volunteering: domain::volunteering::VolunteeringRules {
+            tolerance: Duration::minutes(volunteering.attendance_tolerance_minutes),
+            rounding: volunteering.service_rounding,
+            rounding_unit: volunteering.service_rounding_minutes,
+            code_lifetime: Duration::minutes(volunteering.attendance_code_minutes),
+            points_per_hour: volunteering.points_per_hour,
+        },
+        key_lifetime: domain::idempotency::KeyLifetime(Duration::hours(
+            config.mutations.idempotency_key_hours,
+        )),
+    }
+}
+
+/// The schema, with the configured rules and query limits.
+pub fn build_schema(config: &Config) -> graphql::GongzhiSchema {
+    graphql::build_schema(rules(config), &config.query_limits)
 }
 
 /// The HTTP application: every route of the API.

@@ -144,15 +144,15 @@ async fn main() -> anyhow::Result<()> {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let state = gongzhi::prepare(&config).await.context("cannot start")?;
-    if config.sweep_interval_secs > 0 {
+    if config.wishes.sweep_interval_secs > 0 {
         gongzhi::spawn_sweeper(
             state.db.clone(),
-            Duration::from_secs(config.sweep_interval_secs),
+            Duration::from_secs(config.wishes.sweep_interval_secs),
         );
     }
-    let listener = tokio::net::TcpListener::bind(config.listen)
+    let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
-        .with_context(|| format!("cannot listen on {}", config.listen))?;
+        .with_context(|| format!("cannot listen on {}", config.server.listen))?;
     let address = listener.local_addr()?;
     tracing::info!(%address, "listening");
     println!("Gongzhi is serving GraphiQL at http://{address}/graphql");
@@ -165,7 +165,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 
 async fn migrate(config: &Config, down: bool) -> anyhow::Result<()> {
     use migration::{Migrator, MigratorTrait};
-    let db = db::connect(config, &Default::default()).await?;
+    let db = db::connect(&config.database, &Default::default()).await?;
     if down {
         Migrator::down(&db, None).await?;
         println!("rolled back every migration");
@@ -177,7 +177,7 @@ async fn migrate(config: &Config, down: bool) -> anyhow::Result<()> {
 }
 
 async fn seed_profile(config: &Config, profile: seed::Profile) -> anyhow::Result<()> {
-    let db = db::connect(config, &Default::default()).await?;
+    let db = db::connect(&config.database, &Default::default()).await?;
     db::migrate(&db).await?;
     let started = std::time::Instant::now();
     let report = seed::seed(&db, profile, true).await?;
@@ -194,7 +194,7 @@ async fn seed_profile(config: &Config, profile: seed::Profile) -> anyhow::Result
 async fn token(config: &Config, args: TokenArgs) -> anyhow::Result<()> {
     let unit = match &args.unit {
         Some(code) => {
-            let db = db::connect(config, &Default::default()).await?;
+            let db = db::connect(&config.database, &Default::default()).await?;
             let unit = admin_unit::Entity::find()
                 .filter(admin_unit::Column::Code.eq(code.as_str()))
                 .one(&db)
@@ -232,14 +232,17 @@ async fn token(config: &Config, args: TokenArgs) -> anyhow::Result<()> {
         grants,
         scopes: args.scopes,
     };
-    let tokens = TokenService::new(KeySet::load(config)?, config);
+    let tokens = TokenService::new(
+        KeySet::load(&config.tokens, &config.server.data_dir)?,
+        &config.tokens,
+    );
     let (token, _) = tokens.issue(subject, Some(Duration::from_secs(args.ttl)));
     println!("{token}");
     Ok(())
 }
 
 async fn client(config: &Config, command: ClientCommand) -> anyhow::Result<()> {
-    let db = db::connect(config, &Default::default()).await?;
+    let db = db::connect(&config.database, &Default::default()).await?;
     let (client_id, status, now) = match command {
         ClientCommand::Create { org, name, scopes } => {
             let new = NewClient {
@@ -253,7 +256,7 @@ async fn client(config: &Config, command: ClientCommand) -> anyhow::Result<()> {
             println!("Keep the secret now: it is not shown again. To get a token:");
             println!(
                 "curl -s -u '{client_id}:{secret}' -d grant_type=client_credentials http://{}/oauth/token",
-                config.listen
+                config.server.listen
             );
             return Ok(());
         }
@@ -277,7 +280,7 @@ async fn password(config: &Config, username: &str) -> anyhow::Result<()> {
     std::io::stdin()
         .read_line(&mut line)
         .context("cannot read the password from standard input")?;
-    let db = db::connect(config, &Default::default()).await?;
+    let db = db::connect(&config.database, &Default::default()).await?;
     accounts::set_password(&db, username, line.trim_end_matches(['\r', '\n'])).await?;
     println!("the password of {username} is set");
     Ok(())

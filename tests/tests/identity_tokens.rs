@@ -508,8 +508,8 @@ async fn of_concurrent_refreshes_of_one_token_one_succeeds(app: TestApp) {
 async fn forged_and_stale_tokens_are_refused_with_their_reason(app: TestApp) {
     let now = i64::try_from(jsonwebtoken::get_current_timestamp()).expect("a timestamp");
     let valid = Claims {
-        iss: app.config.token_issuer.clone(),
-        aud: app.config.token_audience.clone(),
+        iss: app.config.tokens.issuer.clone(),
+        aud: app.config.tokens.audience.clone(),
         sub: "test:forged".to_owned(),
         exp: now + 600,
         iat: now,

@@ -9,7 +9,7 @@ use ed25519_dalek::pkcs8::{EncodePrivateKey, KeypairBytes};
 use jsonwebtoken::jwk::{Jwk, JwkSet, PublicKeyUse, ThumbprintHash};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 
-use crate::config::Config;
+use crate::config::TokenSettings;
 
 /// File name of the generated key pair inside the data directory.
 const GENERATED_KEY_FILE: &str = "token-signing-key.pem";
@@ -42,12 +42,12 @@ impl std::fmt::Debug for KeySet {
 }
 
 impl KeySet {
-    /// Loads the configured keys, generating a signing key pair into the data directory on the
-    /// first start when none is configured.
-    pub fn load(config: &Config) -> Result<Self, KeyError> {
-        let signing_path = match &config.signing_key {
+    /// Loads the configured keys, generating a signing key pair into `data_dir` on the first
+    /// start when none is configured.
+    pub fn load(settings: &TokenSettings, data_dir: &Path) -> Result<Self, KeyError> {
+        let signing_path = match &settings.signing_key {
             Some(path) => path.clone(),
-            None => ensure_generated_key(&config.data_dir)?,
+            None => ensure_generated_key(data_dir)?,
         };
         let pem = read(&signing_path)?;
         let signing = EncodingKey::from_ed_pem(&pem).map_err(|err| invalid(&signing_path, err))?;
@@ -56,7 +56,7 @@ impl KeySet {
         let signing_kid = with_kid(&mut signing_jwk).map_err(|err| invalid(&signing_path, err))?;
 
         let mut keys = vec![signing_jwk];
-        for path in &config.verify_keys {
+        for path in &settings.verify_keys {
             let key = DecodingKey::from_ed_pem(&read(path)?).map_err(|err| invalid(path, err))?;
             let mut jwk = Jwk::from_decoding_key(&key, Some(Algorithm::EdDSA))
                 .map_err(|err| invalid(path, err))?;

@@ -11,7 +11,7 @@ use jsonwebtoken::{Algorithm, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use super::keys::KeySet;
-use crate::config::Config;
+use crate::config::TokenSettings;
 
 /// What kind of caller a token stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,18 +166,18 @@ pub struct TokenService {
 }
 
 impl TokenService {
-    pub fn new(keys: KeySet, config: &Config) -> Self {
+    pub fn new(keys: KeySet, settings: &TokenSettings) -> Self {
         let mut validation = Validation::new(Algorithm::EdDSA);
-        validation.set_issuer(&[&config.token_issuer]);
-        validation.set_audience(&[&config.token_audience]);
+        validation.set_issuer(&[&settings.issuer]);
+        validation.set_audience(&[&settings.audience]);
         validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
         validation.validate_nbf = true;
         validation.leeway = 30;
         Self {
             keys,
-            issuer: config.token_issuer.clone(),
-            audience: config.token_audience.clone(),
-            ttl: config.access_token_ttl(),
+            issuer: settings.issuer.clone(),
+            audience: settings.audience.clone(),
+            ttl: settings.access_token_ttl(),
             validation,
         }
     }

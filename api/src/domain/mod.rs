@@ -13,3 +13,12 @@ pub mod statistics;
 mod transaction;
 pub mod volunteering;
 pub mod wishes;
+
+/// The rules the settings set for every area, made once at start-up (by `lib.rs`, the one place
+/// that reads settings into rules) and handed to the domain's functions by the GraphQL layer.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules {
+    pub wishes: wishes::WishRules,
+    pub volunteering: volunteering::VolunteeringRules,
+    pub key_lifetime: idempotency::KeyLifetime,
+}
