@@ -317,3 +317,55 @@ where
     )
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(first: Option<i32>, last: Option<i32>) -> PageArgs {
+        PageArgs {
+            first,
+            last,
+            ..PageArgs::default()
+        }
+    }
+
+    #[test]
+    fn a_cursor_reads_back_as_it_was_given_out() {
+        for key in [
+            SortKey::Int(42),
+            SortKey::Text("七一社区".to_owned()),
+            SortKey::Time("2026-11-29T08:00:00Z".parse().expect("a time")),
+        ] {
+            let cursor = Cursor { key, id: 7 };
+            let decoded = Cursor::decode("after", &cursor.encode()).expect("a cursor");
+            assert_eq!(decoded, cursor);
+        }
+    }
+
+    #[test]
+    fn a_cursor_not_given_out_is_bad_input_naming_its_argument() {
+        let refused = Cursor::decode("before", "not-a-cursor").expect_err("refused");
+        assert!(
+            matches!(&refused, ApiError::BadUserInput { field: Some(field), .. } if field == "before"),
+            "{refused:?}"
+        );
+    }
+
+    #[test]
+    fn a_window_is_the_default_page_forwards_unless_told_otherwise() {
+        let window = Window::from_args(&page(None, None)).expect("a window");
+        assert_eq!((window.size, window.backward), (DEFAULT_PAGE_SIZE, false));
+        let window = Window::from_args(&page(None, Some(5))).expect("a window");
+        assert_eq!((window.size, window.backward), (5, true));
+    }
+
+    #[test]
+    fn a_window_refuses_both_ends_and_sizes_out_of_range() {
+        assert!(Window::from_args(&page(Some(1), Some(1))).is_err());
+        assert!(Window::from_args(&page(Some(-1), None)).is_err());
+        let most = i32::try_from(MAX_PAGE_SIZE).expect("a page size fits");
+        assert!(Window::from_args(&page(Some(most), None)).is_ok());
+        assert!(Window::from_args(&page(Some(most + 1), None)).is_err());
+    }
+}

@@ -386,3 +386,46 @@ fn request_error(headers: &HeaderMap, status: StatusCode, message: &str) -> Resp
     )
         .into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accepting(accept: Option<&str>) -> Option<&'static str> {
+        let mut headers = HeaderMap::new();
+        if let Some(accept) = accept {
+            headers.insert(
+                ACCEPT,
+                HeaderValue::from_str(accept).expect("a header value"),
+            );
+        }
+        negotiate(&headers)
+    }
+
+    #[test]
+    fn the_answer_is_json_unless_the_graphql_type_is_asked_for() {
+        assert_eq!(accepting(None), Some(JSON));
+        assert_eq!(accepting(Some("*/*")), Some(JSON));
+        assert_eq!(accepting(Some("application/json")), Some(JSON));
+        assert_eq!(
+            accepting(Some("application/graphql-response+json")),
+            Some(GRAPHQL_RESPONSE_JSON)
+        );
+    }
+
+    #[test]
+    fn quality_decides_and_the_graphql_type_wins_a_tie() {
+        assert_eq!(
+            accepting(Some("application/json, application/graphql-response+json")),
+            Some(GRAPHQL_RESPONSE_JSON)
+        );
+        assert_eq!(
+            accepting(Some(
+                "application/graphql-response+json;q=0.5, application/json"
+            )),
+            Some(JSON)
+        );
+        assert_eq!(accepting(Some("application/json;q=0")), None);
+        assert_eq!(accepting(Some("text/html")), None);
+    }
+}

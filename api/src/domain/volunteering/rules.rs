@@ -174,3 +174,82 @@ pub(super) async fn lock_person(txn: &DatabaseTransaction, person_id: i64) -> Re
         .await
         .map(drop)
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn at(hour: u32, minute: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 29, hour, minute, 0)
+            .single()
+            .expect("a valid time")
+    }
+
+    /// An activity from 09:00 to 11:00.
+    fn activity() -> volunteer_activity::Model {
+        volunteer_activity::Model {
+            id: 1,
+            organization_id: 1,
+            team_id: None,
+            community_id: 1,
+            title: "助老".to_owned(),
+            description: None,
+            area: None,
+            service_category: None,
+            centre_id: None,
+            place: None,
+            starts_at: at(9, 0),
+            ends_at: at(11, 0),
+            signup_opens_at: at(0, 0),
+            signup_closes_at: at(9, 0),
+            capacity: 10,
+            self_scheduling: false,
+            status: ActivityStatus::InProgress,
+            created_at: at(0, 0),
+            updated_at: at(0, 0),
+        }
+    }
+
+    fn rules(rounding: Rounding) -> VolunteeringRules {
+        VolunteeringRules {
+            tolerance: Duration::minutes(30),
+            rounding,
+            rounding_unit: 15,
+            code_lifetime: Duration::minutes(15),
+            points_per_hour: 10,
+        }
+    }
+
+    #[test]
+    fn attended_time_is_rounded_to_the_unit_as_configured() {
+        let (checked_in, checked_out) = (at(9, 2), at(10, 0)); // 58 minutes
+        let minutes =
+            |rounding| rules(rounding).service_minutes(&activity(), checked_in, checked_out);
+        assert_eq!(minutes(Rounding::Down), 45);
+        assert_eq!(minutes(Rounding::Nearest), 60);
+        assert_eq!(minutes(Rounding::Up), 60);
+        let short = rules(Rounding::Nearest).service_minutes(&activity(), at(9, 0), at(9, 7));
+        assert_eq!(short, 0, "7 minutes round to the nearest 15 as none");
+        let half = rules(Rounding::Nearest).service_minutes(&activity(), at(9, 0), at(9, 8));
+        assert_eq!(half, 15, "8 minutes is past half a unit");
+    }
+
+    #[test]
+    fn service_never_exceeds_the_scheduled_span_plus_the_tolerance() {
+        let all_day = rules(Rounding::Up).service_minutes(&activity(), at(6, 0), at(18, 0));
+        assert_eq!(
+            all_day, 150,
+            "two hours scheduled and 30 minutes' tolerance"
+        );
+    }
+
+    #[test]
+    fn points_are_pro_rata_and_round_towards_zero() {
+        let rules = rules(Rounding::Down);
+        assert_eq!(rules.points_for(60), 10);
+        assert_eq!(rules.points_for(45), 7);
+        assert_eq!(rules.points_for(-45), -7);
+    }
+}
