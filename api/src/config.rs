@@ -38,7 +38,11 @@ pub struct Config {
 #[derive(Debug, Clone, Args)]
 pub struct ServerSettings {
     /// Address the HTTP server listens on.
-    #[arg(long = "listen", env = "GONGZHI_LISTEN", default_value = "127.0.0.1:8000")]
+    #[arg(
+        long = "listen",
+        env = "GONGZHI_LISTEN",
+        default_value = "127.0.0.1:8000"
+    )]
     pub listen: SocketAddr,
 
     /// Directory for the server's own files: the generated signing key (and the SQLite file,
@@ -82,11 +86,19 @@ pub struct TokenSettings {
 
     /// Extra PEM public keys (comma-separated paths) accepted when verifying tokens, so tokens
     /// signed with a retired key stay valid until they expire.
-    #[arg(long = "verify-keys", env = "GONGZHI_VERIFY_KEYS", value_delimiter = ',')]
+    #[arg(
+        long = "verify-keys",
+        env = "GONGZHI_VERIFY_KEYS",
+        value_delimiter = ','
+    )]
     pub verify_keys: Vec<PathBuf>,
 
     /// `iss` of the tokens this server signs and accepts.
-    #[arg(long = "token-issuer", env = "GONGZHI_TOKEN_ISSUER", default_value = "gongzhi")]
+    #[arg(
+        long = "token-issuer",
+        env = "GONGZHI_TOKEN_ISSUER",
+        default_value = "gongzhi"
+    )]
     pub issuer: String,
 
     /// `aud` of the tokens this server signs and accepts.
@@ -129,16 +141,28 @@ impl TokenSettings {
 #[derive(Debug, Clone, Args)]
 pub struct WishSettings {
     /// Open (active or delivered) wish claims one claimant may hold at once.
-    #[arg(long = "max-open-claims", env = "GONGZHI_MAX_OPEN_CLAIMS", default_value_t = 5)]
+    #[arg(
+        long = "max-open-claims",
+        env = "GONGZHI_MAX_OPEN_CLAIMS",
+        default_value_t = 5
+    )]
     pub max_open_claims: u64,
 
     /// Days a claimant has to deliver a claimed wish before the claim is overdue.
-    #[arg(long = "claim-period-days", env = "GONGZHI_CLAIM_PERIOD_DAYS", default_value_t = 7)]
+    #[arg(
+        long = "claim-period-days",
+        env = "GONGZHI_CLAIM_PERIOD_DAYS",
+        default_value_t = 7
+    )]
     pub claim_period_days: i64,
 
     /// Seconds between sweeps that revoke overdue claims and expire wishes past their deadline
     /// (0 turns the sweeper off, e.g. for an instance that only serves reads).
-    #[arg(long = "sweep-interval-secs", env = "GONGZHI_SWEEP_INTERVAL", default_value_t = 60)]
+    #[arg(
+        long = "sweep-interval-secs",
+        env = "GONGZHI_SWEEP_INTERVAL",
+        default_value_t = 60
+    )]
     pub sweep_interval_secs: u64,
 }
 
@@ -220,7 +244,11 @@ pub struct MutationSettings {
 #[derive(Debug, Clone, Args)]
 pub struct QueryLimits {
     /// Deepest query nesting accepted.
-    #[arg(long = "max-query-depth", env = "GONGZHI_MAX_QUERY_DEPTH", default_value_t = 12)]
+    #[arg(
+        long = "max-query-depth",
+        env = "GONGZHI_MAX_QUERY_DEPTH",
+        default_value_t = 12
+    )]
     pub max_depth: usize,
 
     /// Highest query complexity accepted (each field costs 1, a connection multiplies its

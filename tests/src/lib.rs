@@ -2,7 +2,8 @@
 //! PostgreSQL database created for it and dropped after — and the real router served over HTTP.
 //!
 //! Write a test once as `async fn name(app: TestApp)` and list it in [`e2e!`]; it then runs on
-//! both databases.
+//! both databases. [`demo`] names what the tests rely on in the demo district, and [`gql`] holds
+//! the GraphQL helpers they share.
 
 use std::time::Duration;
 
@@ -12,6 +13,9 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait, QueryF
 use serde_json::{Value, json};
 
 pub use entities::role_grant::Role;
+
+pub mod demo;
+pub mod gql;
 
 /// PostgreSQL server the suite creates its databases in.
 pub fn postgres_url() -> String {
@@ -43,6 +47,13 @@ impl TestApp {
     /// free port. Panics (failing the test) when the database cannot be had: a test never
     /// silently skips.
     pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], on a server whose configuration `configure` changes first, e.g.
+    /// `|config| config.wishes.max_open_claims = 1`. Either way the environment plays no part:
+    /// the configuration starts from the defaults.
+    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Self {
         // `RUST_LOG=gongzhi::db=trace cargo test …` shows each test's server log and statements.
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
@@ -70,7 +81,8 @@ impl TestApp {
                 (database_url_for(&name), Some(name))
             }
         };
-        let config = Config::new(database_url, data_dir.path());
+        let mut config = Config::new(database_url, data_dir.path());
+        configure(&mut config);
         let state = gongzhi::prepare(&config)
             .await
             .expect("the server prepares");
@@ -262,19 +274,29 @@ fn database_url_for(name: &str) -> String {
 /// Declares end-to-end tests that run once on SQLite and once on PostgreSQL:
 /// `e2e!(anonymous_callers_see_the_public_catalogue, ...);` generates a module per test with a
 /// `sqlite` and a `postgres` test calling `async fn name(app: TestApp)`.
+///
+/// `e2e!(configured: |config| config.wishes.max_open_claims = 1; name, ...);` does the same on
+/// a server whose configuration the closure changes first (see [`TestApp::spawn_with`]). The
+/// closure is written into each generated module, so it names the test file's own items as
+/// `super::item`.
 #[macro_export]
 macro_rules! e2e {
-    ($($name:ident),* $(,)?) => {
+    (configured: $configure:expr; $($name:ident),* $(,)?) => {
         $(mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                super::$name($crate::TestApp::spawn($crate::Backend::Sqlite).await).await;
+                let app = $crate::TestApp::spawn_with($crate::Backend::Sqlite, $configure).await;
+                super::$name(app).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                super::$name($crate::TestApp::spawn($crate::Backend::Postgres).await).await;
+                let app = $crate::TestApp::spawn_with($crate::Backend::Postgres, $configure).await;
+                super::$name(app).await;
             }
         })*
+    };
+    ($($name:ident),* $(,)?) => {
+        $crate::e2e!(configured: |_| {}; $($name),*);
     };
 }

@@ -7,9 +7,12 @@
 use std::collections::HashSet;
 
 use entities::organization::OrganizationKind;
-use entities::{admin_unit, audit_log, micro_wish, organization, party_member, wish_claim};
-use gongzhi::auth::{Grant, PrincipalKind, Scope, Subject};
+use entities::{admin_unit, audit_log, micro_wish, party_member, wish_claim};
+use gongzhi::auth::Scope;
 use gongzhi::graphql::ids::global_id;
+use gongzhi_tests::demo::{
+    DISTRICT, QIYI, QIYI_GRID, SUBDISTRICT, busiest_partner, organization_of,
+};
 use gongzhi_tests::{Role, TestApp, e2e};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
@@ -124,6 +127,7 @@ impl Caller {
     }
 }
 
+/// Collects the `id` strings in `value`, at any depth.
 fn collect_ids<'a>(value: &'a Value, ids: &mut Vec<&'a str>) {
     match value {
         Value::Object(map) => {
@@ -163,15 +167,8 @@ async fn check_wishes(app: &TestApp, caller: &Caller) {
 
 /// A partner's client without the scope of an area is refused it, naming the scope.
 async fn check_missing_scope(app: &TestApp) {
-    let partner = partner_organization(app).await;
-    let token = app.token(Subject {
-        sub: "dev:client-without-scopes".to_owned(),
-        kind: PrincipalKind::Client,
-        org: Some(partner.id),
-        person: None,
-        grants: Vec::new(),
-        scopes: vec![Scope::WishesRead.as_str().to_owned()],
-    });
+    let partner = busiest_partner(app).await;
+    let token = app.client_token(partner.id, &[Scope::WishesRead]);
     let (_, errors) = app
         .errors(Some(&token), "{ serviceRecords { totalCount } }", json!({}))
         .await;
@@ -194,7 +191,7 @@ async fn check_missing_scope(app: &TestApp) {
 
 /// Asking by id for an object outside one's scope is NOT_FOUND, as for one that does not exist.
 async fn check_ids_out_of_scope_are_not_found(app: &TestApp) {
-    let partner = partner_organization(app).await;
+    let partner = busiest_partner(app).await;
     let others_claim = wish_claim::Entity::find()
         .filter(wish_claim::Column::ClaimantOrganizationId.ne(partner.id))
         .filter(wish_claim::Column::ClaimantOrganizationId.is_not_null())
@@ -202,7 +199,7 @@ async fn check_ids_out_of_scope_are_not_found(app: &TestApp) {
         .await
         .expect("query claims")
         .expect("another organisation's claim");
-    let token = partner_token(app, &partner);
+    let token = app.client_token(partner.id, &Scope::ALL);
     let query = "query($id: ID!) { node(id: $id) { id } }";
     let id = gid("WishClaim", others_claim.id);
     let (_, errors) = app.errors(Some(&token), query, json!({ "id": id })).await;
@@ -285,15 +282,12 @@ async fn personal_data_is_masked_and_its_reads_audited(app: TestApp) {
     );
 }
 
-const DISTRICT: &str = "411002";
-const SUBDISTRICT: &str = "411002001";
-const QIYI: &str = "411002001001";
-const QIYI_GRID: &str = "41100200100101";
-
+/// The callers of the matrix: anonymous, staff at each level, organisations' administrators,
+/// a Party member, a resident and a partner's client.
 async fn callers(app: &TestApp) -> Vec<Caller> {
-    let partner = partner_organization(app).await;
-    let party_unit = organization_of_kind(app, OrganizationKind::PartyUnit).await;
-    let department = organization_of_kind(app, OrganizationKind::Department).await;
+    let partner = busiest_partner(app).await;
+    let party_unit = organization_of(app, OrganizationKind::PartyUnit).await;
+    let department = organization_of(app, OrganizationKind::Department).await;
     let member = party_member::Entity::find()
         .filter(party_member::Column::OrganizationId.eq(party_unit.id))
         .one(app.db())
@@ -347,7 +341,7 @@ async fn callers(app: &TestApp) -> Vec<Caller> {
     callers.extend([
         Caller {
             name: "department handler",
-            token: Some(org_token(app, Role::DepartmentHandler, department.id)),
+            token: Some(app.org_admin_token(Role::DepartmentHandler, department.id)),
             units: nothing(),
             organizations: org(department.id),
             person: None,
@@ -355,7 +349,7 @@ async fn callers(app: &TestApp) -> Vec<Caller> {
         },
         Caller {
             name: "partner organisation admin",
-            token: Some(org_token(app, Role::OrgAdmin, partner.id)),
+            token: Some(app.org_admin_token(Role::OrgAdmin, partner.id)),
             units: nothing(),
             organizations: org(partner.id),
             person: None,
@@ -363,7 +357,7 @@ async fn callers(app: &TestApp) -> Vec<Caller> {
         },
         Caller {
             name: "in-office Party unit admin",
-            token: Some(org_token(app, Role::PartyUnitAdmin, party_unit.id)),
+            token: Some(app.org_admin_token(Role::PartyUnitAdmin, party_unit.id)),
             units: nothing(),
             organizations: org(party_unit.id),
             person: None,
@@ -392,7 +386,7 @@ async fn callers(app: &TestApp) -> Vec<Caller> {
         },
         Caller {
             name: "third-party app client",
-            token: Some(partner_token(app, &partner)),
+            token: Some(app.client_token(partner.id, &Scope::ALL)),
             units: nothing(),
             organizations: org(partner.id),
             person: None,
@@ -404,12 +398,7 @@ async fn callers(app: &TestApp) -> Vec<Caller> {
 
 /// The global ids of the unit with `code` and of every unit below it.
 async fn units_within(app: &TestApp, code: &str) -> HashSet<String> {
-    let unit = admin_unit::Entity::find()
-        .filter(admin_unit::Column::Code.eq(code))
-        .one(app.db())
-        .await
-        .expect("query units")
-        .expect("the unit exists");
+    let unit = app.unit_by_code(code).await;
     admin_unit::Entity::find()
         .filter(admin_unit::Column::Path.starts_with(&unit.path))
         .all(app.db())
@@ -418,39 +407,6 @@ async fn units_within(app: &TestApp, code: &str) -> HashSet<String> {
         .into_iter()
         .map(|unit| gid("AdminUnit", unit.id))
         .collect()
-}
-
-/// The social organisation with the most wish claims.
-async fn partner_organization(app: &TestApp) -> organization::Model {
-    let claims = wish_claim::Entity::find()
-        .filter(wish_claim::Column::ClaimantOrganizationId.is_not_null())
-        .all(app.db())
-        .await
-        .expect("query claims");
-    let partners = organization::Entity::find()
-        .filter(organization::Column::Kind.eq(OrganizationKind::SocialOrganization))
-        .all(app.db())
-        .await
-        .expect("query organisations");
-    partners
-        .into_iter()
-        .max_by_key(|partner| {
-            claims
-                .iter()
-                .filter(|claim| claim.claimant_organization_id == Some(partner.id))
-                .count()
-        })
-        .expect("a social organisation")
-}
-
-async fn organization_of_kind(app: &TestApp, kind: OrganizationKind) -> organization::Model {
-    organization::Entity::find()
-        .filter(organization::Column::Kind.eq(kind))
-        .order_by_asc(organization::Column::Id)
-        .one(app.db())
-        .await
-        .expect("query organisations")
-        .expect("an organisation of the kind")
 }
 
 /// A wish whose beneficiary posted it themself, for a resident caller.
@@ -463,35 +419,7 @@ async fn resident(app: &TestApp) -> micro_wish::Model {
         .expect("a wish")
 }
 
-fn org_token(app: &TestApp, role: Role, org: i64) -> String {
-    app.token(Subject {
-        sub: format!("test:{role:?}"),
-        kind: PrincipalKind::Staff,
-        org: None,
-        person: None,
-        grants: vec![Grant {
-            role,
-            unit: None,
-            org: Some(org),
-        }],
-        scopes: Vec::new(),
-    })
-}
-
-fn partner_token(app: &TestApp, partner: &organization::Model) -> String {
-    app.token(Subject {
-        sub: "dev:client-partner".to_owned(),
-        kind: PrincipalKind::Client,
-        org: Some(partner.id),
-        person: None,
-        grants: Vec::new(),
-        scopes: Scope::ALL
-            .iter()
-            .map(|scope| scope.as_str().to_owned())
-            .collect(),
-    })
-}
-
+/// The global id of row `id` of `type_name`, as a string.
 fn gid(type_name: &str, id: i64) -> String {
     global_id(type_name, id).0
 }

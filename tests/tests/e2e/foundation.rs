@@ -1,6 +1,7 @@
 //! The foundation over HTTP: the demo district, the read API's conventions (global ids,
 //! connections, scoping of anonymous callers), batching, and the HTTP surface.
 
+use gongzhi_tests::demo::DISTRICT;
 use gongzhi_tests::{Role, TestApp, e2e};
 use serde_json::{Value, json};
 
@@ -14,8 +15,6 @@ e2e!(
     health_and_request_ids,
     health_says_why_when_the_database_is_down,
 );
-
-const DISTRICT_CODE: &str = "411002";
 
 async fn the_demo_district_answers_a_nested_query(app: TestApp) {
     let data = app
@@ -133,7 +132,7 @@ async fn anonymous_callers_see_only_the_public_catalogue(app: TestApp) {
     assert!(data["organizations"]["totalCount"].as_u64() > Some(0));
 
     // The district's staff see what anonymous callers do not.
-    let token = app.staff_token(Role::DistrictStaff, DISTRICT_CODE).await;
+    let token = app.staff_token(Role::DistrictStaff, DISTRICT).await;
     let data = app
         .query_as(
             Some(&token),
@@ -174,7 +173,7 @@ async fn nodes_are_fetched_again_by_their_global_id(app: TestApp) {
     assert_eq!(many["nodes"].as_array().map(Vec::len), Some(2));
 
     // A wish that is not public is NOT_FOUND for an anonymous caller, as if it did not exist.
-    let token = app.staff_token(Role::DistrictStaff, DISTRICT_CODE).await;
+    let token = app.staff_token(Role::DistrictStaff, DISTRICT).await;
     let hidden = app
         .query_as(
             Some(&token),
@@ -274,7 +273,7 @@ async fn page_sizes_are_capped(app: TestApp) {
 /// statements does not depend on the page size.
 async fn nested_relations_are_batched_whatever_the_page_size(app: TestApp) {
     copy_claimed_wishes(&app, 100).await;
-    let token = app.staff_token(Role::DistrictStaff, DISTRICT_CODE).await;
+    let token = app.staff_token(Role::DistrictStaff, DISTRICT).await;
     let query = r#"query($first: Int!) {
         microWishes(first: $first, orderBy: { field: ID, direction: DESC }) {
             nodes {

@@ -4,16 +4,17 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use entities::organization::{self, OrganizationKind, OrganizationStatus};
+use entities::organization::{self, OrganizationStatus};
 use entities::{account, api_client};
 use gongzhi::auth::clients::{self, ClientError, Credentials, NewClient};
 use gongzhi::auth::{Claims, PrincipalKind};
 use gongzhi::seed::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD};
+use gongzhi_tests::demo::partner_organization;
 use gongzhi_tests::{TestApp, e2e};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::header::HeaderMap;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 e2e!(
@@ -40,6 +41,7 @@ struct Answer {
 }
 
 impl Answer {
+    /// Reads the status, headers and JSON body (null when empty) of `response`.
     async fn from(response: reqwest::Response) -> Self {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
@@ -56,6 +58,7 @@ impl Answer {
         }
     }
 
+    /// The header `name`, or empty.
     fn header(&self, name: &str) -> &str {
         self.headers
             .get(name)
@@ -75,6 +78,7 @@ impl Answer {
         assert_eq!(self.header("cache-control"), "no-store");
     }
 
+    /// The token in `field` of a successful answer.
     fn token(&self, field: &str) -> String {
         assert_eq!(self.status, 200, "{}", self.body);
         self.body[field]
@@ -82,18 +86,6 @@ impl Answer {
             .unwrap_or_else(|| panic!("`{field}` in {}", self.body))
             .to_owned()
     }
-}
-
-/// The first active social organisation of the demo district.
-async fn partner_organization(app: &TestApp) -> organization::Model {
-    organization::Entity::find()
-        .filter(organization::Column::Kind.eq(OrganizationKind::SocialOrganization))
-        .filter(organization::Column::Status.eq(OrganizationStatus::Active))
-        .order_by_asc(organization::Column::Id)
-        .one(app.db())
-        .await
-        .expect("query organisations")
-        .expect("the demo district has an active social organisation")
 }
 
 /// A new client of the partner organisation, created as `gongzhi client create` does.
@@ -150,6 +142,7 @@ async fn auth_request(app: &TestApp, path: &str, body: Value) -> Answer {
     Answer::from(response).await
 }
 
+/// Signs in with a username and password at `/auth/login`.
 async fn login(app: &TestApp, username: &str, password: &str) -> Answer {
     auth_request(
         app,
@@ -159,6 +152,7 @@ async fn login(app: &TestApp, username: &str, password: &str) -> Answer {
     .await
 }
 
+/// Exchanges a refresh token at `/auth/refresh`.
 async fn refresh(app: &TestApp, refresh_token: &str) -> Answer {
     auth_request(app, "refresh", json!({ "refresh_token": refresh_token })).await
 }

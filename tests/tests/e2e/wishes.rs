@@ -7,6 +7,8 @@ use entities::{organization, party_member};
 use futures::future::join_all;
 use gongzhi::auth::Scope;
 use gongzhi::graphql::ids::global_id;
+use gongzhi_tests::demo::{DISTRICT, QIYI, QIYI_GRID, QIYI_SECOND_GRID, new_person, qiyi_resident};
+use gongzhi_tests::gql::mutate;
 use gongzhi_tests::{Role, TestApp, e2e};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{Value, json};
@@ -20,6 +22,16 @@ e2e!(
     grid_staff_post_for_residents_and_staff_review,
     disputes_go_back_to_the_claimant_or_reopen_the_wish,
     unclaimed_wishes_are_withdrawn_or_taken_down,
+    overdue_claims_and_past_deadlines_are_swept_once,
+    a_wish_keeps_its_history,
+    units_roll_up_their_wish_statistics,
+    a_claimant_holds_at_most_five_open_claims,
+);
+
+// On a server that allows each claimant one open claim.
+e2e!(
+    configured: |config| config.wishes.max_open_claims = 1;
+    with_room_for_one_open_claim_a_second_claim_is_refused,
 );
 
 const CLAIM: &str = r#"mutation($id: ID!) {
@@ -151,7 +163,7 @@ async fn refused_claims_say_why(app: TestApp) {
     let id = json!({ "id": global_id("MicroWish", open.id) });
 
     // Staff review and publish wishes; they do not claim them.
-    let staff = app.staff_token(Role::CommunityStaff, "411002001001").await;
+    let staff = app.staff_token(Role::CommunityStaff, QIYI).await;
     let data = app.query_as(Some(&staff), CLAIM, id.clone()).await;
     assert_eq!(
         data["claimMicroWish"]["userErrors"][0]["code"],
@@ -233,10 +245,8 @@ async fn a_retried_claim_returns_its_first_result(app: TestApp) {
     );
 }
 
-const QIYI: &str = "411002001001";
-const QIYI_GRID: &str = "41100200100101";
-
-/// Runs a wish mutation and returns its payload.
+/// Runs the wish mutation `mutation` with `input` and returns its payload: the wish (its status,
+/// version, review note, active claim and claims) and the user errors.
 async fn act(app: &TestApp, token: &str, mutation: &str, input: Value) -> Value {
     let input_type = match mutation {
         "submitMicroWish" => "SubmitMicroWishInput",
@@ -252,9 +262,7 @@ async fn act(app: &TestApp, token: &str, mutation: &str, input: Value) -> Value 
                    claims {{ status rating }} }} \
            userErrors {{ field code }} }} }}"
     );
-    app.query_as(Some(token), &query, json!({ "input": input }))
-        .await[mutation]
-        .clone()
+    mutate(app, token, &query, json!({ "input": input })).await
 }
 
 /// The code of a payload's first user error, or null.
@@ -262,31 +270,7 @@ fn refusal(payload: &Value) -> &Value {
     &payload["userErrors"][0]["code"]
 }
 
-/// A resident of 七一社区's first grid, with a token of their own.
-async fn qiyi_resident(app: &TestApp) -> (i64, String) {
-    use entities::{admin_unit, household, person};
-    let grid = admin_unit::Entity::find()
-        .filter(admin_unit::Column::Code.eq(QIYI_GRID))
-        .one(app.db())
-        .await
-        .expect("query units")
-        .expect("the grid");
-    let home = household::Entity::find()
-        .filter(household::Column::GridId.eq(grid.id))
-        .order_by_asc(household::Column::Id)
-        .one(app.db())
-        .await
-        .expect("query households")
-        .expect("a household in the grid");
-    let resident = person::Entity::find()
-        .filter(person::Column::HouseholdId.eq(home.id))
-        .one(app.db())
-        .await
-        .expect("query people")
-        .expect("a resident of the household");
-    (resident.id, app.person_token(resident.id))
-}
-
+/// A valid new wish for `beneficiary` (for oneself when `None`), due in 30 days.
 fn new_wish(beneficiary: Option<i64>) -> Value {
     json!({
         "beneficiaryId": beneficiary.map(|id| global_id("Person", id)),
@@ -387,7 +371,7 @@ async fn a_wish_goes_from_a_resident_to_realized(app: TestApp) {
 async fn grid_staff_post_for_residents_and_staff_review(app: TestApp) {
     let (resident_id, resident) = qiyi_resident(&app).await;
     let grid_staff = app.staff_token(Role::GridStaff, QIYI_GRID).await;
-    let other_grid_staff = app.staff_token(Role::GridStaff, "41100200100102").await;
+    let other_grid_staff = app.staff_token(Role::GridStaff, QIYI_SECOND_GRID).await;
     let staff = app.staff_token(Role::CommunityStaff, QIYI).await;
 
     // Staff of another grid may not post for this resident; the resident's own grid may.
@@ -553,6 +537,7 @@ async fn unclaimed_wishes_are_withdrawn_or_taken_down(app: TestApp) {
     );
 }
 
+/// The first wish (by id) in `status`.
 async fn wish_in(app: &TestApp, status: WishStatus) -> micro_wish::Model {
     micro_wish::Entity::find()
         .filter(micro_wish::Column::Status.eq(status))
@@ -605,6 +590,7 @@ async fn claimants(app: &TestApp, count: usize) -> Vec<String> {
     tokens
 }
 
+/// The first organisation (by id), of any kind.
 async fn first_organization(app: &TestApp) -> organization::Model {
     organization::Entity::find()
         .order_by_asc(organization::Column::Id)
@@ -613,8 +599,6 @@ async fn first_organization(app: &TestApp) -> organization::Model {
         .expect("query organisations")
         .expect("an organisation")
 }
-
-e2e!(overdue_claims_and_past_deadlines_are_swept_once);
 
 /// Two instances sweeping at the same moment act on each wish once: the overdue claim is
 /// revoked and its wish reopened, the open wish past its deadline expires.
@@ -681,11 +665,6 @@ async fn overdue_claims_and_past_deadlines_are_swept_once(app: TestApp) {
         assert_eq!(records, 1, "{action} happened once");
     }
 }
-
-e2e!(
-    a_wish_keeps_its_history,
-    units_roll_up_their_wish_statistics
-);
 
 async fn a_wish_keeps_its_history(app: TestApp) {
     let (_, resident) = qiyi_resident(&app).await;
@@ -759,7 +738,7 @@ async fn units_roll_up_their_wish_statistics(app: TestApp) {
         .all(app.db())
         .await
         .expect("query wishes");
-    for code in ["411002", QIYI] {
+    for code in [DISTRICT, QIYI] {
         let data = app.query(query, json!({ "code": code })).await;
         let statistics = &data["adminUnitByCode"]["wishStatistics"];
         let unit = entities::admin_unit::Entity::find()
@@ -829,8 +808,6 @@ async fn units_roll_up_their_wish_statistics(app: TestApp) {
     }
 }
 
-e2e!(a_claimant_holds_at_most_five_open_claims);
-
 /// The configured cap (5 by default) on open claims per claimant holds.
 async fn a_claimant_holds_at_most_five_open_claims(app: TestApp) {
     let (_, resident) = qiyi_resident(&app).await;
@@ -863,4 +840,44 @@ async fn a_claimant_holds_at_most_five_open_claims(app: TestApp) {
     let mut expected = vec![Value::Null; 5 - held];
     expected.push(json!("TOO_MANY_OPEN_CLAIMS"));
     assert_eq!(codes, expected, "{held} claims held before");
+}
+
+/// With the cap on open claims configured down to 1, a claimant holding one open claim is
+/// refused a second open wish.
+async fn with_room_for_one_open_claim_a_second_claim_is_refused(app: TestApp) {
+    let wishes = micro_wish::Entity::find()
+        .filter(micro_wish::Column::Status.eq(WishStatus::Open))
+        .order_by_asc(micro_wish::Column::Id)
+        .limit(2)
+        .all(app.db())
+        .await
+        .expect("query wishes");
+    let [first, second] = [&wishes[0], &wishes[1]].map(|wish| global_id("MicroWish", wish.id));
+    // A newcomer holds no claims, and no wish is their own.
+    let claimant = app.person_token(new_person(&app).await);
+
+    let claimed = act(
+        &app,
+        &claimant,
+        "claimMicroWish",
+        json!({ "wishId": first }),
+    )
+    .await;
+    assert_eq!(claimed["userErrors"], json!([]), "{claimed}");
+    assert_eq!(claimed["wish"]["status"], "CLAIMED");
+    let refused = act(
+        &app,
+        &claimant,
+        "claimMicroWish",
+        json!({ "wishId": second }),
+    )
+    .await;
+    assert_eq!(
+        refused["userErrors"],
+        json!([{ "field": ["input", "wishId"], "code": "TOO_MANY_OPEN_CLAIMS" }])
+    );
+    assert_eq!(
+        refused["wish"]["status"], "OPEN",
+        "a refusal changes nothing"
+    );
 }

@@ -2,7 +2,7 @@
 //! records, edited and submitted by the member, refused to everyone else, and read by the
 //! member's unit once submitted.
 
-use chrono::{DateTime, Datelike, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use entities::admin_unit;
 use entities::audit_log;
 use entities::member_registration::{self, MemberRegistrationStatus, SubmittedBy};
@@ -11,25 +11,26 @@ use entities::organization;
 use entities::post_claim::{self, PostClaimStatus};
 use entities::service_record::{self, RecordStatus};
 use entities::wish_claim::{self, ClaimStatus, ClaimantKind};
-use entities::{micro_wish, party_member, person, service_post};
+use entities::{micro_wish, party_member, service_post};
 use gongzhi::auth::Scope;
 use gongzhi::graphql::ids::global_id;
+use gongzhi_tests::demo::{QIYI, new_person};
 use gongzhi_tests::{Role, TestApp, e2e};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
+
+use super::common::cst;
 
 e2e!(
     a_member_reports_figures_from_their_records_and_their_unit_reads_it,
     refused_member_report_transitions_say_why,
 );
 
-/// 七一社区.
-const QIYI: &str = "411002001001";
-
 const FIELDS: &str = "id status year half serviceMinutes serviceRecords realisedWishes postsHeld
     summary remarks submittedAt member { id } unit { id } community { id }";
 
+/// Drafts the caller's report for a half-year (`$year`, `$half`), with an idempotency key.
 fn draft_mutation() -> String {
     format!(
         r#"mutation($year: Int!, $half: Int!, $key: String) {{
@@ -41,6 +42,7 @@ fn draft_mutation() -> String {
     )
 }
 
+/// Edits a report's summary and remarks.
 fn edit_mutation() -> String {
     format!(
         r#"mutation($id: ID!, $summary: String!, $remarks: String) {{
@@ -52,6 +54,7 @@ fn edit_mutation() -> String {
     )
 }
 
+/// Submits a report.
 fn submit_mutation() -> String {
     format!(
         r#"mutation($id: ID!) {{
@@ -66,16 +69,6 @@ fn submit_mutation() -> String {
 const LIST: &str = r#"query($filter: MemberReportFilter) {
     memberReports(filter: $filter) { nodes { id status summary } }
 }"#;
-
-/// An instant given in China Standard Time.
-fn cst(year: i32, month: u32, day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
-    chrono::FixedOffset::east_opt(8 * 3600)
-        .expect("UTC+8")
-        .with_ymd_and_hms(year, month, day, hour, minute, 0)
-        .single()
-        .expect("a valid date")
-        .with_timezone(&Utc)
-}
 
 async fn a_member_reports_figures_from_their_records_and_their_unit_reads_it(app: TestApp) {
     let qiyi = app.unit_by_code(QIYI).await;
@@ -502,28 +495,6 @@ async fn party_units(app: &TestApp) -> [i64; 2] {
         .expect("query organisations");
     assert!(units.len() >= 2, "the demo district has Party units");
     [units[0].id, units[1].id]
-}
-
-/// A new person, not a Party member.
-async fn new_person(app: &TestApp) -> i64 {
-    let next = person::Entity::find()
-        .order_by_desc(person::Column::Id)
-        .one(app.db())
-        .await
-        .expect("query people")
-        .map_or(1, |person| person.id + 1);
-    person::Entity::insert(person::ActiveModel {
-        id: Set(next),
-        name: Set(format!("居民{next}")),
-        lives_alone: Set(false),
-        hardship: Set(false),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    })
-    .exec(app.db())
-    .await
-    .expect("insert a person");
-    next
 }
 
 /// A new Party member of `unit`, with no records.

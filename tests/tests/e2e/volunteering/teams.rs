@@ -1,27 +1,23 @@
 //! Volunteer teams over HTTP: founding, managing and dissolving a team by role, joining and
 //! leaving for oneself, roles within the team, and concurrent joins of one person.
 
-use entities::admin_unit::{self, UnitLevel};
-use entities::organization::{self, OrganizationKind};
-use entities::{audit_log, person, team_member, volunteer_team};
+use entities::organization::OrganizationKind;
+use entities::{team_member, volunteer_team};
 use futures::future::join_all;
-use gongzhi::auth::Scope;
 use gongzhi::graphql::ids::global_id;
+use gongzhi_tests::demo::{QIYI, district, organization_of, other_community, people};
+use gongzhi_tests::gql::{decoded, mutate};
 use gongzhi_tests::{Role, TestApp, e2e};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
+
+use super::common::{VOLUNTEERING, actions};
 
 e2e!(
     teams_are_managed_by_their_organisation_and_community_staff,
     people_join_and_leave_for_themselves_and_leaders_set_roles,
     concurrent_joins_of_one_person_give_one_membership,
 );
-
-/// The scopes of a partner's volunteering integration.
-const VOLUNTEERING: &[Scope] = &[Scope::VolunteeringRead, Scope::VolunteeringWrite];
-
-/// 七一社区.
-const QIYI: &str = "411002001001";
 
 const CREATE: &str = r#"mutation($input: CreateVolunteerTeamInput!) {
     createVolunteerTeam(input: $input) {
@@ -79,7 +75,8 @@ async fn teams_are_managed_by_their_organisation_and_community_staff(app: TestAp
     let owner_admin = app.org_admin_token(Role::OrgAdmin, partner.id);
     let other_client = app.client_token(other.id, VOLUNTEERING);
     let community_staff = app.staff_token(Role::CommunityStaff, QIYI).await;
-    let elsewhere = other_community(&app).await;
+    let qiyi = app.unit_by_code(QIYI).await;
+    let elsewhere = other_community(&app, qiyi.id).await;
     let other_staff = app.staff_token(Role::CommunityStaff, &elsewhere.code).await;
     let district = district(&app).await;
     let district_staff = app.staff_token(Role::DistrictStaff, &district.code).await;
@@ -234,8 +231,12 @@ async fn teams_are_managed_by_their_organisation_and_community_staff(app: TestAp
 async fn people_join_and_leave_for_themselves_and_leaders_set_roles(app: TestApp) {
     let partner = organization_of(&app, OrganizationKind::SocialOrganization).await;
     let owner = app.client_token(partner.id, VOLUNTEERING);
+    let qiyi = app.unit_by_code(QIYI).await;
     let other_staff = app
-        .staff_token(Role::CommunityStaff, &other_community(&app).await.code)
+        .staff_token(
+            Role::CommunityStaff,
+            &other_community(&app, qiyi.id).await.code,
+        )
         .await;
     let [first, second, third, outsider]: [i64; 4] =
         people(&app, 4).await.try_into().expect("four people");
@@ -436,14 +437,7 @@ async fn concurrent_joins_of_one_person_give_one_membership(app: TestApp) {
     assert_eq!(retried, first);
 }
 
-async fn mutate(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
-    let data = app.query_as(Some(token), query, variables).await;
-    data.as_object()
-        .and_then(|fields| fields.values().next())
-        .cloned()
-        .unwrap_or(Value::Null)
-}
-
+/// Sets the role of a membership, and returns the payload.
 async fn role(app: &TestApp, token: &str, membership: &Value, role: &str) -> Value {
     mutate(
         app,
@@ -456,7 +450,7 @@ async fn role(app: &TestApp, token: &str, membership: &Value, role: &str) -> Val
 
 /// A complete, valid team input in 七一社区, with `overrides`.
 async fn team_input(app: &TestApp, overrides: Value) -> Value {
-    let community = unit(app, QIYI).await;
+    let community = app.unit_by_code(QIYI).await;
     let mut input = json!({
         "name": "七一助老服务队",
         "area": "ELDERLY_CARE_MEDICAL",
@@ -468,58 +462,7 @@ async fn team_input(app: &TestApp, overrides: Value) -> Value {
     json!({ "input": input })
 }
 
-async fn unit(app: &TestApp, code: &str) -> admin_unit::Model {
-    admin_unit::Entity::find()
-        .filter(admin_unit::Column::Code.eq(code))
-        .one(app.db())
-        .await
-        .expect("query units")
-        .expect("the demo district has the unit")
-}
-
-async fn other_community(app: &TestApp) -> admin_unit::Model {
-    admin_unit::Entity::find()
-        .filter(admin_unit::Column::Level.eq(UnitLevel::Community))
-        .filter(admin_unit::Column::Code.ne(QIYI))
-        .order_by_asc(admin_unit::Column::Id)
-        .one(app.db())
-        .await
-        .expect("query units")
-        .expect("the demo district has another community")
-}
-
-async fn district(app: &TestApp) -> admin_unit::Model {
-    admin_unit::Entity::find()
-        .filter(admin_unit::Column::Level.eq(UnitLevel::District))
-        .one(app.db())
-        .await
-        .expect("query units")
-        .expect("the demo district")
-}
-
-async fn organization_of(app: &TestApp, kind: OrganizationKind) -> organization::Model {
-    organization::Entity::find()
-        .filter(organization::Column::Kind.eq(kind))
-        .order_by_asc(organization::Column::Id)
-        .one(app.db())
-        .await
-        .expect("query organisations")
-        .expect("the demo district has an organisation of this kind")
-}
-
-/// `count` people, the same ones for the same count.
-async fn people(app: &TestApp, count: u64) -> Vec<i64> {
-    person::Entity::find()
-        .select_only()
-        .column(person::Column::Id)
-        .order_by_asc(person::Column::Id)
-        .limit(count)
-        .into_tuple()
-        .all(app.db())
-        .await
-        .expect("query people")
-}
-
+/// The team's row.
 async fn team(app: &TestApp, team_id: i64) -> volunteer_team::Model {
     volunteer_team::Entity::find_by_id(team_id)
         .one(app.db())
@@ -528,6 +471,7 @@ async fn team(app: &TestApp, team_id: i64) -> volunteer_team::Model {
         .expect("the team")
 }
 
+/// The person's one membership of the team, current or ended.
 async fn only_membership(app: &TestApp, team_id: i64, person_id: i64) -> team_member::Model {
     team_member::Entity::find()
         .filter(team_member::Column::TeamId.eq(team_id))
@@ -557,24 +501,4 @@ async fn roles(app: &TestApp, team_id: i64) -> Vec<(i64, &'static str)> {
             (member.person_id, role)
         })
         .collect()
-}
-
-/// The audited actions on one row, in order.
-async fn actions(app: &TestApp, entity_type: &str, entity_id: i64) -> Vec<String> {
-    audit_log::Entity::find()
-        .filter(audit_log::Column::EntityType.eq(entity_type))
-        .filter(audit_log::Column::EntityId.eq(entity_id))
-        .order_by_asc(audit_log::Column::Id)
-        .all(app.db())
-        .await
-        .expect("query the audit log")
-        .into_iter()
-        .map(|entry| entry.action)
-        .collect()
-}
-
-fn decoded(id: &Value) -> i64 {
-    gongzhi::graphql::ids::decode(&id.as_str().expect("an id").to_owned().into())
-        .expect("a global id")
-        .1
 }

@@ -1,0 +1,14 @@
+//! The end-to-end tests, in one binary: a module per area of the API, a folder where an area
+//! has sub-areas. Each scenario runs once on SQLite and once on PostgreSQL (see
+//! `gongzhi_tests::e2e!`); `gongzhi_tests::demo` names what they rely on in the demo district.
+
+mod authorization;
+mod database;
+mod dual_reporting;
+mod foundation;
+mod graphql_over_http;
+mod identity_tokens;
+mod schema;
+mod user_errors;
+mod volunteering;
+mod wishes;
