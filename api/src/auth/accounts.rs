@@ -11,7 +11,8 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter, QuerySelect,
 };
 
-use super::{Grant, PrincipalKind, Subject, SubjectRef, UnitRef, secret};
+use super::secret;
+use super::token::{Grant, PrincipalKind, Subject, SubjectRef, UnitRef};
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 8;

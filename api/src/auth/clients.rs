@@ -9,7 +9,9 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter, QuerySelect,
 };
 
-use super::{PrincipalKind, Scope, Subject, SubjectRef, secret};
+use super::principal::Scope;
+use super::secret;
+use super::token::{PrincipalKind, Subject, SubjectRef};
 
 /// A client's credentials. The secret is shown once, when the client is created; only its hash
 /// is kept.

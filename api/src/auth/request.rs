@@ -5,7 +5,9 @@
 use axum::http::HeaderValue;
 use sea_orm::{DatabaseConnection, DbErr};
 
-use super::{Principal, SubjectRef, TokenError, TokenService, accounts, clients};
+use super::principal::Principal;
+use super::token::{SubjectRef, TokenError, TokenService};
+use super::{accounts, clients};
 
 /// Why a request's caller could not be established.
 #[derive(Debug, thiserror::Error)]

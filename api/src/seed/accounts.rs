@@ -6,9 +6,10 @@ use entities::api_client::{self, ApiClientStatus};
 use entities::role_grant::{self, Role};
 use sea_orm::DbErr;
 
+use super::base::Base;
+use super::seeder::Seeder;
 use super::structure::Unit;
 use super::writer::Rows;
-use super::{Base, Seeder};
 
 /// Where a fixture account's role applies.
 pub(super) enum Scope {

@@ -3,12 +3,18 @@
 
 use std::ops::RangeInclusive;
 
-use crate::domain::calendar;
-use chrono::{DateTime, NaiveTime, SubsecRound, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, SubsecRound, TimeDelta, Utc};
 use rand::Rng;
 use rand::rngs::StdRng;
 
-use super::{HISTORY_START, MIN_HISTORY_DAYS};
+use crate::domain::calendar;
+
+/// History (structure, registrations, past activities and wishes) starts on this day …
+pub(super) const HISTORY_START: NaiveDate =
+    NaiveDate::from_ymd_opt(2026, 1, 1).expect("a valid date");
+
+/// … or this many days before now, whichever is earlier, so that there is always some history.
+const MIN_HISTORY_DAYS: i64 = 120;
 
 /// The span of the data set: from the start of history to the real present.
 #[derive(Debug, Clone, Copy)]

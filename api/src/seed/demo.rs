@@ -3,7 +3,7 @@
 //! state of every workflow. Like every profile, it comes with one login per role (`qiyi.staff`,
 //! `qiyi.grid1` …; see `ACCOUNTS` in the generator).
 
-use super::Scale;
+use super::scale::Scale;
 
 /// Real household counts per grid (so the statistics read right), everything else small.
 pub(super) const SCALE: Scale = Scale {

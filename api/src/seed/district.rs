@@ -1,7 +1,7 @@
 //! Weidu District (魏都区, Xuchang) at the scale of the report, and the district's own names,
 //! which the demo profile borrows the first few of.
 
-use super::Scale;
+use super::scale::Scale;
 
 /// The figures of the report: 10 sub-districts, 86 communities (41 standardised), 620 grids of
 /// 200–300 households, 38 departments, 328 in-office Party organisations, 13,000 registered

@@ -15,11 +15,11 @@ use rand::rngs::StdRng;
 use rand::seq::{IndexedRandom, index};
 use sea_orm::DbErr;
 
-use super::Seeder;
 use super::clock::{between, days, hours};
 use super::organizations::Organizations;
 use super::people::People;
 use super::random::{mix, pick};
+use super::seeder::Seeder;
 use super::structure::{Community, Structure};
 use super::writer::Rows;
 

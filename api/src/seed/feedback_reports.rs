@@ -6,9 +6,10 @@ use entities::feedback_report::{self, ReportStatus};
 use rand::Rng;
 use sea_orm::DbErr;
 
+use super::base::Base;
+use super::seeder::Seeder;
 use super::tally::Tally;
 use super::writer::Rows;
-use super::{Base, Seeder};
 use crate::domain::calendar::Quarter;
 
 impl Seeder<'_> {

@@ -12,6 +12,7 @@
 //! before children, inside one transaction.
 
 mod accounts;
+mod base;
 mod clock;
 mod demo;
 mod district;
@@ -21,6 +22,8 @@ mod identities;
 mod organizations;
 mod people;
 mod random;
+mod scale;
+mod seeder;
 mod structure;
 mod tally;
 mod volunteering;
@@ -28,21 +31,18 @@ mod wishes;
 mod writer;
 
 pub use accounts::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD};
+pub use writer::SeedReport;
 
-use std::ops::RangeInclusive;
-
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use entities::admin_unit;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, TransactionTrait};
 
+use base::Base;
 use clock::Clock;
-use dual_reporting::Party;
 use identities::Identities;
-use organizations::Organizations;
-use people::People;
-use structure::Structure;
+use seeder::Seeder;
 use tally::Tally;
 use writer::{Output, progress_bar};
 
@@ -53,12 +53,6 @@ pub enum Profile {
     Demo,
     /// Weidu District at the report's scale: 86 communities, 620 grids, ~150,000 households.
     District,
-}
-
-/// What a seed run inserted (counts per table), for the log / CLI output.
-#[derive(Debug, Default)]
-pub struct SeedReport {
-    pub rows: Vec<(&'static str, u64)>,
 }
 
 /// True when the database holds no admin units yet (so a first start seeds the demo).
@@ -111,64 +105,6 @@ pub async fn seed(
 /// The seed of the random generator: the same seed, the same data set.
 const RNG_SEED: u64 = 20_261_128;
 
-/// Bind parameters per INSERT at most, well under SQLite's (32,766) and PostgreSQL's (65,535)
-/// limits.
-const MAX_PARAMETERS: usize = 4_000;
-
-/// Bytes per INSERT at most. sqlx sends a message in writes of about 16 KiB and leaves Nagle's
-/// algorithm on, so the tail of a longer statement waits for the server's delayed ACK, some 40 ms
-/// a statement; statements that fit one write do not wait at all.
-const MAX_STATEMENT_BYTES: usize = 15_000;
-
-/// Rows a table collects before they are written.
-const FLUSH_ROWS: usize = 2_000;
-
-/// History (structure, registrations, past activities and wishes) starts on this day …
-const HISTORY_START: NaiveDate = NaiveDate::from_ymd_opt(2026, 1, 1).expect("a valid date");
-
-/// … or this many days before now, whichever is earlier, so that there is always some history.
-const MIN_HISTORY_DAYS: i64 = 120;
-
-/// Every this many-th confirmed service record gets a compensating correction.
-const CORRECTION_EVERY: u64 = 1_000;
-
-/// How long a claimant has to fulfil a claimed wish.
-const CLAIM_DAYS: i64 = 14;
-
-/// The size of a data set: the one generator scales everything from these numbers.
-struct Scale {
-    subdistricts: usize,
-    communities: usize,
-    standardised_communities: usize,
-    grids: usize,
-    households_per_grid: RangeInclusive<i32>,
-    departments: usize,
-    party_units: usize,
-    social_organizations: usize,
-    businesses: usize,
-    party_members: usize,
-    posts_per_community: usize,
-    volunteer_teams: usize,
-    team_size: usize,
-    activities_per_team: usize,
-    activity_capacity: RangeInclusive<i32>,
-    micro_wishes: usize,
-    /// Whether the first social organisation gets the demo API client, whose secret is public.
-    demo_client: bool,
-}
-
-// ---------------------------------------------------------------------------------------------
-// The generator
-// ---------------------------------------------------------------------------------------------
-
-struct Seeder<'a> {
-    out: Output<'a>,
-    rng: StdRng,
-    clock: Clock,
-    scale: &'static Scale,
-    identities: Identities,
-}
-
 impl Seeder<'_> {
     /// The steps, in the order of the foreign keys between their tables.
     async fn run(mut self) -> Result<SeedReport, DbErr> {
@@ -190,15 +126,6 @@ impl Seeder<'_> {
         self.out.reset_sequences().await?;
         Ok(self.out.report)
     }
-}
-
-/// What the later steps look things up in.
-#[derive(Clone, Copy)]
-struct Base<'b> {
-    structure: &'b Structure,
-    orgs: &'b Organizations,
-    people: &'b People,
-    party: &'b Party,
 }
 
 #[cfg(test)]

@@ -5,9 +5,10 @@ use chrono::{DateTime, Utc};
 use entities::organization::{self, OrganizationKind, OrganizationStatus, ServiceCategory};
 use sea_orm::{DbErr, Iterable};
 
+use super::district;
+use super::seeder::Seeder;
 use super::structure::Structure;
 use super::writer::Rows;
-use super::{Seeder, district};
 
 pub(super) struct Organizations {
     /// The organisation of each department, in the order of [`Structure::departments`].

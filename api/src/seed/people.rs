@@ -10,11 +10,12 @@ use rand::Rng;
 use rand::seq::IndexedRandom;
 use sea_orm::DbErr;
 
+use super::clock::HISTORY_START;
 use super::clock::days;
 use super::identities::Identity;
+use super::seeder::Seeder;
 use super::structure::{Community, Structure};
 use super::writer::Rows;
-use super::{HISTORY_START, Seeder};
 
 pub(super) struct People {
     pub(super) grids: Vec<GridPeople>,

@@ -12,9 +12,10 @@ use rand::Rng;
 use rand::seq::{IndexedRandom, index};
 use sea_orm::{DbErr, Iterable};
 
+use super::district;
 use super::random::partition;
+use super::seeder::Seeder;
 use super::writer::Rows;
-use super::{Seeder, district};
 
 /// An admin unit as later steps refer to it.
 pub(super) struct Unit {

@@ -15,14 +15,18 @@ use rand::Rng;
 use rand::seq::{IndexedRandom, index};
 use sea_orm::{DbErr, Iterable};
 
+use super::base::Base;
 use super::clock::{between, days, hours, minutes};
 use super::dual_reporting::Party;
 use super::organizations::Organizations;
 use super::random::{mix, partition, pick, pick_ids};
+use super::seeder::Seeder;
 use super::structure::Community;
 use super::tally::Tally;
 use super::writer::{Rows, Table};
-use super::{Base, CORRECTION_EVERY, Seeder};
+
+/// Every this many-th confirmed service record gets a compensating correction.
+const CORRECTION_EVERY: u64 = 1_000;
 
 /// Who volunteers where.
 pub(super) struct Volunteers {

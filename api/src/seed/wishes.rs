@@ -8,13 +8,17 @@ use rand::Rng;
 use rand::seq::IndexedRandom;
 use sea_orm::DbErr;
 
+use super::base::Base;
 use super::clock::{days, hours, timeline};
 use super::dual_reporting::ActiveMember;
 use super::random::mix;
+use super::seeder::Seeder;
 use super::tally::Tally;
 use super::volunteering::Volunteers;
 use super::writer::Rows;
-use super::{Base, CLAIM_DAYS, Seeder};
+
+/// How long a claimant has to fulfil a claimed wish.
+const CLAIM_DAYS: i64 = 14;
 
 /// Wishes residents post: category, title and estimated value in yuan.
 const WISHES: &[(WishCategory, &str, i32)] = &[

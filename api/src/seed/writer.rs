@@ -12,7 +12,23 @@ use sea_orm::{
     IntoActiveModel, Iterable, Value,
 };
 
-use super::{FLUSH_ROWS, MAX_PARAMETERS, MAX_STATEMENT_BYTES, SeedReport};
+/// What a seed run inserted (counts per table), for the log / CLI output.
+#[derive(Debug, Default)]
+pub struct SeedReport {
+    pub rows: Vec<(&'static str, u64)>,
+}
+
+/// Bind parameters per INSERT at most, well under SQLite's (32,766) and PostgreSQL's (65,535)
+/// limits.
+const MAX_PARAMETERS: usize = 4_000;
+
+/// Bytes per INSERT at most. sqlx sends a message in writes of about 16 KiB and leaves Nagle's
+/// algorithm on, so the tail of a longer statement waits for the server's delayed ACK, some 40 ms
+/// a statement; statements that fit one write do not wait at all.
+const MAX_STATEMENT_BYTES: usize = 15_000;
+
+/// Rows a table collects before they are written.
+const FLUSH_ROWS: usize = 2_000;
 
 /// Rows of one table on their way to the database. Ids are handed out here, from 1 in insertion
 /// order, and rows leave in multi-row INSERTs of at most [`MAX_PARAMETERS`] values and

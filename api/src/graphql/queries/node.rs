@@ -7,7 +7,12 @@ use crate::error::ApiError;
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::OrGql;
 use crate::graphql::ids::{NodeType, decode};
-use crate::graphql::types::*;
+use crate::graphql::types::{
+    ActivitySignup, AdminUnit, Department, FeedbackReport, MemberRegistration, MemberReport,
+    MicroWish, OrgRegistration, Organization, PartyMember, Person, PostClaim, ServiceCentre,
+    ServicePost, ServiceRecord, StaffAssignment, TeamMembership, VolunteerActivity, VolunteerTeam,
+    WishClaim,
+};
 
 /// The most ids `nodes` takes at once.
 const MAX_NODES: usize = 100;

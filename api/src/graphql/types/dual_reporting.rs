@@ -8,16 +8,14 @@ use entities::post_claim;
 use entities::post_claim::PostClaimStatus;
 use entities::service_post::PostStatus;
 
-use super::{AdminUnit, Organization, PartyMember};
+use super::nodes::{
+    AdminUnit, FeedbackReport, MemberRegistration, MemberReport, OrgRegistration, Organization,
+    PartyMember, PostClaim, ServicePost,
+};
 use crate::domain::dual_reporting::feedback_reports::report_csv;
 use crate::error::ApiError;
 use crate::graphql::context::ContextExt;
-use crate::graphql::ids::{NodeType, node_type};
-
-node_type!(
-    /// An organisation's registration with a community.
-    OrgRegistration => org_registration
-);
+use crate::graphql::ids::NodeType;
 
 /// An in-office Party organisation's registration (报到) with a community: what it offers,
 /// what it needs, and the projects they build together. Reviewed yearly.
@@ -89,11 +87,6 @@ impl OrgRegistration {
     }
 }
 
-node_type!(
-    /// A Party member's registration with their residential community.
-    MemberRegistration => member_registration
-);
-
 /// A serving Party member's registration (报到) with the community where they live. At most one
 /// registration per member is open (submitted or accepted) at a time.
 #[Object]
@@ -159,11 +152,6 @@ impl MemberRegistration {
     }
 }
 
-node_type!(
-    /// A service post a community publishes for registered members.
-    ServicePost => service_post
-);
-
 /// A post a community publishes for its registered Party members, such as building steward
 /// (楼栋长) or civility guide; never more active holders than its head count.
 #[Object]
@@ -211,11 +199,6 @@ impl ServicePost {
     }
 }
 
-node_type!(
-    /// A member's claim of a service post.
-    PostClaim => post_claim
-);
-
 /// A registered member's claim of a service post.
 #[Object]
 impl PostClaim {
@@ -254,11 +237,6 @@ impl PostClaim {
         self.0.created_at
     }
 }
-
-node_type!(
-    /// A community's quarterly report to a member's unit.
-    FeedbackReport => feedback_report
-);
 
 /// A community's report (社区反馈) to a unit for one quarter (China Standard Time): its members'
 /// service hours, realised wishes, activities and posts, with the community's rating of each.
@@ -324,11 +302,6 @@ impl FeedbackReport {
         })
     }
 }
-
-node_type!(
-    /// A Party member's half-yearly report to their own branch.
-    MemberReport => member_report
-);
 
 /// A Party member's half-yearly self-report (双报告) to their own branch, pre-filled from their
 /// records (confirmed service, wishes realised, posts held, where they registered), then edited

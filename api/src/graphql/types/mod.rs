@@ -1,13 +1,17 @@
-//! The API's object types: one wrapper per entity, exposing what partners may rely on.
+//! The API's object types: one wrapper per entity, exposing what partners may rely on. The
+//! node types are declared in [`nodes`]; each area's file implements the fields of its own.
 
 mod dual_reporting;
+mod nodes;
 mod people;
 mod structure;
 mod volunteering;
 mod wishes;
 
-pub use dual_reporting::*;
-pub use people::*;
-pub use structure::*;
-pub use volunteering::*;
-pub use wishes::*;
+pub use nodes::{
+    ActivitySignup, AdminUnit, Department, FeedbackReport, MemberRegistration, MemberReport,
+    MicroWish, OrgRegistration, Organization, PartyMember, Person, PostClaim, ServiceCentre,
+    ServicePost, ServiceRecord, StaffAssignment, TeamMembership, VolunteerActivity, VolunteerTeam,
+    WishClaim,
+};
+pub use volunteering::{PointsAccount, PointsEntry, ServiceCertificate, ServiceHours};

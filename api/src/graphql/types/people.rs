@@ -4,16 +4,14 @@ use entities::organization::{OrganizationKind, OrganizationStatus, ServiceCatego
 use entities::person::Gender;
 use entities::{household, member_registration, member_report, party_member, post_claim};
 
-use super::{AdminUnit, Department, MemberRegistration, MemberReport, PostClaim};
+use super::nodes::{
+    AdminUnit, Department, MemberRegistration, MemberReport, Organization, PartyMember, Person,
+    PostClaim,
+};
 use crate::domain::scope::may_see_personal_data;
 use crate::graphql::context::ContextExt;
-use crate::graphql::ids::{NodeType, node_type};
+use crate::graphql::ids::NodeType;
 use crate::graphql::loaders::HomeOf;
-
-node_type!(
-    /// A resident, volunteer, Party member or staff member.
-    Person => person
-);
 
 impl Person {
     async fn home(&self, ctx: &Context<'_>) -> Result<Option<household::Model>> {
@@ -174,11 +172,6 @@ fn mask_middle(text: &str, head: usize, tail: usize) -> String {
         .collect()
 }
 
-node_type!(
-    /// A partner organisation, an in-office Party unit, a department or a community committee.
-    Organization => organization
-);
-
 /// An organisation on the platform: a social organisation, a business, an in-office Party
 /// unit, a district department or a community's own committee.
 #[Object]
@@ -223,11 +216,6 @@ impl Organization {
         ctx.request()?.load_opt(self.0.department_id).await
     }
 }
-
-node_type!(
-    /// A Party member and the Party organisation of their own unit.
-    PartyMember => party_member
-);
 
 /// A Party member, belonging to the Party organisation of the unit where they work.
 #[Object]

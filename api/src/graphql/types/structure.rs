@@ -8,16 +8,11 @@ use entities::service_centre::CentreKind;
 use entities::staff_assignment::StaffRole;
 use entities::{admin_unit, service_centre, staff_assignment};
 
-use super::Person;
+use super::nodes::{AdminUnit, Department, Person, ServiceCentre, StaffAssignment};
 use crate::domain::statistics::{UnitRegistrationFigures, UnitWishFigures};
 use crate::graphql::context::ContextExt;
-use crate::graphql::ids::{NodeType, node_type};
+use crate::graphql::ids::NodeType;
 use crate::graphql::loaders::{OpenWishCount, OpenWishesInGrid, RegistrationFigures, WishFigures};
-
-node_type!(
-    /// A unit of the district's organisation: the district, a sub-district, a community or a grid.
-    AdminUnit => admin_unit
-);
 
 /// A unit of the district's organisation: the district, a sub-district (街道), a community (社区)
 /// or a grid (网格). Units nest strictly in that order.
@@ -129,11 +124,6 @@ impl AdminUnit {
     }
 }
 
-node_type!(
-    /// A post held by a person at a unit, over a period.
-    StaffAssignment => staff_assignment
-);
-
 /// A post held by a person at a unit over a period, such as a grid's leader (网格长).
 #[Object]
 impl StaffAssignment {
@@ -168,11 +158,6 @@ impl StaffAssignment {
     }
 }
 
-node_type!(
-    /// One of a community's seven service centres.
-    ServiceCentre => service_centre
-);
-
 /// One of the seven service centres every community has ("一有七中心").
 #[Object]
 impl ServiceCentre {
@@ -206,11 +191,6 @@ impl ServiceCentre {
         ctx.request()?.load(self.0.community_id).await
     }
 }
-
-node_type!(
-    /// A district department that sends work down to grids.
-    Department => department
-);
 
 /// A district department whose tasks are dispatched down to grids (petitions, safety,
 /// environment, city management, civil affairs …).

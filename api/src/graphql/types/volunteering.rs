@@ -8,14 +8,12 @@ use entities::volunteer_activity::ActivityStatus;
 use entities::volunteer_team::{TeamStatus, VolunteerArea};
 use entities::{activity_signup, team_member};
 
-use super::{AdminUnit, Organization, Person, ServiceCentre};
+use super::nodes::{
+    ActivitySignup, AdminUnit, Organization, Person, ServiceCentre, ServiceRecord, TeamMembership,
+    VolunteerActivity, VolunteerTeam,
+};
 use crate::graphql::context::ContextExt;
-use crate::graphql::ids::{NodeType, node_type};
-
-node_type!(
-    /// A volunteer service team.
-    VolunteerTeam => volunteer_team
-);
+use crate::graphql::ids::NodeType;
 
 /// A volunteer service team in one of six areas, based in a community and run by an
 /// organisation.
@@ -69,11 +67,6 @@ impl VolunteerTeam {
     }
 }
 
-node_type!(
-    /// A person's membership of a volunteer team.
-    TeamMembership => team_member
-);
-
 /// A person's membership of a volunteer team.
 #[Object]
 impl TeamMembership {
@@ -97,11 +90,6 @@ impl TeamMembership {
         self.0.joined_at
     }
 }
-
-node_type!(
-    /// A volunteer activity.
-    VolunteerActivity => volunteer_activity
-);
 
 /// A volunteer activity: a time window, a place, a capacity and a sign-up window. Partner
 /// activities need the community's approval before they are published.
@@ -200,11 +188,6 @@ impl VolunteerActivity {
     }
 }
 
-node_type!(
-    /// A volunteer's sign-up for an activity.
-    ActivitySignup => activity_signup
-);
-
 /// A volunteer's sign-up for an activity, with its attendance.
 #[Object]
 impl ActivitySignup {
@@ -243,11 +226,6 @@ impl ActivitySignup {
         self.0.created_at
     }
 }
-
-node_type!(
-    /// Service time credited to a volunteer.
-    ServiceRecord => service_record
-);
 
 /// Service time from checked-out attendance, confirmed by the recording organisation. Records
 /// are never edited: a correction is a new record with a reason that points at the original.

@@ -6,16 +6,11 @@ use entities::wish_claim;
 use entities::wish_claim::{ClaimStatus, ClaimantKind};
 use sea_orm::ActiveEnum;
 
-use super::{AdminUnit, Organization, Person};
+use super::nodes::{AdminUnit, MicroWish, Organization, Person, WishClaim};
 use crate::auth::STAFF_ROLES;
 use crate::graphql::context::ContextExt;
-use crate::graphql::ids::{NodeType, node_type};
+use crate::graphql::ids::NodeType;
 use crate::graphql::loaders::WishHistory;
-
-node_type!(
-    /// A resident's micro-wish.
-    MicroWish => micro_wish
-);
 
 /// A resident's small, concrete wish (微心愿): posted through the grid or community, reviewed
 /// and published by staff, claimed and fulfilled by a partner organisation or a Party member,
@@ -179,11 +174,6 @@ impl WishEvent {
 fn status(value: Option<&str>) -> Option<WishStatus> {
     value.and_then(|value| WishStatus::try_from_value(&value.to_owned()).ok())
 }
-
-node_type!(
-    /// A claim of a micro-wish.
-    WishClaim => wish_claim
-);
 
 /// A claim of a micro-wish by a partner organisation, a Party member or a volunteer. A wish has
 /// at most one active claim at a time.
