@@ -2,7 +2,7 @@
 //! ([`Profile::Demo`], loaded on a bare first start) and at the report's real scale for load and
 //! query-plan work ([`Profile::District`]).
 //!
-//! One generator serves both profiles; they differ only in their [`Scale`]. Everything is drawn
+//! One generator serves both profiles; they differ only in their [`Scale`](scale::Scale). Everything is drawn
 //! from a seeded random generator, so that a run gives the same rows as the last one. Times are
 //! the one exception, by design: history starts on a fixed date, but what is open, running or
 //! pending is placed around the real present, so that the data makes sense whenever it is loaded.
