@@ -40,9 +40,12 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartupError> {
         seed::seed(&db, seed::Profile::Demo, false).await?;
     }
     let keys = auth::KeySet::load(&config.tokens, &config.server.data_dir)?;
+    let schema = build_schema(config);
     Ok(AppState {
         db,
-        schema: build_schema(config),
+        checks: Arc::new(graphql::RequestChecks::new(&schema, &config.query_limits)),
+        sdl: graphql::sdl(&schema).into(),
+        schema,
         tokens: Arc::new(auth::TokenService::new(keys, &config.tokens)),
         refresh_token_ttl: config.tokens.refresh_token_ttl(),
         statements,

@@ -1,6 +1,7 @@
 //! The GraphQL schema: object types, the query root and its areas, loaders and pagination.
 
 mod batch;
+mod checks;
 mod connection;
 mod context;
 mod errors;
@@ -14,6 +15,7 @@ mod types;
 
 use async_graphql::{EmptySubscription, Schema};
 
+pub use checks::RequestChecks;
 pub use context::RequestContext;
 use mutations::AnyUserError;
 pub use mutations::Mutation;
@@ -25,7 +27,8 @@ use crate::domain::Rules;
 pub type GongzhiSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Builds the schema with the domain's rules (which resolvers hand to the domain) and the query
-/// limits. It holds no connection: each request brings its own [`RequestContext`].
+/// complexity limit; the depth limit is [`RequestChecks`]'s, which bounds introspection apart.
+/// It holds no connection: each request brings its own [`RequestContext`].
 pub fn build_schema(rules: Rules, limits: &QueryLimits) -> GongzhiSchema {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         // Implemented by every area's user error; no field returns it, so it is named here.
@@ -33,7 +36,6 @@ pub fn build_schema(rules: Rules, limits: &QueryLimits) -> GongzhiSchema {
         .data(rules.wishes)
         .data(rules.volunteering)
         .data(rules.key_lifetime)
-        .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .finish()
 }

@@ -24,7 +24,19 @@ const JSON: &str = "application/json; charset=utf-8";
 
 /// `/graphql`: queries by GET or POST, mutations by POST; GraphiQL for a browser's GET.
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/graphql", routing::get(get).post(post))
+    Router::new()
+        .route("/graphql", routing::get(get).post(post))
+        .route("/schema.graphql", routing::get(schema))
+}
+
+/// `GET /schema.graphql`: the schema's SDL, as `schema.graphql` in the repository holds it, for
+/// code generators and schema checkers.
+async fn schema(State(app): State<AppState>) -> Response {
+    (
+        [(CONTENT_TYPE, "application/graphql; charset=utf-8")],
+        app.sdl.to_string(),
+    )
+        .into_response()
 }
 
 /// The GraphQL request parameters, from a query string or a JSON body.
@@ -181,6 +193,10 @@ async fn execute(app: AppState, headers: HeaderMap, params: GraphqlParams) -> Re
     let (context, batches) =
         RequestContext::new(app.db.clone(), principal, personal_data_reads.clone());
     let operation = params.operation_name.clone();
+    let request_id = headers
+        .get(&X_REQUEST_ID)
+        .and_then(|id| id.to_str().ok())
+        .unwrap_or_default();
     let mut request = async_graphql::Request::new(params.query).data(context);
     request.operation_name = params.operation_name;
     if let Some(variables) = params.variables {
@@ -196,11 +212,15 @@ async fn execute(app: AppState, headers: HeaderMap, params: GraphqlParams) -> Re
                 .collect(),
         );
     }
-    let response = batches.drive(app.schema.execute(request)).await;
-    let request_id = headers
-        .get(&X_REQUEST_ID)
-        .and_then(|id| id.to_str().ok())
-        .unwrap_or_default();
+    let checked = match app.checks.check(&mut request) {
+        Ok(checked) => checked,
+        Err(refusal) => {
+            let response = async_graphql::Response::from_errors(vec![refusal]);
+            return graphql_response(media_type, response, request_id);
+        }
+    };
+    let mut response = batches.drive(app.schema.execute(request)).await;
+    app.checks.complete(&checked, &mut response);
     // Personal data goes out only with its audit record.
     if let Err(err) = personal_data_reads
         .write(&app.db, &actor, operation.as_deref(), request_id)
@@ -338,11 +358,19 @@ fn give_code(error: &mut Value, request_failed: bool, request_id: &str) {
     let Some(error) = error.as_object_mut() else {
         return;
     };
-    let has_code = error
+    let code = error
         .get("extensions")
         .and_then(|extensions| extensions.get("code"))
-        .is_some();
-    if has_code {
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    if let Some(code) = code {
+        // An internal error raised with its code (from the database, say) still needs the
+        // request id that finds its log.
+        if code == ErrorCode::Internal.as_str()
+            && let Some(Value::Object(extensions)) = error.get_mut("extensions")
+        {
+            extensions.insert("requestId".to_owned(), json!(request_id));
+        }
         return;
     }
     let message = error
@@ -351,8 +379,9 @@ fn give_code(error: &mut Value, request_failed: bool, request_id: &str) {
         .unwrap_or_default()
         .to_owned();
     // async-graphql checks input values (validators, coercion) as it resolves the field.
-    let invalid_input =
-        message.starts_with("Failed to parse") || message.starts_with("Invalid value");
+    let invalid_input = message.starts_with("Failed to parse")
+        || message.starts_with("Invalid value")
+        || message.starts_with("Expected input type");
     let code = if !request_failed && !invalid_input {
         tracing::error!(error.message = %message, "resolver failed without an error code");
         error.insert("message".to_owned(), json!("internal error"));

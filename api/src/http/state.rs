@@ -8,7 +8,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::TokenService;
 use crate::db::StatementCounter;
-use crate::graphql::GongzhiSchema;
+use crate::graphql::{GongzhiSchema, RequestChecks};
 
 /// The header that carries each request's id, set when the client sent none.
 pub(super) static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -18,6 +18,10 @@ pub(super) static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-
 pub struct AppState {
     pub db: DatabaseConnection,
     pub schema: GongzhiSchema,
+    /// What the spec asks of a request beyond what the schema checks.
+    pub checks: Arc<RequestChecks>,
+    /// The schema's SDL, printed once.
+    pub sdl: Arc<str>,
     pub tokens: Arc<TokenService>,
     /// How long a refresh token of a signed-in account lasts.
     pub refresh_token_ttl: Duration,
