@@ -52,7 +52,7 @@ impl<I: Serialize> Idempotent<'_, I> {
         let Some(key) = self.key else {
             return mutation.await;
         };
-        if key.is_empty() || key.len() > MAX_KEY_LENGTH {
+        if key.is_empty() || key.chars().count() > MAX_KEY_LENGTH {
             return Err(ApiError::bad_input(
                 "idempotencyKey",
                 format!("an idempotency key has 1 to {MAX_KEY_LENGTH} characters"),

@@ -7,7 +7,7 @@ use async_graphql::connection::PageInfo;
 use async_graphql::{Context, ErrorExtensions, InputType, Object, OutputType, TypeName};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition};
+use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition, LikeExpr};
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Select,
@@ -28,19 +28,23 @@ pub const MAX_PAGE_SIZE: usize = 100;
 /// The page size when neither `first` nor `last` is given.
 pub const DEFAULT_PAGE_SIZE: usize = 20;
 
-/// The position of a row in an ordering: its sort key, then its id to break ties.
+/// The position of a row in an ordering: its sort key, then its id to break ties, and the list
+/// and ordering it belongs to, so that it is refused anywhere else.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cursor {
     #[serde(rename = "k")]
     key: SortKey,
     #[serde(rename = "i")]
     id: i64,
+    /// The list and its ordering: `adminUnits:Name:Asc`.
+    #[serde(rename = "l")]
+    list: String,
 }
 
 impl Cursor {
-    /// Reads the cursor passed as the argument `field` (`after` or `before`).
-    fn decode(field: &str, text: &str) -> Result<Self, ApiError> {
-        URL_SAFE_NO_PAD
+    /// Reads the cursor passed as the argument `field` (`after` or `before`) to `list`.
+    fn decode(field: &str, text: &str, list: &str) -> Result<Self, ApiError> {
+        let cursor: Self = URL_SAFE_NO_PAD
             .decode(text)
             .ok()
             .and_then(|json| serde_json::from_slice(&json).ok())
@@ -49,13 +53,45 @@ impl Cursor {
                     field,
                     format!("`{field}` is not a cursor this API gave out"),
                 )
-            })
+            })?;
+        if cursor.list != list {
+            return Err(ApiError::bad_input(
+                field,
+                format!(
+                    "`{field}` is a cursor of another list or ordering: take cursors from the same \
+                     field with the same `orderBy`"
+                ),
+            ));
+        }
+        Ok(cursor)
     }
 
     fn encode(&self) -> String {
         let json = serde_json::to_vec(self).expect("a cursor always serialises");
         URL_SAFE_NO_PAD.encode(json)
     }
+}
+
+/// The name a list and its ordering give their cursors.
+fn list_name<F: std::fmt::Debug>(field: &str, order: F, direction: OrderDirection) -> String {
+    format!("{field}:{order:?}:{direction:?}")
+}
+
+/// Whether a cursor's sort key is of the kind `column` holds, so that a forged cursor cannot
+/// compare a number with text in the database.
+fn fits(column: &impl ColumnTrait, key: &SortKey) -> bool {
+    use sea_orm::sea_query::ColumnType as T;
+    matches!(
+        (column.def().get_column_type(), key),
+        (
+            T::TinyInteger | T::SmallInteger | T::Integer | T::BigInteger,
+            SortKey::Int(_)
+        ) | (T::Char(_) | T::String(_) | T::Text, SortKey::Text(_))
+            | (
+                T::DateTime | T::Timestamp | T::TimestampWithTimeZone,
+                SortKey::Time(_)
+            )
+    )
 }
 
 /// The Relay arguments of a connection field.
@@ -157,14 +193,27 @@ where
 {
     let request = ctx.request()?;
     let select = select.filter(<N::Entity as Scoped>::visible_to(&request.principal));
-    let window = Window::from_args(&page).or_gql()?;
+    let list = list_name(ctx.field().name(), field, direction);
+    let window = Window::from_args(&page, &list).or_gql()?;
+    let column = field.column();
+    for (argument, cursor) in [("after", &window.after), ("before", &window.before)] {
+        if cursor
+            .as_ref()
+            .is_some_and(|cursor| !fits(&column, &cursor.key))
+        {
+            return Err(ApiError::bad_input(
+                argument,
+                format!("`{argument}` is not a cursor this API gave out"),
+            ))
+            .or_gql();
+        }
+    }
 
     let forward = !window.backward;
     let order = match (direction, forward) {
         (OrderDirection::Asc, true) | (OrderDirection::Desc, false) => Order::Asc,
         _ => Order::Desc,
     };
-    let column = field.column();
     let id = db::id_column::<N::Entity>();
     let mut query = select
         .clone()
@@ -192,6 +241,7 @@ where
             cursor: Cursor {
                 key: field.key(&row),
                 id: db::row_id::<N::Entity>(&row),
+                list: list.clone(),
             },
             node: N::from_model(row),
         })
@@ -235,7 +285,7 @@ struct Window {
 }
 
 impl Window {
-    fn from_args(page: &PageArgs) -> Result<Self, ApiError> {
+    fn from_args(page: &PageArgs, list: &str) -> Result<Self, ApiError> {
         let size = |name: &str, value: i32| -> Result<usize, ApiError> {
             usize::try_from(value)
                 .ok()
@@ -250,12 +300,12 @@ impl Window {
         let after = page
             .after
             .as_deref()
-            .map(|text| Cursor::decode("after", text))
+            .map(|text| Cursor::decode("after", text, list))
             .transpose()?;
         let before = page
             .before
             .as_deref()
-            .map(|text| Cursor::decode("before", text))
+            .map(|text| Cursor::decode("before", text, list))
             .transpose()?;
         match (page.first, page.last) {
             (Some(_), Some(_)) => Err(ApiError::bad_input(
@@ -292,6 +342,21 @@ pub trait ListFilter: Default {
     fn condition(self) -> Result<Condition, ApiError>;
 }
 
+/// `column` contains `text` literally: `%`, `_` and `\` in the text match themselves, on SQLite
+/// and PostgreSQL alike.
+pub fn contains_text<C: ColumnTrait>(column: C, text: &str) -> Condition {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    Condition::all().add(column.like(LikeExpr::new(pattern).escape('\\')))
+}
+
 /// A list field: the rows matching `filter`, scoped to the caller, in `order_by`, one page.
 pub async fn list<N, F, O>(
     ctx: &Context<'_>,
@@ -322,6 +387,12 @@ where
 mod tests {
     use super::*;
 
+    impl Window {
+        fn from_args_for_test(page: &PageArgs) -> Result<Self, ApiError> {
+            Self::from_args(page, "test:Id:Asc")
+        }
+    }
+
     fn page(first: Option<i32>, last: Option<i32>) -> PageArgs {
         PageArgs {
             first,
@@ -337,15 +408,21 @@ mod tests {
             SortKey::Text("七一社区".to_owned()),
             SortKey::Time("2026-11-29T08:00:00Z".parse().expect("a time")),
         ] {
-            let cursor = Cursor { key, id: 7 };
-            let decoded = Cursor::decode("after", &cursor.encode()).expect("a cursor");
+            let cursor = Cursor {
+                key,
+                id: 7,
+                list: "adminUnits:Name:Asc".to_owned(),
+            };
+            let decoded =
+                Cursor::decode("after", &cursor.encode(), "adminUnits:Name:Asc").expect("a cursor");
             assert_eq!(decoded, cursor);
         }
     }
 
     #[test]
     fn a_cursor_not_given_out_is_bad_input_naming_its_argument() {
-        let refused = Cursor::decode("before", "not-a-cursor").expect_err("refused");
+        let refused =
+            Cursor::decode("before", "not-a-cursor", "adminUnits:Id:Asc").expect_err("refused");
         assert!(
             matches!(&refused, ApiError::BadUserInput { field: Some(field), .. } if field == "before"),
             "{refused:?}"
@@ -353,19 +430,34 @@ mod tests {
     }
 
     #[test]
+    fn a_cursor_of_another_list_or_ordering_is_refused() {
+        let cursor = Cursor {
+            key: SortKey::Text("七一社区".to_owned()),
+            id: 7,
+            list: list_name("adminUnits", "Name", OrderDirection::Asc),
+        };
+        let refused =
+            Cursor::decode("after", &cursor.encode(), "adminUnits:Id:Asc").expect_err("refused");
+        assert!(
+            refused.to_string().contains("another list or ordering"),
+            "{refused}"
+        );
+    }
+
+    #[test]
     fn a_window_is_the_default_page_forwards_unless_told_otherwise() {
-        let window = Window::from_args(&page(None, None)).expect("a window");
+        let window = Window::from_args_for_test(&page(None, None)).expect("a window");
         assert_eq!((window.size, window.backward), (DEFAULT_PAGE_SIZE, false));
-        let window = Window::from_args(&page(None, Some(5))).expect("a window");
+        let window = Window::from_args_for_test(&page(None, Some(5))).expect("a window");
         assert_eq!((window.size, window.backward), (5, true));
     }
 
     #[test]
     fn a_window_refuses_both_ends_and_sizes_out_of_range() {
-        assert!(Window::from_args(&page(Some(1), Some(1))).is_err());
-        assert!(Window::from_args(&page(Some(-1), None)).is_err());
+        assert!(Window::from_args_for_test(&page(Some(1), Some(1))).is_err());
+        assert!(Window::from_args_for_test(&page(Some(-1), None)).is_err());
         let most = i32::try_from(MAX_PAGE_SIZE).expect("a page size fits");
-        assert!(Window::from_args(&page(Some(most), None)).is_ok());
-        assert!(Window::from_args(&page(Some(most + 1), None)).is_err());
+        assert!(Window::from_args_for_test(&page(Some(most), None)).is_ok());
+        assert!(Window::from_args_for_test(&page(Some(most + 1), None)).is_err());
     }
 }

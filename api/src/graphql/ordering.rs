@@ -39,7 +39,7 @@ impl From<SortKey> for sea_orm::Value {
 }
 
 /// One way to order the rows of an entity: a non-null column and how to read it off a row.
-pub trait SortField<E: EntityTrait>: Copy + Send + Sync {
+pub trait SortField<E: EntityTrait>: Copy + Send + Sync + std::fmt::Debug {
     fn column(self) -> E::Column;
     fn key(self, row: &E::Model) -> SortKey;
 }

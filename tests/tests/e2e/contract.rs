@@ -2,6 +2,9 @@
 //! introspection query works under the default limits while abusive queries do not, and client
 //! mistakes the spec makes request errors are answered as such (400, a code, no `data`).
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use gongzhi_tests::demo::qiyi_resident;
 use gongzhi_tests::{TestApp, e2e};
 use serde_json::{Value, json};
 
@@ -11,6 +14,9 @@ e2e!(
     depth_limits_still_stop_abusive_queries,
     client_mistakes_are_request_errors,
     a_failed_field_is_null_beside_its_error,
+    a_cursor_serves_only_its_own_list_and_ordering,
+    text_filters_match_literally,
+    lists_and_strings_have_their_stated_limits,
 );
 
 /// graphql-js's standard introspection query.
@@ -194,4 +200,124 @@ async fn a_failed_field_is_null_beside_its_error(app: TestApp) {
     assert_eq!(status, 200);
     assert_eq!(body["data"], Value::Null, "{body}");
     assert_eq!(body["errors"][0]["path"], json!(["adminUnits"]));
+}
+
+/// Asserts that the one field of `query` failed with BAD_USER_INPUT about `argument`.
+async fn field_refused(
+    app: &TestApp,
+    token: Option<&str>,
+    query: &str,
+    variables: Value,
+    argument: &str,
+) {
+    let (status, body) = app.post(token, query, variables).await;
+    assert_eq!(status, 200, "{body}");
+    let error = &body["errors"][0];
+    assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+    assert_eq!(error["extensions"]["field"], argument, "{body}");
+}
+
+async fn a_cursor_serves_only_its_own_list_and_ordering(app: TestApp) {
+    let by_name = app
+        .query(
+            "{ adminUnits(first: 2, orderBy: {field: NAME}) { pageInfo { endCursor } } }",
+            json!({}),
+        )
+        .await;
+    let cursor = by_name["adminUnits"]["pageInfo"]["endCursor"].clone();
+    // The same list in its default order, and another list, refuse it.
+    for query in [
+        "query($c: String) { adminUnits(first: 3, after: $c) { totalCount } }",
+        "query($c: String) { organizations(first: 3, after: $c, orderBy: {field: NAME}) { totalCount } }",
+    ] {
+        field_refused(&app, None, query, json!({ "c": cursor }), "after").await;
+    }
+    // Its own list and ordering follow it.
+    let next = app
+        .query(
+            "query($c: String) { adminUnits(first: 2, after: $c, orderBy: {field: NAME}) { nodes { id } } }",
+            json!({ "c": cursor }),
+        )
+        .await;
+    assert_eq!(
+        next["adminUnits"]["nodes"].as_array().map(Vec::len),
+        Some(2)
+    );
+    // A forged cursor with a key of the wrong kind is refused, not compared in the database.
+    let forged = URL_SAFE_NO_PAD.encode(r#"{"k":"七一社区","i":1,"l":"adminUnits:Id:Asc"}"#);
+    field_refused(
+        &app,
+        None,
+        "query($c: String) { adminUnits(first: 3, before: $c) { totalCount } }",
+        json!({ "c": forged }),
+        "before",
+    )
+    .await;
+}
+
+async fn text_filters_match_literally(app: TestApp) {
+    let count = |data: Value| {
+        data["organizations"]["totalCount"]
+            .as_u64()
+            .expect("a count")
+    };
+    let query =
+        "query($text: String) { organizations(filter: {nameContains: $text}) { totalCount } }";
+    let all = count(
+        app.query("{ organizations { totalCount } }", json!({}))
+            .await,
+    );
+    assert!(all > 2);
+    for wildcard in ["%", "_", "\\", "%社%"] {
+        let matched = count(app.query(query, json!({ "text": wildcard })).await);
+        assert_eq!(
+            matched, 0,
+            "{wildcard:?} matched names that do not contain it"
+        );
+    }
+    assert!(count(app.query(query, json!({ "text": "社" })).await) > 0);
+}
+
+async fn lists_and_strings_have_their_stated_limits(app: TestApp) {
+    // 33,000 statuses would pass SQLite's limit of bound variables; the filter takes 20.
+    let statuses: Vec<&str> = std::iter::repeat_n("OPEN", 33_000).collect();
+    let (status, body) = app
+        .post(
+            None,
+            "query($s: [WishStatus!]) { microWishes(filter: {status: $s}) { totalCount } }",
+            json!({ "s": statuses }),
+        )
+        .await;
+    assert_ne!(status, 500, "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{body}"
+    );
+
+    // Lengths count characters: 34 Chinese characters are a title of 34, not of 102 bytes.
+    let (_, resident) = qiyi_resident(&app).await;
+    let submit = "mutation($input: SubmitMicroWishInput!) { submitMicroWish(input: $input) { wish { title } userErrors { code } } }";
+    let wish = |title: String| {
+        json!({ "input": {
+            "title": title,
+            "description": "卧室的窗户关不严，冬天漏风。",
+            "category": "HOME_REPAIR",
+            "estimatedValueCents": 15000,
+            "deadline": (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339(),
+        } })
+    };
+    let title = "请帮忙修理卧室的窗户".repeat(3) + "漏风严重";
+    assert_eq!(title.chars().count(), 34);
+    let data = app
+        .query_as(Some(&resident), submit, wish(title.clone()))
+        .await;
+    assert_eq!(data["submitMicroWish"]["wish"]["title"], title);
+    let (status, body) = app
+        .post(Some(&resident), submit, wish("窗".repeat(101)))
+        .await;
+    assert_ne!(status, 500);
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{body}"
+    );
 }

@@ -18,11 +18,11 @@ use crate::graphql::types::{MicroWish, Person};
 pub struct SubmitMicroWishInput {
     /// The resident the wish is for; omitted when residents submit for themselves.
     pub beneficiary_id: Option<ID>,
-    /// A short title.
-    #[graphql(validator(min_length = 1, max_length = 100))]
+    /// A short title. 1 to 100 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 100))]
     pub title: String,
-    /// What is wished for, in the resident's words.
-    #[graphql(validator(min_length = 1, max_length = 2000))]
+    /// What is wished for, in the resident's words. 1 to 2000 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 2000))]
     pub description: String,
     /// What the wish asks for.
     pub category: WishCategory,
@@ -33,7 +33,8 @@ pub struct SubmitMicroWishInput {
     pub deadline: DateTime<Utc>,
     /// Makes retries safe: a retry with the same key and input returns the first result and
     /// changes nothing; the key with another input is a CONFLICT. Keys are the caller's own and
-    /// expire after 24 hours.
+    /// expire after 24 hours. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 
@@ -53,10 +54,11 @@ pub struct ReviewMicroWishInput {
     pub wish_id: ID,
     /// Publish or reject.
     pub decision: ReviewDecision,
-    /// The reviewer's note; the reason, when rejecting.
-    #[graphql(validator(max_length = 500))]
+    /// The reviewer's note; the reason, when rejecting. At most 500 characters.
+    #[graphql(validator(chars_max_length = 500))]
     pub note: Option<String>,
-    /// Makes retries safe, as for `submitMicroWish`.
+    /// Makes retries safe, as for `submitMicroWish`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 
@@ -67,7 +69,8 @@ pub struct ReviewMicroWishInput {
 pub struct WishInput {
     /// The wish.
     pub wish_id: ID,
-    /// Makes retries safe, as for `submitMicroWish`.
+    /// Makes retries safe, as for `submitMicroWish`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 
@@ -76,13 +79,14 @@ pub struct WishInput {
 pub struct DeliverMicroWishInput {
     /// The wish delivered.
     pub wish_id: ID,
-    /// What was done.
-    #[graphql(validator(min_length = 1, max_length = 2000))]
+    /// What was done. 1 to 2000 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 2000))]
     pub note: String,
-    /// Photos of the delivery.
-    #[graphql(default, validator(max_items = 9))]
+    /// Photos of the delivery. At most 9 items, each at most 2000 characters.
+    #[graphql(default, validator(max_items = 9, list, chars_max_length = 2000))]
     pub photo_urls: Vec<String>,
-    /// Makes retries safe, as for `submitMicroWish`.
+    /// Makes retries safe, as for `submitMicroWish`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 
@@ -93,10 +97,11 @@ pub struct ConfirmMicroWishInput {
     pub wish_id: ID,
     /// The resident's rating of the fulfilment, 1–5.
     pub rating: i16,
-    /// The resident's feedback.
-    #[graphql(validator(max_length = 2000))]
+    /// The resident's feedback. At most 2000 characters.
+    #[graphql(validator(chars_max_length = 2000))]
     pub feedback: Option<String>,
-    /// Makes retries safe, as for `submitMicroWish`.
+    /// Makes retries safe, as for `submitMicroWish`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 
@@ -117,7 +122,8 @@ pub struct ResolveMicroWishDisputeInput {
     pub wish_id: ID,
     /// How to settle it.
     pub resolution: DisputeResolutionInput,
-    /// Makes retries safe, as for `submitMicroWish`.
+    /// Makes retries safe, as for `submitMicroWish`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 

@@ -58,7 +58,8 @@ pub struct MemberRegistrationFilter {
     grid: Option<ID>,
     /// Only registrations of members of this unit.
     unit: Option<ID>,
-    /// Only registrations in these statuses.
+    /// Only registrations in these statuses. At most 20 items.
+    #[graphql(validator(max_items = 20))]
     status: Option<Vec<MemberRegistrationStatus>>,
 }
 

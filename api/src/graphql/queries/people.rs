@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, Condition};
 
 use crate::auth::Scope;
 use crate::error::ApiError;
-use crate::graphql::connection::{ListFilter, NodeConnection, PageArgs, list};
+use crate::graphql::connection::{ListFilter, NodeConnection, PageArgs, contains_text, list};
 use crate::graphql::context::ContextExt;
 use crate::graphql::guards::Needs;
 use crate::graphql::ids::optional_id;
@@ -55,7 +55,8 @@ pub struct OrganizationFilter {
     community: Option<ID>,
     /// Only social organisations bringing in this professional service.
     service_category: Option<ServiceCategory>,
-    /// Only organisations whose name contains this text.
+    /// Only organisations whose name contains this text. At most 100 characters.
+    #[graphql(validator(chars_max_length = 100))]
     name_contains: Option<String>,
 }
 
@@ -73,7 +74,7 @@ impl ListFilter for OrganizationFilter {
                 self.service_category
                     .map(|category| C::ServiceCategory.eq(category)),
             )
-            .add_option(self.name_contains.map(|text| C::Name.contains(text))))
+            .add_option(self.name_contains.map(|text| contains_text(C::Name, &text))))
     }
 }
 

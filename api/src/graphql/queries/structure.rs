@@ -6,7 +6,9 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
 use crate::domain::scope::units_within;
 use crate::error::ApiError;
-use crate::graphql::connection::{ListFilter, NodeConnection, PageArgs, list, paginate};
+use crate::graphql::connection::{
+    ListFilter, NodeConnection, PageArgs, contains_text, list, paginate,
+};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::OrGql;
 use crate::graphql::ids::optional_id;
@@ -22,9 +24,12 @@ pub struct AdminUnitFilter {
     parent: Option<ID>,
     /// Only this unit and the units anywhere below it.
     within: Option<ID>,
-    /// Only units whose name contains this text.
+    /// Only units whose name contains this text. At most 100 characters.
+    #[graphql(validator(chars_max_length = 100))]
     name_contains: Option<String>,
     /// Only the units with these administrative codes.
+    /// At most 100 items, each at most 32 characters.
+    #[graphql(validator(max_items = 100, list, chars_max_length = 32))]
     codes: Option<Vec<String>>,
 }
 
@@ -39,7 +44,7 @@ impl ListFilter for AdminUnitFilter {
             .add_option(self.level.map(|level| C::Level.eq(level)))
             .add_option(parent.map(|parent| C::ParentId.eq(parent)))
             .add_option(within.map(|unit| C::Id.in_subquery(units_within(unit))))
-            .add_option(self.name_contains.map(|text| C::Name.contains(text)))
+            .add_option(self.name_contains.map(|text| contains_text(C::Name, &text)))
             .add_option(self.codes.map(|codes| C::Code.is_in(codes))))
     }
 }

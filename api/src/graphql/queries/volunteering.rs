@@ -56,7 +56,8 @@ pub struct VolunteerActivityFilter {
     community: Option<ID>,
     /// Only activities organised by this organisation.
     organization: Option<ID>,
-    /// Only activities in these statuses.
+    /// Only activities in these statuses. At most 20 items.
+    #[graphql(validator(max_items = 20))]
     status: Option<Vec<ActivityStatus>>,
     /// Only activities in this area.
     area: Option<VolunteerArea>,
@@ -90,7 +91,8 @@ pub struct ActivitySignupFilter {
     activity: Option<ID>,
     /// Only sign-ups of this volunteer.
     volunteer: Option<ID>,
-    /// Only sign-ups in these statuses.
+    /// Only sign-ups in these statuses. At most 20 items.
+    #[graphql(validator(max_items = 20))]
     status: Option<Vec<SignupStatus>>,
 }
 

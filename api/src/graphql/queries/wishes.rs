@@ -23,7 +23,8 @@ pub struct MicroWishFilter {
     community: Option<ID>,
     /// Only wishes of this grid.
     grid: Option<ID>,
-    /// Only wishes in these statuses.
+    /// Only wishes in these statuses. At most 20 items.
+    #[graphql(validator(max_items = 20))]
     status: Option<Vec<WishStatus>>,
     /// Only wishes of this category.
     category: Option<WishCategory>,
@@ -59,7 +60,8 @@ pub struct WishClaimFilter {
     wish: Option<ID>,
     /// Only claims by this organisation.
     claimant_organization: Option<ID>,
-    /// Only claims in these statuses.
+    /// Only claims in these statuses. At most 20 items.
+    #[graphql(validator(max_items = 20))]
     status: Option<Vec<ClaimStatus>>,
 }
 

@@ -30,11 +30,12 @@ pub struct GenerateFeedbackReportInput {
     pub year: i32,
     /// The quarter, 1–4, China Standard Time; it must have ended.
     pub quarter: i32,
-    /// The community's rating of members in the report.
-    #[graphql(default)]
+    /// The community's rating of members in the report. At most 1000 items.
+    #[graphql(validator(max_items = 1000), default)]
     pub ratings: Vec<MemberRatingInput>,
     /// Makes retries safe: a retry with the same key and input returns the first result and
-    /// changes nothing; the key with another input is a CONFLICT.
+    /// changes nothing; the key with another input is a CONFLICT. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 
@@ -43,7 +44,8 @@ pub struct GenerateFeedbackReportInput {
 pub struct FeedbackReportStepInput {
     /// The report.
     pub report_id: ID,
-    /// Makes retries safe, as for `generateFeedbackReport`.
+    /// Makes retries safe, as for `generateFeedbackReport`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 

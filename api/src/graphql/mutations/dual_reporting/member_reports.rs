@@ -19,7 +19,8 @@ pub struct DraftMemberReportInput {
     /// ended.
     pub half: i32,
     /// Makes retries safe: a retry with the same key and input returns the first result and
-    /// changes nothing; the key with another input is a CONFLICT.
+    /// changes nothing; the key with another input is a CONFLICT. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 
@@ -29,10 +30,15 @@ pub struct EditMemberReportInput {
     /// The report.
     pub report_id: ID,
     /// The member's account of the half-year; required, and replaces the previous one.
+    /// At most 4000 characters.
+    #[graphql(validator(chars_max_length = 4000))]
     pub summary: String,
     /// Remarks on the pre-filled figures; replaces the previous ones, null clears them.
+    /// At most 4000 characters.
+    #[graphql(validator(chars_max_length = 4000))]
     pub remarks: Option<String>,
-    /// Makes retries safe, as for `draftMemberReport`.
+    /// Makes retries safe, as for `draftMemberReport`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 
@@ -41,7 +47,8 @@ pub struct EditMemberReportInput {
 pub struct SubmitMemberReportInput {
     /// The report.
     pub report_id: ID,
-    /// Makes retries safe, as for `draftMemberReport`.
+    /// Makes retries safe, as for `draftMemberReport`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 

@@ -17,14 +17,18 @@ pub struct RegisterOrganizationInput {
     pub organization_id: ID,
     /// The community registered with.
     pub community_id: ID,
-    /// What the organisation offers: resources, skills, funds.
+    /// What the organisation offers: resources, skills, funds. At most 2000 characters.
+    #[graphql(validator(chars_max_length = 2000))]
     pub offers: String,
-    /// What the organisation needs from the community.
+    /// What the organisation needs from the community. At most 2000 characters.
+    #[graphql(validator(chars_max_length = 2000))]
     pub needs: String,
-    /// Co-building projects the organisation proposes.
+    /// Co-building projects the organisation proposes. At most 2000 characters.
+    #[graphql(validator(chars_max_length = 2000))]
     pub projects: String,
     /// Makes retries safe: a retry with the same key and input returns the first result and
-    /// changes nothing; the key with another input is a CONFLICT.
+    /// changes nothing; the key with another input is a CONFLICT. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 
@@ -33,9 +37,11 @@ pub struct RegisterOrganizationInput {
 pub struct DecideOrgRegistrationInput {
     /// The registration decided on.
     pub registration_id: ID,
-    /// The community's note; required when returning.
+    /// The community's note; required when returning. At most 500 characters.
+    #[graphql(validator(chars_max_length = 500))]
     pub note: Option<String>,
-    /// Makes retries safe, as for `registerOrganization`.
+    /// Makes retries safe, as for `registerOrganization`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 
@@ -47,9 +53,11 @@ pub struct ReviewOrgRegistrationInput {
     /// The rating, 1–5: the community's of the organisation, or the organisation's of the
     /// community, by who the caller is.
     pub rating: i32,
-    /// The community's note on the year.
+    /// The community's note on the year. At most 500 characters.
+    #[graphql(validator(chars_max_length = 500))]
     pub note: Option<String>,
-    /// Makes retries safe, as for `registerOrganization`.
+    /// Makes retries safe, as for `registerOrganization`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 
@@ -183,7 +191,8 @@ impl OrgRegistrationMutation {
 pub struct WithdrawOrgRegistrationInput {
     /// The submitted or accepted registration to withdraw.
     pub registration_id: ID,
-    /// Makes retries safe, as for `registerOrganization`.
+    /// Makes retries safe, as for `registerOrganization`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 

@@ -21,7 +21,8 @@ pub struct RegisterMemberInput {
     pub grid_id: Option<ID>,
     /// Makes retries safe: a retry with the same key and input returns the first result and
     /// changes nothing; the key with another input is a CONFLICT. Keys are the caller's own
-    /// and expire after 24 hours.
+    /// and expire after 24 hours. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 
@@ -32,7 +33,8 @@ pub struct AcceptMemberRegistrationInput {
     pub registration_id: ID,
     /// The grid to assign; defaults to the grid the member named.
     pub grid_id: Option<ID>,
-    /// Makes retries safe, as for `registerMember`.
+    /// Makes retries safe, as for `registerMember`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 
@@ -41,9 +43,11 @@ pub struct AcceptMemberRegistrationInput {
 pub struct RejectMemberRegistrationInput {
     /// The registration to reject.
     pub registration_id: ID,
-    /// Why: shown to the member and their unit.
+    /// Why: shown to the member and their unit. At most 500 characters.
+    #[graphql(validator(chars_max_length = 500))]
     pub note: String,
-    /// Makes retries safe, as for `registerMember`.
+    /// Makes retries safe, as for `registerMember`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 
@@ -56,7 +60,8 @@ pub struct TransferMemberRegistrationInput {
     pub community_id: ID,
     /// The member's grid inside the new community, if known.
     pub grid_id: Option<ID>,
-    /// Makes retries safe, as for `registerMember`.
+    /// Makes retries safe, as for `registerMember`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 
@@ -65,7 +70,8 @@ pub struct TransferMemberRegistrationInput {
 pub struct DeregisterMemberInput {
     /// The active registration to close.
     pub registration_id: ID,
-    /// Makes retries safe, as for `registerMember`.
+    /// Makes retries safe, as for `registerMember`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 
@@ -85,9 +91,11 @@ pub struct BulkMemberRow {
 pub struct BulkRegisterMembersInput {
     /// The unit (its Party organisation) whose members are registered.
     pub unit_id: ID,
-    /// Up to 1,000 members.
+    /// Up to 1,000 members. At most 1000 items.
+    #[graphql(validator(max_items = 1000))]
     pub rows: Vec<BulkMemberRow>,
-    /// Makes retries safe, as for `registerMember`.
+    /// Makes retries safe, as for `registerMember`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 

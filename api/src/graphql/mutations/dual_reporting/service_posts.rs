@@ -17,12 +17,14 @@ pub struct PublishServicePostInput {
     pub community_id: ID,
     /// The post's title, such as 楼栋长 (building steward), 1–100 characters.
     pub title: String,
-    /// What the post involves.
+    /// What the post involves. At most 2000 characters.
+    #[graphql(validator(chars_max_length = 2000))]
     pub description: Option<String>,
     /// How many members may hold the post at once, at least 1.
     pub head_count: i32,
     /// Makes retries safe: a retry with the same key and input returns the first result and
-    /// changes nothing; the key with another input is a CONFLICT.
+    /// changes nothing; the key with another input is a CONFLICT. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 
@@ -31,7 +33,8 @@ pub struct PublishServicePostInput {
 pub struct ApplyForServicePostInput {
     /// The post applied for.
     pub post_id: ID,
-    /// Makes retries safe, as for `publishServicePost`.
+    /// Makes retries safe, as for `publishServicePost`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 
@@ -40,7 +43,8 @@ pub struct ApplyForServicePostInput {
 pub struct DecidePostClaimInput {
     /// The application decided on.
     pub claim_id: ID,
-    /// Makes retries safe, as for `publishServicePost`.
+    /// Makes retries safe, as for `publishServicePost`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 
@@ -49,7 +53,8 @@ pub struct DecidePostClaimInput {
 pub struct ClosePostClaimInput {
     /// The claim to close.
     pub claim_id: ID,
-    /// Makes retries safe, as for `publishServicePost`.
+    /// Makes retries safe, as for `publishServicePost`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 
@@ -58,7 +63,8 @@ pub struct ClosePostClaimInput {
 pub struct CloseServicePostInput {
     /// The post to close.
     pub post_id: ID,
-    /// Makes retries safe, as for `publishServicePost`.
+    /// Makes retries safe, as for `publishServicePost`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 

@@ -25,11 +25,11 @@ pub struct CreateVolunteerActivityInput {
     pub community_id: ID,
     /// The organisation's team that runs it, if any.
     pub team_id: Option<ID>,
-    /// A short title.
-    #[graphql(validator(min_length = 1, max_length = 100))]
+    /// A short title. 1 to 100 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 100))]
     pub title: String,
-    /// What volunteers will do.
-    #[graphql(validator(max_length = 2000))]
+    /// What volunteers will do. At most 2000 characters.
+    #[graphql(validator(chars_max_length = 2000))]
     pub description: Option<String>,
     /// The volunteer area; this or `serviceCategory` is needed.
     pub area: Option<VolunteerArea>,
@@ -37,8 +37,8 @@ pub struct CreateVolunteerActivityInput {
     pub service_category: Option<ServiceCategory>,
     /// One of the community's centres; this or `place` is needed.
     pub centre_id: Option<ID>,
-    /// Where it takes place, when not in a centre.
-    #[graphql(validator(max_length = 200))]
+    /// Where it takes place, when not in a centre. At most 200 characters.
+    #[graphql(validator(chars_max_length = 200))]
     pub place: Option<String>,
     /// When it starts; in the future.
     pub starts_at: DateTime<Utc>,
@@ -56,7 +56,8 @@ pub struct CreateVolunteerActivityInput {
     pub self_scheduling: bool,
     /// Makes retries safe: a retry with the same key and input returns the first result and
     /// changes nothing; the key with another input is a CONFLICT. Keys are the caller's own and
-    /// expire after 24 hours.
+    /// expire after 24 hours. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 
@@ -65,7 +66,8 @@ pub struct CreateVolunteerActivityInput {
 pub struct VolunteerActivityInput {
     /// The activity.
     pub activity_id: ID,
-    /// Makes retries safe, as for `createVolunteerActivity`.
+    /// Makes retries safe, as for `createVolunteerActivity`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 

@@ -22,7 +22,8 @@ pub struct RecordAttendanceInput {
     /// When it happened; now when omitted. Within the activity's window and its tolerance, and
     /// not in the future.
     pub at: Option<DateTime<Utc>>,
-    /// Makes retries safe, as for `createVolunteerActivity`.
+    /// Makes retries safe, as for `createVolunteerActivity`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 
@@ -31,10 +32,11 @@ pub struct RecordAttendanceInput {
 pub struct AttendWithCodeInput {
     /// The activity.
     pub activity_id: ID,
-    /// The code the organiser shows.
-    #[graphql(validator(min_length = 1, max_length = 64))]
+    /// The code the organiser shows. 1 to 64 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 64))]
     pub code: String,
-    /// Makes retries safe, as for `createVolunteerActivity`.
+    /// Makes retries safe, as for `createVolunteerActivity`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 

@@ -20,7 +20,8 @@ pub struct IssueServiceCertificateInput {
     pub from: DateTime<Utc>,
     /// The end of the period, exclusive.
     pub to: DateTime<Utc>,
-    /// Makes retries safe, as for `createVolunteerActivity`.
+    /// Makes retries safe, as for `createVolunteerActivity`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 

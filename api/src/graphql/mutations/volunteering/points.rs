@@ -17,10 +17,11 @@ pub struct RedeemVolunteerPointsInput {
     pub volunteer_id: ID,
     /// How many points; no more than the balance.
     pub points: i32,
-    /// What they were redeemed for.
-    #[graphql(validator(min_length = 1, max_length = 500))]
+    /// What they were redeemed for. 1 to 500 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 500))]
     pub note: String,
-    /// Makes retries safe, as for `createVolunteerActivity`.
+    /// Makes retries safe, as for `createVolunteerActivity`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 

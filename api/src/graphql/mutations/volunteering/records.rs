@@ -15,7 +15,8 @@ use crate::graphql::types::ServiceRecord;
 pub struct ServiceRecordInput {
     /// The record.
     pub record_id: ID,
-    /// Makes retries safe, as for `createVolunteerActivity`.
+    /// Makes retries safe, as for `createVolunteerActivity`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 
@@ -26,10 +27,11 @@ pub struct CorrectServiceRecordInput {
     pub record_id: ID,
     /// Minutes to add (positive) or take away (negative).
     pub minutes: i32,
-    /// Why the record is corrected.
-    #[graphql(validator(min_length = 1, max_length = 500))]
+    /// Why the record is corrected. 1 to 500 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 500))]
     pub reason: String,
-    /// Makes retries safe, as for `createVolunteerActivity`.
+    /// Makes retries safe, as for `createVolunteerActivity`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 

@@ -16,7 +16,8 @@ use crate::graphql::types::ActivitySignup;
 pub struct ActivitySignupInput {
     /// The sign-up.
     pub signup_id: ID,
-    /// Makes retries safe, as for `createVolunteerActivity`.
+    /// Makes retries safe, as for `createVolunteerActivity`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 

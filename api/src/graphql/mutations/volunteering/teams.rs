@@ -17,8 +17,8 @@ use crate::graphql::types::{AdminUnit, Person, TeamMembership, VolunteerTeam};
 /// `volunteering:write`, or its organisation or Party unit administrators).
 #[derive(Debug, InputObject)]
 pub struct CreateVolunteerTeamInput {
-    /// The team's name.
-    #[graphql(validator(min_length = 1, max_length = 100))]
+    /// The team's name. 1 to 100 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 100))]
     pub name: String,
     /// The area the team serves in.
     pub area: VolunteerArea,
@@ -28,7 +28,8 @@ pub struct CreateVolunteerTeamInput {
     pub leader_id: Option<ID>,
     /// Makes retries safe: a retry with the same key and input returns the first result and
     /// changes nothing; the key with another input is a CONFLICT. Keys are the caller's own and
-    /// expire after 24 hours.
+    /// expire after 24 hours. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 
@@ -38,14 +39,15 @@ pub struct CreateVolunteerTeamInput {
 pub struct UpdateVolunteerTeamInput {
     /// The team.
     pub team_id: ID,
-    /// The new name.
-    #[graphql(validator(min_length = 1, max_length = 100))]
+    /// The new name. 1 to 100 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 100))]
     pub name: Option<String>,
     /// The new area.
     pub area: Option<VolunteerArea>,
     /// The community the team moves to.
     pub community_id: Option<ID>,
-    /// Makes retries safe, as for `createVolunteerTeam`.
+    /// Makes retries safe, as for `createVolunteerTeam`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 
@@ -54,7 +56,8 @@ pub struct UpdateVolunteerTeamInput {
 pub struct VolunteerTeamInput {
     /// The team.
     pub team_id: ID,
-    /// Makes retries safe, as for `createVolunteerTeam`.
+    /// Makes retries safe, as for `createVolunteerTeam`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 
@@ -65,7 +68,8 @@ pub struct SetTeamMemberRoleInput {
     pub membership_id: ID,
     /// The role; a new leader takes over from the old one, who stays on as a member.
     pub role: TeamRole,
-    /// Makes retries safe, as for `createVolunteerTeam`.
+    /// Makes retries safe, as for `createVolunteerTeam`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 
@@ -74,7 +78,8 @@ pub struct SetTeamMemberRoleInput {
 pub struct TeamMembershipInput {
     /// The membership.
     pub membership_id: ID,
-    /// Makes retries safe, as for `createVolunteerTeam`.
+    /// Makes retries safe, as for `createVolunteerTeam`. 1 to 200 characters.
+    #[graphql(validator(chars_min_length = 1, chars_max_length = 200))]
     pub idempotency_key: Option<String>,
 }
 
