@@ -5,6 +5,8 @@
 use async_graphql::http::GraphiQLSource;
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
 use axum::http::header::{ACCEPT, ALLOW, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -23,9 +25,17 @@ const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=
 const JSON: &str = "application/json; charset=utf-8";
 
 /// `/graphql`: queries by GET or POST, mutations by POST; GraphiQL for a browser's GET.
+/// The largest request body `/graphql` reads.
+pub(super) const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/graphql", routing::get(get).post(post))
+        .route(
+            "/graphql",
+            routing::get(get)
+                .post(post)
+                .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+        )
         .route("/schema.graphql", routing::get(schema))
 }
 
@@ -103,7 +113,23 @@ async fn get(
     execute(app, headers, request).await
 }
 
-async fn post(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn post(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        // Too large (413), or cut off: answered like every other refusal, with a code.
+        Err(rejection) => {
+            let message = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                format!("the body is larger than {MAX_BODY_BYTES} bytes")
+            } else {
+                "the body could not be read".to_owned()
+            };
+            return request_error(&headers, rejection.status(), &message);
+        }
+    };
     let is_json = headers
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
@@ -132,7 +158,10 @@ struct GraphqlParams {
 
 impl GraphqlParams {
     fn from_body(body: &[u8]) -> Result<Self, String> {
-        let Ok(Value::Object(mut body)) = serde_json::from_slice::<Value>(body) else {
+        // serde_json says what is wrong and where: "… at line 1 column 20".
+        let body = serde_json::from_slice::<Value>(body)
+            .map_err(|err| format!("the body is not valid JSON: {err}"))?;
+        let Value::Object(mut body) = body else {
             return Err("the body must be a JSON object".to_owned());
         };
         let Some(Value::String(query)) = body.remove("query") else {

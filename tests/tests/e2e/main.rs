@@ -4,6 +4,7 @@
 
 mod authorization;
 mod contract;
+mod corpus;
 mod database;
 mod dual_reporting;
 mod foundation;
