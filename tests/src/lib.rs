@@ -17,6 +17,28 @@ pub use entities::role_grant::Role;
 pub mod demo;
 pub mod gql;
 
+/// Installs the npm packages of the folder `dir` of this crate (pinned by its lock file) unless
+/// `package` is there already; once per run, the tests that need it waiting for each other.
+pub fn install_node_packages(dir: &str, package: &str) -> std::path::PathBuf {
+    static INSTALLED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let mut installed = INSTALLED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !installed.iter().any(|done| done == dir)
+        && !path.join("node_modules").join(package).exists()
+    {
+        let status = std::process::Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&path)
+            .status()
+            .expect("npm is installed");
+        assert!(status.success(), "npm ci failed in {}", path.display());
+    }
+    installed.push(dir.to_owned());
+    path
+}
+
 /// PostgreSQL server the suite creates its databases in.
 pub fn postgres_url() -> String {
     std::env::var("TEST_POSTGRES_URL")

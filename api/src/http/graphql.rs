@@ -2,7 +2,6 @@
 //! browsers: a request is checked, its caller authenticated, executed with a context of its own,
 //! and answered with a code on every error.
 
-use async_graphql::http::GraphiQLSource;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
@@ -10,11 +9,12 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
 use axum::http::header::{ACCEPT, ALLOW, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::graphiql;
 use super::state::{AppState, X_REQUEST_ID};
 use crate::auth::{self, AuthError, TokenError};
 use crate::domain::audit::{Actor, PersonalDataReads};
@@ -66,7 +66,7 @@ async fn get(
 ) -> Response {
     let Some(query) = params.query else {
         if accepts_html(&headers) {
-            return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
+            return graphiql::page().into_response();
         }
         return request_error(
             &headers,

@@ -2,6 +2,7 @@
 //! ([`graphql`]), the token endpoints ([`oauth`]) and the operational routes ([`ops`]: health,
 //! metrics, the token keys). Everything below it knows nothing of HTTP.
 
+mod graphiql;
 mod graphql;
 mod oauth;
 mod ops;
@@ -21,6 +22,7 @@ use state::X_REQUEST_ID;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(graphql::routes())
+        .merge(graphiql::routes())
         .merge(oauth::routes())
         .merge(ops::routes())
         .with_state(state)

@@ -1,17 +1,15 @@
 //! GraphQL over HTTP compliance: the graphql-http server audits (MUST and SHOULD alike, and the
 //! MAYs this server chooses to follow) all pass.
 
-use std::path::Path;
 use std::process::Command;
 
-use gongzhi_tests::{TestApp, e2e};
+use gongzhi_tests::{TestApp, e2e, install_node_packages};
 use serde_json::Value;
 
 e2e!(every_graphql_over_http_audit_passes);
 
 async fn every_graphql_over_http_audit_passes(app: TestApp) {
-    let audit_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("audit");
-    install_audit(&audit_dir);
+    let audit_dir = install_node_packages("audit", "graphql-http");
     let url = format!("{}/graphql", app.address);
     let output = tokio::task::spawn_blocking(move || {
         Command::new("node")
@@ -38,20 +36,4 @@ async fn every_graphql_over_http_audit_passes(app: TestApp) {
         .filter(|result| result["status"] != "ok")
         .collect();
     assert!(failed.is_empty(), "audits not passed: {failed:#?}");
-}
-
-/// Installs graphql-http (pinned by the lock file) once; concurrent tests wait for each other.
-fn install_audit(dir: &Path) {
-    static INSTALL: std::sync::Once = std::sync::Once::new();
-    INSTALL.call_once(|| {
-        if dir.join("node_modules/graphql-http").exists() {
-            return;
-        }
-        let status = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-            .current_dir(dir)
-            .status()
-            .expect("npm is installed");
-        assert!(status.success(), "npm ci failed in {}", dir.display());
-    });
 }

@@ -8,6 +8,7 @@ mod corpus;
 mod database;
 mod dual_reporting;
 mod foundation;
+mod graphiql;
 mod graphql_over_http;
 mod identity_tokens;
 mod schema;
