@@ -50,6 +50,20 @@ pub struct ServerSettings {
     #[arg(long = "data-dir", env = "GONGZHI_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
 
+    /// Origins (comma-separated, such as `https://app.example.cn`) whose browser apps may call
+    /// the API; none by default. Credentials (cookies) are never allowed across origins.
+    #[arg(
+        long = "cors-origins",
+        env = "GONGZHI_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub cors_origins: Vec<String>,
+
+    /// How the server logs: `text` (coloured only on a terminal) or `json`, one object a line
+    /// with the request's id.
+    #[arg(long = "log-format", env = "GONGZHI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     /// Load the demo district into an empty database at start-up.
     #[arg(
         long = "seed-demo",
@@ -58,6 +72,15 @@ pub struct ServerSettings {
         action = clap::ArgAction::Set
     )]
     pub seed_demo: bool,
+}
+
+/// How the server logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Lines for people; coloured on a terminal.
+    Text,
+    /// One JSON object a line, with the fields of the spans it happened in.
+    Json,
 }
 
 /// The database and its connection pool.

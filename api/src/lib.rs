@@ -11,6 +11,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod seed;
+pub mod telemetry;
 
 use std::sync::Arc;
 
@@ -27,6 +28,8 @@ pub enum StartupError {
     Database(#[from] sea_orm::DbErr),
     #[error("token keys: {0}")]
     Keys(#[from] auth::KeyError),
+    #[error("{0}")]
+    Setting(String),
 }
 
 /// Connects to the database, brings its schema up to date, loads the token keys and (on an
@@ -44,6 +47,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartupError> {
     Ok(AppState {
         db,
         checks: Arc::new(graphql::RequestChecks::new(&schema, &config.query_limits)),
+        cors_origins: cors_origins(&config.server.cors_origins)?,
         sdl: graphql::sdl(&schema).into(),
         schema,
         tokens: Arc::new(auth::TokenService::new(keys, &config.tokens)),
@@ -77,6 +81,30 @@ pub fn rules(config: &Config) -> domain::Rules {
 /// The schema, with the configured rules and query limits.
 pub fn build_schema(config: &Config) -> graphql::GongzhiSchema {
     graphql::build_schema(rules(config), &config.query_limits)
+}
+
+/// The origins of `GONGZHI_CORS_ORIGINS`, checked: `scheme://host[:port]`, nothing more.
+fn cors_origins(origins: &[String]) -> Result<Vec<axum::http::HeaderValue>, StartupError> {
+    origins
+        .iter()
+        .map(|origin| origin.trim())
+        .filter(|origin| !origin.is_empty())
+        .map(|origin| {
+            let refused = || {
+                StartupError::Setting(format!(
+                    "GONGZHI_CORS_ORIGINS: `{origin}` is not an origin such as https://app.example.cn"
+                ))
+            };
+            let rest = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"))
+                .ok_or_else(refused)?;
+            if rest.is_empty() || rest.contains('/') {
+                return Err(refused());
+            }
+            axum::http::HeaderValue::from_str(origin).map_err(|_| refused())
+        })
+        .collect()
 }
 
 /// The HTTP application: every route of the API.

@@ -1,5 +1,6 @@
 //! The `gongzhi` command: the server and its tools.
 
+use std::io::IsTerminal;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -11,7 +12,6 @@ use gongzhi::auth::clients::{self, Credentials, NewClient};
 use gongzhi::auth::{Grant, KeySet, PrincipalKind, Subject, TokenService, UnitRef, accounts};
 use gongzhi::{Config, db, seed};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use tracing_subscriber::EnvFilter;
 
 // glibc's allocator spent an eighth of the server's CPU under load (with its arena locks
 // contended) and kept freed memory; see bench/RESULTS.md.
@@ -120,12 +120,14 @@ async fn main() -> anyhow::Result<()> {
     // A local .env file is a convenience for development; the environment itself wins.
     dotenvy::dotenv().ok();
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
-        .init();
     let config = cli.config;
+    let ansi = std::io::stdout().is_terminal();
+    tracing::subscriber::set_global_default(gongzhi::telemetry::subscriber(
+        config.server.log_format,
+        ansi,
+        std::io::stdout,
+    ))
+    .context("set up logging")?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::Migrate { down } => migrate(&config, down).await,

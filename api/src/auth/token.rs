@@ -186,6 +186,11 @@ impl TokenService {
         &self.keys
     }
 
+    /// The `iss` of the tokens this service signs.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
     /// Signs a token for `subject`, valid from now for `ttl` (the configured lifetime when
     /// `None`). Returns the token and its claims.
     pub fn issue(&self, subject: Subject, ttl: Option<Duration>) -> (String, Claims) {

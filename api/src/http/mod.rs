@@ -9,18 +9,22 @@ mod ops;
 mod state;
 
 use axum::Router;
-use axum::http::Request;
+use axum::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use axum::http::{HeaderName, HeaderValue, Method, Request};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 pub use state::AppState;
-use state::X_REQUEST_ID;
+use state::{VERSION, X_REQUEST_ID};
 
 /// The router with every route and the request-id and tracing layers.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let cors = cors(&state.cors_origins);
+    let router = Router::new()
         .merge(graphql::routes())
         .merge(graphiql::routes())
         .merge(oauth::routes())
@@ -36,4 +40,32 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("request", request.id = %request_id, http.method = %request.method(), http.path = %request.uri().path())
         }))
         .layer(SetRequestIdLayer::new(X_REQUEST_ID.clone(), MakeRequestUuid))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("x-gongzhi-version"),
+            HeaderValue::from_static(VERSION),
+        ));
+    match cors {
+        Some(cors) => router.layer(cors),
+        None => router,
+    }
+}
+
+/// Cross-origin access for the browser apps of `origins`, none when it is empty: preflights
+/// answered, the API's headers allowed, credentials never (callers send bearer tokens, not
+/// cookies), so no origin is ever a wildcard for a signed-in browser.
+fn cors(origins: &[HeaderValue]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins.iter().cloned()))
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([ACCEPT, AUTHORIZATION, CONTENT_TYPE])
+            .expose_headers([
+                X_REQUEST_ID.clone(),
+                HeaderName::from_static("x-gongzhi-version"),
+            ])
+            .max_age(std::time::Duration::from_secs(600)),
+    )
 }

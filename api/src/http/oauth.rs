@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, PRAGMA, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use percent_encoding::percent_decode_str;
@@ -21,10 +21,10 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::state::AppState;
-use crate::auth::Subject;
 use crate::auth::accounts::{self, AccountError};
 use crate::auth::clients::{self, ClientError, Credentials};
 use crate::auth::sessions::{self, SessionError};
+use crate::auth::{Scope, Subject};
 
 /// The token routes, to merge into the application's router.
 pub(super) fn routes() -> Router<AppState> {
@@ -33,6 +33,34 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/auth/login", post(login))
         .route("/auth/refresh", post(refresh))
         .route("/auth/logout", post(logout))
+        .route("/.well-known/oauth-authorization-server", get(metadata))
+}
+
+/// The authorization server's metadata (RFC 8414): where the token endpoint is and what it
+/// takes. The addresses are the ones the caller reached this server by (its `Host` header, and
+/// `X-Forwarded-Proto` behind a proxy that ends TLS).
+async fn metadata(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .filter(|value| !value.is_empty())
+    };
+    let scheme = header("x-forwarded-proto").unwrap_or("http");
+    let host = header("host").unwrap_or("localhost");
+    let base = format!("{scheme}://{host}");
+    let scopes: Vec<&str> = Scope::ALL.iter().map(|scope| scope.as_str()).collect();
+    axum::Json(json!({
+        "issuer": app.tokens.issuer(),
+        "token_endpoint": format!("{base}/oauth/token"),
+        "jwks_uri": format!("{base}/.well-known/jwks.json"),
+        "grant_types_supported": ["client_credentials"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "scopes_supported": scopes,
+        "response_types_supported": [],
+        "service_documentation": format!("{base}/graphql"),
+    }))
+    .into_response()
 }
 
 /// Client credentials: a partner system's client id and secret for an access token.
@@ -271,8 +299,10 @@ impl OAuthError {
         Self::new(StatusCode::UNAUTHORIZED, "invalid_client", description)
     }
 
+    /// A grant (password, refresh token) that does not hold: 400, as RFC 6749 §5.2 says; only
+    /// a client that fails to authenticate gets a 401.
     fn invalid_grant(description: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "invalid_grant", description)
+        Self::new(StatusCode::BAD_REQUEST, "invalid_grant", description)
     }
 
     /// A failure inside the server: logged (with the request's id, from its span), never sent.

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
 
-use super::state::AppState;
+use super::state::{AppState, VERSION};
 use crate::db;
 
 /// `/health`, `/metrics` and `/.well-known/jwks.json`.
@@ -23,10 +23,18 @@ pub(super) fn routes() -> Router<AppState> {
 /// 200 when the database answers, 503 with the reason when it does not.
 async fn health(State(app): State<AppState>) -> Response {
     match db::ping(&app.db).await {
-        Ok(()) => (StatusCode::OK, axum::Json(json!({ "status": "ok" }))).into_response(),
+        Ok(()) => (
+            StatusCode::OK,
+            axum::Json(json!({ "status": "ok", "version": VERSION })),
+        )
+            .into_response(),
         Err(err) => {
             tracing::warn!(error = %err, "health check failed");
-            let body = json!({ "status": "unavailable", "reason": "the database does not answer" });
+            let body = json!({
+                "status": "unavailable",
+                "reason": "the database does not answer",
+                "version": VERSION,
+            });
             (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
         }
     }

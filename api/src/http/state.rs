@@ -3,12 +3,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::HeaderName;
+use axum::http::{HeaderName, HeaderValue};
 use sea_orm::DatabaseConnection;
 
 use crate::auth::TokenService;
 use crate::db::StatementCounter;
 use crate::graphql::{GongzhiSchema, RequestChecks};
+
+/// The server's version, in `/health` and on every response.
+pub(super) const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The header that carries each request's id, set when the client sent none.
 pub(super) static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -22,6 +25,8 @@ pub struct AppState {
     pub checks: Arc<RequestChecks>,
     /// The schema's SDL, printed once.
     pub sdl: Arc<str>,
+    /// The origins whose browser apps may call the API (CORS); none by default.
+    pub cors_origins: Vec<HeaderValue>,
     pub tokens: Arc<TokenService>,
     /// How long a refresh token of a signed-in account lasts.
     pub refresh_token_ttl: Duration,

@@ -417,7 +417,7 @@ async fn staff_sign_in_with_a_password(app: TestApp) {
     assert!(data["people"]["totalCount"].as_u64() > Some(0));
 
     let wrong_password = login(&app, "qiyi.staff", "not-the-password").await;
-    wrong_password.assert_error(401, "invalid_grant");
+    wrong_password.assert_error(400, "invalid_grant");
     assert_eq!(
         wrong_password.body["error_description"],
         "wrong username or password"
@@ -441,10 +441,10 @@ async fn staff_sign_in_with_a_password(app: TestApp) {
     assert_refused(&app, &token, "TOKEN_REVOKED").await;
     refresh(&app, &answer.token("refresh_token"))
         .await
-        .assert_error(401, "invalid_grant");
+        .assert_error(400, "invalid_grant");
     login(&app, "qiyi.staff", DEMO_PASSWORD)
         .await
-        .assert_error(401, "invalid_grant");
+        .assert_error(400, "invalid_grant");
 }
 
 async fn refresh_tokens_rotate_and_reuse_revokes_the_family(app: TestApp) {
@@ -460,10 +460,10 @@ async fn refresh_tokens_rotate_and_reuse_revokes_the_family(app: TestApp) {
     // The first token again: someone else holds it, so the whole sign-in ends.
     refresh(&app, &first)
         .await
-        .assert_error(401, "invalid_grant");
+        .assert_error(400, "invalid_grant");
     refresh(&app, &second)
         .await
-        .assert_error(401, "invalid_grant");
+        .assert_error(400, "invalid_grant");
 
     // Another sign-in of the same account is not affected.
     let other = login(&app, "district.admin", DEMO_PASSWORD)
@@ -481,7 +481,7 @@ async fn signing_out_ends_the_sign_in(app: TestApp) {
     assert_eq!(answer.status, 204, "{}", answer.body);
     refresh(&app, &second)
         .await
-        .assert_error(401, "invalid_grant");
+        .assert_error(400, "invalid_grant");
     // Signing out with an unknown token says nothing about it.
     let answer = auth_request(&app, "logout", json!({ "refresh_token": "unknown" })).await;
     assert_eq!(answer.status, 204);
@@ -495,7 +495,7 @@ async fn of_concurrent_refreshes_of_one_token_one_succeeds(app: TestApp) {
     let succeeded = answers.iter().filter(|answer| answer.status == 200).count();
     assert_eq!(succeeded, 1, "exactly one refresh succeeds");
     for answer in answers.iter().filter(|answer| answer.status != 200) {
-        answer.assert_error(401, "invalid_grant");
+        answer.assert_error(400, "invalid_grant");
     }
 }
 

@@ -6,6 +6,7 @@ mod authorization;
 mod contract;
 mod corpus;
 mod database;
+mod discovery;
 mod dual_reporting;
 mod foundation;
 mod graphiql;
