@@ -1,5 +1,28 @@
 //! SeaORM entities of Gongzhi: one module per table. They hold data only; the rules live in the
-//! API crate's domain services.
+//! API crate's domain services. The one behaviour here is bookkeeping: a table with an
+//! `updated_at` has it set by every insert and update through an active model (see
+//! [`keeps_updated_at`]); statements that update many rows set it themselves.
+
+/// Implements `ActiveModelBehavior` so that an insert or an update through the active model sets
+/// `updated_at` to now, unless the caller set it to a value of its own.
+macro_rules! keeps_updated_at {
+    () => {
+        #[async_trait::async_trait]
+        impl ActiveModelBehavior for ActiveModel {
+            async fn before_save<C>(mut self, _db: &C, _insert: bool) -> Result<Self, DbErr>
+            where
+                C: ConnectionTrait,
+            {
+                // Not set by the caller: absent, or unchanged from the model it was read as.
+                if !self.updated_at.is_set() {
+                    self.updated_at = sea_orm::ActiveValue::Set(sea_orm::prelude::ChronoUtc::now());
+                }
+                Ok(self)
+            }
+        }
+    };
+}
+pub(crate) use keeps_updated_at;
 
 pub mod account;
 pub mod activity_signup;

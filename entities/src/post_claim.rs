@@ -45,9 +45,11 @@ pub struct Model {
     /// When the claim was withdrawn or ended.
     pub closed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// When the row last changed.
+    pub updated_at: DateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
-impl ActiveModelBehavior for ActiveModel {}
+crate::keeps_updated_at!();

@@ -39,9 +39,11 @@ pub struct Model {
     pub head_count: i32,
     pub status: PostStatus,
     pub created_at: DateTimeUtc,
+    /// When the row last changed.
+    pub updated_at: DateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
-impl ActiveModelBehavior for ActiveModel {}
+crate::keeps_updated_at!();

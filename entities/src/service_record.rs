@@ -52,9 +52,11 @@ pub struct Model {
     pub reason: Option<String>,
     pub confirmed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// When the row last changed.
+    pub updated_at: DateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
-impl ActiveModelBehavior for ActiveModel {}
+crate::keeps_updated_at!();

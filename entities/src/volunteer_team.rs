@@ -74,9 +74,11 @@ pub struct Model {
     pub leader_person_id: Option<i64>,
     pub status: TeamStatus,
     pub created_at: DateTimeUtc,
+    /// When the row last changed.
+    pub updated_at: DateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
-impl ActiveModelBehavior for ActiveModel {}
+crate::keeps_updated_at!();

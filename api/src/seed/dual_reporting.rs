@@ -408,6 +408,9 @@ impl Seeder<'_> {
                         PostStatus::Open
                     },
                     created_at,
+                    // A post's last change: closing it when its places filled, about when the
+                    // last holder was confirmed; the seed keeps it simple.
+                    updated_at: created_at,
                 })
                 .id;
             for (status, member) in outcomes.into_iter().zip(claimants) {
@@ -428,6 +431,7 @@ impl Seeder<'_> {
                     decided_at,
                     closed_at,
                     created_at: claimed_at,
+                    updated_at: closed_at.or(decided_at).unwrap_or(claimed_at),
                 });
             }
         }

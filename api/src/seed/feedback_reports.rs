@@ -58,6 +58,7 @@ impl Seeder<'_> {
                 sent_at: at(2),
                 acknowledged_at: at(3),
                 created_at: stages[0],
+                updated_at: stages[reached - 1],
             });
             self.out.flush_when_full(&mut [&mut rows]).await?;
         }

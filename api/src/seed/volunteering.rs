@@ -255,6 +255,7 @@ impl Seeder<'_> {
                 leader_person_id: crew.first().copied(),
                 status: TeamStatus::Active,
                 created_at,
+                updated_at: created_at,
             })
             .id;
         for (position, &person_id) in crew.iter().enumerate() {
@@ -271,6 +272,7 @@ impl Seeder<'_> {
                 role,
                 joined_at,
                 left_at: None,
+                updated_at: joined_at,
             });
         }
         Team {
@@ -578,6 +580,7 @@ impl Seeder<'_> {
                 reason: None,
                 confirmed_at,
                 created_at: attendance.ended_at,
+                updated_at: confirmed_at.unwrap_or(attendance.ended_at),
             })
             .clone();
         tally.record(neighbourhood.index, &record);
@@ -596,6 +599,7 @@ impl Seeder<'_> {
                 reason: Some("签退时间晚于实际离开时间，核减相应时长".to_owned()),
                 confirmed_at: Some(corrected_at),
                 created_at: corrected_at,
+                updated_at: corrected_at,
                 ..record.clone()
             });
             tally.record(neighbourhood.index, correction);

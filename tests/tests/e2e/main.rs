@@ -13,6 +13,7 @@ mod graphiql;
 mod graphql_over_http;
 mod identity_tokens;
 mod schema;
+mod sync;
 mod user_errors;
 mod volunteering;
 mod wishes;

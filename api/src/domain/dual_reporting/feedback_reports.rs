@@ -281,6 +281,7 @@ pub async fn advance(
     let next = feedback_report::Model { status: to, ..next };
     use feedback_report::Column as C;
     let updated = feedback_report::Entity::update_many()
+        .col_expr(feedback_report::Column::UpdatedAt, Expr::value(Utc::now()))
         .col_expr(C::Status, Expr::value(next.status))
         .col_expr(C::SignedByPersonId, Expr::value(next.signed_by_person_id))
         .col_expr(C::SignedAt, Expr::value(next.signed_at))

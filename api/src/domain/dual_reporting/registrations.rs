@@ -249,6 +249,10 @@ pub async fn transfer_registration(
     let new = submit(&txn, &member, placement, submitted_by).await?;
     member_registration::Entity::update_many()
         .col_expr(
+            member_registration::Column::UpdatedAt,
+            Expr::value(Utc::now()),
+        )
+        .col_expr(
             member_registration::Column::TransferredToId,
             Expr::value(new.id),
         )

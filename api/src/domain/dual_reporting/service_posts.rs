@@ -207,9 +207,11 @@ pub async fn decide(
     } else {
         "reject_post_claim"
     };
+    let now = Utc::now();
     let decided = post_claim::Model {
         status,
-        decided_at: Some(Utc::now()),
+        decided_at: Some(now),
+        updated_at: now,
         ..claim.clone()
     };
     finish(
@@ -271,9 +273,11 @@ pub async fn close_claim(
     if claim.status != from {
         return refuse(txn, Some(claim), refusal).await;
     }
+    let now = Utc::now();
     let closed = post_claim::Model {
         status: to,
-        closed_at: Some(Utc::now()),
+        closed_at: Some(now),
+        updated_at: now,
         ..claim.clone()
     };
     finish(txn, principal, claim, closed, action, refusal).await
@@ -293,7 +297,9 @@ pub async fn close_post(
         txn.rollback().await?;
         return Ok(refused(post, ServicePostRefusal::NotCommunityStaff));
     }
+    let now = Utc::now();
     let updated = service_post::Entity::update_many()
+        .col_expr(service_post::Column::UpdatedAt, Expr::value(now))
         .col_expr(
             service_post::Column::Status,
             Expr::value(PostStatus::Closed),
@@ -318,6 +324,7 @@ pub async fn close_post(
     txn.commit().await?;
     Ok(Outcome::done(service_post::Model {
         status: PostStatus::Closed,
+        updated_at: now,
         ..post
     }))
 }
@@ -359,6 +366,7 @@ pub(super) async fn leave_community_posts(
             continue;
         }
         post_claim::Entity::update_many()
+            .col_expr(post_claim::Column::UpdatedAt, Expr::value(Utc::now()))
             .col_expr(post_claim::Column::Status, Expr::value(to))
             .col_expr(post_claim::Column::ClosedAt, Expr::value(now))
             .filter(post_claim::Column::Id.is_in(ids.iter().copied()))
@@ -384,6 +392,7 @@ async fn finish(
     lost: ServicePostRefusal,
 ) -> Result<ClaimOutcome, ApiError> {
     let updated = post_claim::Entity::update_many()
+        .col_expr(post_claim::Column::UpdatedAt, Expr::value(to.updated_at))
         .col_expr(post_claim::Column::Status, Expr::value(to.status))
         .col_expr(post_claim::Column::DecidedAt, Expr::value(to.decided_at))
         .col_expr(post_claim::Column::ClosedAt, Expr::value(to.closed_at))

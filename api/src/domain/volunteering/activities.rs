@@ -361,6 +361,7 @@ pub(super) async fn confirm_pending_records(
     }
     let now = Utc::now();
     service_record::Entity::update_many()
+        .col_expr(service_record::Column::UpdatedAt, Expr::value(Utc::now()))
         .col_expr(
             service_record::Column::Status,
             Expr::value(RecordStatus::Confirmed),

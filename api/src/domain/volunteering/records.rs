@@ -48,6 +48,7 @@ pub async fn confirm_record(
         return refuse(txn, Some(record), VolunteeringRefusal::RecordConfirmed).await;
     }
     let updated = service_record::Entity::update_many()
+        .col_expr(service_record::Column::UpdatedAt, Expr::value(Utc::now()))
         .col_expr(
             service_record::Column::Status,
             Expr::value(RecordStatus::Confirmed),

@@ -213,6 +213,7 @@ pub async fn dissolve_team(
         return Ok(Outcome::refused(Some(team), refusal));
     }
     let updated = volunteer_team::Entity::update_many()
+        .col_expr(volunteer_team::Column::UpdatedAt, Expr::value(Utc::now()))
         .col_expr(
             volunteer_team::Column::Status,
             Expr::value(TeamStatus::Dissolved),
@@ -234,6 +235,7 @@ pub async fn dissolve_team(
         .all(&txn)
         .await?;
     team_member::Entity::update_many()
+        .col_expr(team_member::Column::UpdatedAt, Expr::value(Utc::now()))
         .col_expr(team_member::Column::LeftAt, Expr::value(Utc::now()))
         .filter(team_member::Column::TeamId.eq(team.id))
         .filter(team_member::Column::LeftAt.is_null())
@@ -470,6 +472,7 @@ async fn end_membership(
     action: &'static str,
 ) -> Result<team_member::Model, ApiError> {
     let updated = team_member::Entity::update_many()
+        .col_expr(team_member::Column::UpdatedAt, Expr::value(Utc::now()))
         .col_expr(team_member::Column::LeftAt, Expr::value(Utc::now()))
         .filter(team_member::Column::Id.eq(membership.id))
         .filter(team_member::Column::LeftAt.is_null())
@@ -500,6 +503,7 @@ async fn change_role(
     role: TeamRole,
 ) -> Result<(), ApiError> {
     let updated = team_member::Entity::update_many()
+        .col_expr(team_member::Column::UpdatedAt, Expr::value(Utc::now()))
         .col_expr(team_member::Column::Role, Expr::value(role))
         .filter(team_member::Column::Id.eq(membership.id))
         .filter(team_member::Column::Role.eq(membership.role))
@@ -518,6 +522,7 @@ async fn set_leader(
     leader: Option<i64>,
 ) -> Result<(), DbErr> {
     volunteer_team::Entity::update_many()
+        .col_expr(volunteer_team::Column::UpdatedAt, Expr::value(Utc::now()))
         .col_expr(volunteer_team::Column::LeaderPersonId, Expr::value(leader))
         .filter(volunteer_team::Column::Id.eq(team_id))
         .exec(txn)

@@ -1,4 +1,5 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
+use chrono::{DateTime, Utc};
 use entities::feedback_report::ReportStatus;
 use entities::member_registration::MemberRegistrationStatus;
 use entities::member_report::MemberReportStatus;
@@ -32,6 +33,9 @@ pub struct OrgRegistrationFilter {
     status: Option<OrgRegistrationStatus>,
     /// Only registrations for this year.
     year: Option<i32>,
+    /// Only registrations that changed at or after this instant (their `updatedAt`): poll with the
+    /// time of the last poll to sync only what changed.
+    updated_since: Option<DateTime<Utc>>,
 }
 
 impl ListFilter for OrgRegistrationFilter {
@@ -45,7 +49,8 @@ impl ListFilter for OrgRegistrationFilter {
             .add_option(community.map(|id| C::CommunityId.eq(id)))
             .add_option(organization.map(|id| C::OrganizationId.eq(id)))
             .add_option(self.status.map(|status| C::Status.eq(status)))
-            .add_option(self.year.map(|year| C::Year.eq(year))))
+            .add_option(self.year.map(|year| C::Year.eq(year)))
+            .add_option(self.updated_since.map(|time| C::UpdatedAt.gte(time))))
     }
 }
 
@@ -61,6 +66,9 @@ pub struct MemberRegistrationFilter {
     /// Only registrations in these statuses. At most 20 items.
     #[graphql(validator(max_items = 20))]
     status: Option<Vec<MemberRegistrationStatus>>,
+    /// Only registrations that changed at or after this instant (their `updatedAt`): poll with the
+    /// time of the last poll to sync only what changed.
+    updated_since: Option<DateTime<Utc>>,
 }
 
 impl ListFilter for MemberRegistrationFilter {
@@ -75,7 +83,8 @@ impl ListFilter for MemberRegistrationFilter {
             .add_option(community.map(|id| C::CommunityId.eq(id)))
             .add_option(grid.map(|id| C::GridId.eq(id)))
             .add_option(unit.map(|id| C::OrganizationId.eq(id)))
-            .add_option(self.status.map(|statuses| C::Status.is_in(statuses))))
+            .add_option(self.status.map(|statuses| C::Status.is_in(statuses)))
+            .add_option(self.updated_since.map(|time| C::UpdatedAt.gte(time))))
     }
 }
 

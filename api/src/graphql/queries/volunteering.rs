@@ -65,6 +65,9 @@ pub struct VolunteerActivityFilter {
     starts_after: Option<DateTime<Utc>>,
     /// Only activities starting before this time.
     starts_before: Option<DateTime<Utc>>,
+    /// Only activities that changed at or after this instant (their `updatedAt`): poll with the
+    /// time of the last poll to sync only what changed.
+    updated_since: Option<DateTime<Utc>>,
 }
 
 impl ListFilter for VolunteerActivityFilter {
@@ -80,7 +83,8 @@ impl ListFilter for VolunteerActivityFilter {
             .add_option(self.status.map(|statuses| C::Status.is_in(statuses)))
             .add_option(self.area.map(|area| C::Area.eq(area)))
             .add_option(self.starts_after.map(|time| C::StartsAt.gte(time)))
-            .add_option(self.starts_before.map(|time| C::StartsAt.lt(time))))
+            .add_option(self.starts_before.map(|time| C::StartsAt.lt(time)))
+            .add_option(self.updated_since.map(|time| C::UpdatedAt.gte(time))))
     }
 }
 
@@ -94,6 +98,9 @@ pub struct ActivitySignupFilter {
     /// Only sign-ups in these statuses. At most 20 items.
     #[graphql(validator(max_items = 20))]
     status: Option<Vec<SignupStatus>>,
+    /// Only sign-ups that changed at or after this instant (their `updatedAt`): poll with the
+    /// time of the last poll to sync only what changed.
+    updated_since: Option<DateTime<Utc>>,
 }
 
 impl ListFilter for ActivitySignupFilter {
@@ -106,7 +113,8 @@ impl ListFilter for ActivitySignupFilter {
         Ok(Condition::all()
             .add_option(activity.map(|id| C::ActivityId.eq(id)))
             .add_option(volunteer.map(|id| C::PersonId.eq(id)))
-            .add_option(self.status.map(|statuses| C::Status.is_in(statuses))))
+            .add_option(self.status.map(|statuses| C::Status.is_in(statuses)))
+            .add_option(self.updated_since.map(|time| C::UpdatedAt.gte(time))))
     }
 }
 

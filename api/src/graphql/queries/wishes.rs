@@ -32,6 +32,9 @@ pub struct MicroWishFilter {
     deadline_after: Option<DateTime<Utc>>,
     /// Only wishes whose deadline is before this time.
     deadline_before: Option<DateTime<Utc>>,
+    /// Only wishes that changed at or after this instant (their `updatedAt`): poll with the
+    /// time of the last poll to sync only what changed.
+    updated_since: Option<DateTime<Utc>>,
 }
 
 impl ListFilter for MicroWishFilter {
@@ -49,7 +52,8 @@ impl ListFilter for MicroWishFilter {
             .add_option(self.status.map(|statuses| C::Status.is_in(statuses)))
             .add_option(self.category.map(|category| C::Category.eq(category)))
             .add_option(self.deadline_after.map(|time| C::Deadline.gte(time)))
-            .add_option(self.deadline_before.map(|time| C::Deadline.lt(time))))
+            .add_option(self.deadline_before.map(|time| C::Deadline.lt(time)))
+            .add_option(self.updated_since.map(|time| C::UpdatedAt.gte(time))))
     }
 }
 
@@ -63,6 +67,9 @@ pub struct WishClaimFilter {
     /// Only claims in these statuses. At most 20 items.
     #[graphql(validator(max_items = 20))]
     status: Option<Vec<ClaimStatus>>,
+    /// Only claims that changed at or after this instant (their `updatedAt`): poll with the
+    /// time of the last poll to sync only what changed.
+    updated_since: Option<DateTime<Utc>>,
 }
 
 impl ListFilter for WishClaimFilter {
@@ -78,7 +85,8 @@ impl ListFilter for WishClaimFilter {
         Ok(Condition::all()
             .add_option(wish.map(|id| C::WishId.eq(id)))
             .add_option(organization.map(|id| C::ClaimantOrganizationId.eq(id)))
-            .add_option(self.status.map(|statuses| C::Status.is_in(statuses))))
+            .add_option(self.status.map(|statuses| C::Status.is_in(statuses)))
+            .add_option(self.updated_since.map(|time| C::UpdatedAt.gte(time))))
     }
 }
 

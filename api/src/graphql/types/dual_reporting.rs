@@ -85,6 +85,12 @@ impl OrgRegistration {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+
+    /// When it last changed: created, moved on, edited or closed. Lists partners sync take an
+    /// `updatedSince` filter that finds what changed since an instant.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
 }
 
 /// A serving Party member's registration (报到) with the community where they live. At most one
@@ -150,6 +156,12 @@ impl MemberRegistration {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+
+    /// When it last changed: created, moved on, edited or closed. Lists partners sync take an
+    /// `updatedSince` filter that finds what changed since an instant.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
 }
 
 /// A post a community publishes for its registered Party members, such as building steward
@@ -197,6 +209,12 @@ impl ServicePost {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+
+    /// When it last changed: created, moved on, edited or closed. Lists partners sync take an
+    /// `updatedSince` filter that finds what changed since an instant.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
 }
 
 /// A registered member's claim of a service post.
@@ -235,6 +253,12 @@ impl PostClaim {
     /// When the member applied.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+
+    /// When it last changed: created, moved on, edited or closed. Lists partners sync take an
+    /// `updatedSince` filter that finds what changed since an instant.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
     }
 }
 
@@ -300,6 +324,12 @@ impl FeedbackReport {
             tracing::error!(error = %err, report.id = self.0.id, "unreadable report content");
             ApiError::Internal.extend()
         })
+    }
+
+    /// When it last changed: created, moved on, edited or closed. Lists partners sync take an
+    /// `updatedSince` filter that finds what changed since an instant.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
     }
 }
 

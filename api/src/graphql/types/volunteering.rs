@@ -65,6 +65,12 @@ impl VolunteerTeam {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+
+    /// When it last changed: created, moved on, edited or closed. Lists partners sync take an
+    /// `updatedSince` filter that finds what changed since an instant.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
 }
 
 /// A person's membership of a volunteer team.
@@ -88,6 +94,12 @@ impl TeamMembership {
     /// When the member joined.
     async fn joined_at(&self) -> DateTime<Utc> {
         self.0.joined_at
+    }
+
+    /// When it last changed: created, moved on, edited or closed. Lists partners sync take an
+    /// `updatedSince` filter that finds what changed since an instant.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
     }
 }
 
@@ -186,6 +198,12 @@ impl VolunteerActivity {
             .children(activity_signup::Column::ActivityId, self.0.id)
             .await
     }
+
+    /// When it last changed: created, moved on, edited or closed. Lists partners sync take an
+    /// `updatedSince` filter that finds what changed since an instant.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
 }
 
 /// A volunteer's sign-up for an activity, with its attendance.
@@ -224,6 +242,12 @@ impl ActivitySignup {
     /// When the volunteer signed up.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+
+    /// When it last changed: created, moved on, edited or closed. Lists partners sync take an
+    /// `updatedSince` filter that finds what changed since an instant.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
     }
 }
 
@@ -299,6 +323,12 @@ impl ServiceRecord {
     /// When the recording organisation confirmed it.
     async fn confirmed_at(&self) -> Option<DateTime<Utc>> {
         self.0.confirmed_at
+    }
+
+    /// When it last changed: created, moved on, edited or closed. Lists partners sync take an
+    /// `updatedSince` filter that finds what changed since an instant.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
     }
 }
 

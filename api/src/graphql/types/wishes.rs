@@ -127,6 +127,12 @@ impl MicroWish {
             })
             .collect())
     }
+
+    /// When it last changed: created, moved on, edited or closed. Lists partners sync take an
+    /// `updatedSince` filter that finds what changed since an instant.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
 }
 
 /// One step in a wish's life, from its audit record.
@@ -249,5 +255,11 @@ impl WishClaim {
     /// When the wish was claimed.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+
+    /// When it last changed: created, moved on, edited or closed. Lists partners sync take an
+    /// `updatedSince` filter that finds what changed since an instant.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
     }
 }
