@@ -2,15 +2,16 @@
 //! browsers: a request is checked, its caller authenticated, executed with a context of its own,
 //! and answered with a code on every error.
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{Query, State};
-use axum::http::header::{ACCEPT, ALLOW, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::extract::{Query, Request, State};
+use axum::http::header::{
+    ACCEPT, ALLOW, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE,
+};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing;
+use axum::{RequestExt, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -24,10 +25,10 @@ use crate::graphql::RequestContext;
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
 const JSON: &str = "application/json; charset=utf-8";
 
-/// `/graphql`: queries by GET or POST, mutations by POST; GraphiQL for a browser's GET.
 /// The largest request body `/graphql` reads.
 pub(super) const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
+/// `/graphql`: queries by GET or POST, mutations by POST; GraphiQL for a browser's GET.
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route(
@@ -113,21 +114,34 @@ async fn get(
     execute(app, headers, request).await
 }
 
-async fn post(
-    State(app): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let body = match body {
+async fn post(State(app): State<AppState>, request: Request) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let headers = std::mem::take(&mut parts.headers);
+    let too_large = || {
+        request_error(
+            &headers,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+        )
+    };
+    // A declared length over the limit is refused before a byte of the body is read, so a
+    // client that waits for `100 Continue` (curl does, for large bodies) never sends it.
+    let declared = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+        return too_large();
+    }
+    let body = match Request::from_parts(parts, body).extract::<Bytes, _>().await {
         Ok(body) => body,
-        // Too large (413), or cut off: answered like every other refusal, with a code.
+        // Too large after all (a body without a length), or cut off: answered like every
+        // other refusal, with a code.
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return too_large();
+        }
         Err(rejection) => {
-            let message = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                format!("the body is larger than {MAX_BODY_BYTES} bytes")
-            } else {
-                "the body could not be read".to_owned()
-            };
-            return request_error(&headers, rejection.status(), &message);
+            return request_error(&headers, rejection.status(), "the body could not be read");
         }
     };
     let is_json = headers
