@@ -63,8 +63,9 @@ enum Command {
 enum ClientCommand {
     /// Create a client for an organisation and print its id and secret (shown only this once).
     Create {
-        /// The organisation (numeric id) the client acts for.
-        #[arg(long)]
+        /// The organisation the client acts for: its id in the API (`T3JnYW5pemF0aW9uOjIy`) or
+        /// the number inside it (`22`).
+        #[arg(long, value_parser = parse_organization)]
         org: i64,
         /// What the client is, to recognise it by.
         #[arg(long)]
@@ -96,11 +97,12 @@ struct TokenArgs {
     /// The code of the unit where the role is held (staff roles).
     #[arg(long)]
     unit: Option<String>,
-    /// The organisation (numeric id) the caller acts for.
-    #[arg(long)]
+    /// The organisation the caller acts for: its id in the API or the number inside it.
+    #[arg(long, value_parser = parse_organization)]
     org: Option<i64>,
-    /// The person (numeric id) the caller is; without --role, a token for that person.
-    #[arg(long)]
+    /// The person the caller is (their id in the API or the number inside it); without --role,
+    /// a token for that person.
+    #[arg(long, value_parser = parse_person)]
     person: Option<i64>,
     /// OAuth2 scopes to include.
     #[arg(long = "scope")]
@@ -115,20 +117,46 @@ fn parse_role(text: &str) -> Result<Role, String> {
         .map_err(|_| format!("unknown role `{text}`"))
 }
 
+fn parse_organization(text: &str) -> Result<i64, String> {
+    parse_row_id(text, "Organization")
+}
+
+fn parse_person(text: &str) -> Result<i64, String> {
+    parse_row_id(text, "Person")
+}
+
+/// A row id given as the number itself or as the API's global id of a `type_name`, so ids
+/// copied from a query's answer work on the command line as they are.
+fn parse_row_id(text: &str, type_name: &str) -> Result<i64, String> {
+    if let Ok(id) = text.parse() {
+        return Ok(id);
+    }
+    match gongzhi::graphql::ids::decode(&async_graphql::ID::from(text)) {
+        Ok((name, id)) if name == type_name => Ok(id),
+        _ => Err(format!(
+            "`{text}` is neither a number nor the id of a {type_name}"
+        )),
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     // A local .env file is a convenience for development; the environment itself wins.
     dotenvy::dotenv().ok();
     let cli = Cli::parse();
     let config = cli.config;
-    let ansi = std::io::stdout().is_terminal();
-    tracing::subscriber::set_global_default(gongzhi::telemetry::subscriber(
-        config.server.log_format,
-        ansi,
-        std::io::stdout,
-    ))
-    .context("set up logging")?;
-    match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    // The server logs to standard output, as a service manager collects it; the tools print
+    // their answer there (`TOKEN=$(gongzhi token …)`), so their logs go to standard error.
+    let subscriber = if matches!(command, Command::Serve) {
+        let ansi = std::io::stdout().is_terminal();
+        gongzhi::telemetry::subscriber(config.server.log_format, ansi, std::io::stdout)
+    } else {
+        let ansi = std::io::stderr().is_terminal();
+        gongzhi::telemetry::subscriber(config.server.log_format, ansi, std::io::stderr)
+    };
+    tracing::subscriber::set_global_default(subscriber).context("set up logging")?;
+    match command {
         Command::Serve => serve(config).await,
         Command::Migrate { down } => migrate(&config, down).await,
         Command::Seed { profile } => seed_profile(&config, profile).await,
