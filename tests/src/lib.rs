@@ -60,8 +60,10 @@ pub struct TestApp {
     pub config: Config,
     pub state: AppState,
     pub client: reqwest::Client,
+    /// The database this app created and drops; `None` on a second instance.
     postgres_database: Option<String>,
-    _data_dir: tempfile::TempDir,
+    /// The signing key and the SQLite file, shared with a second instance.
+    _data_dir: std::sync::Arc<tempfile::TempDir>,
 }
 
 impl TestApp {
@@ -108,20 +110,33 @@ impl TestApp {
         let state = gongzhi::prepare(&config)
             .await
             .expect("the server prepares");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a free port");
-        let address = format!("http://{}", listener.local_addr().expect("a local address"));
-        let app = gongzhi::app(state.clone());
-        tokio::spawn(async move { axum::serve(listener, app).await });
         Self {
-            address,
+            address: serve(state.clone()).await,
             backend,
             config,
             state,
             client: reqwest::Client::new(),
             postgres_database,
-            _data_dir: data_dir,
+            _data_dir: std::sync::Arc::new(data_dir),
+        }
+    }
+
+    /// A second server on this one's database, with the same configuration and signing key, as
+    /// a second instance of a deployment: a connection pool and schema of its own. Race tests
+    /// split their calls between the two, so that a rule is shown to hold across instances, not
+    /// only inside one process.
+    pub async fn another_instance(&self) -> TestApp {
+        let state = gongzhi::prepare(&self.config)
+            .await
+            .expect("the second instance prepares");
+        TestApp {
+            address: serve(state.clone()).await,
+            backend: self.backend,
+            config: self.config.clone(),
+            state,
+            client: reqwest::Client::new(),
+            postgres_database: None,
+            _data_dir: self._data_dir.clone(),
         }
     }
 
@@ -283,6 +298,17 @@ impl Drop for TestApp {
         .join()
         .ok();
     }
+}
+
+/// Serves the API of `state` on a free port and returns its address, `http://127.0.0.1:PORT`.
+async fn serve(state: AppState) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let address = format!("http://{}", listener.local_addr().expect("a local address"));
+    let app = gongzhi::app(state);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    address
 }
 
 fn database_url_for(name: &str) -> String {

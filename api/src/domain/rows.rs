@@ -6,9 +6,10 @@
 //! SQLite's `BEGIN IMMEDIATE` already serialises writers, and sea-orm leaves the clause out there.
 
 use entities::admin_unit::{self, UnitLevel};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, PrimaryKeyTrait,
-    QueryFilter, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr, EntityTrait, Order,
+    PrimaryKeyTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::scope::Scoped;
@@ -35,6 +36,7 @@ rows!(
     member_registration => "member registration",
     member_report => "member report",
     micro_wish => "micro-wish",
+    organization => "organisation",
     org_registration => "organisation registration",
     party_member => "Party member",
     person => "person",
@@ -83,6 +85,42 @@ pub async fn lock<E: Row>(txn: &DatabaseTransaction, id: i64) -> Result<E::Model
         .await?
         .ok_or_else(|| not_found::<E>(id))
 }
+
+/// Locks the row `id` of `E` until the transaction ends, as the owner of a rule that counts or
+/// checks the rows under it — a claimant's open claims, a person's places, a member's open
+/// registration: every change under one owner then takes its turn, on PostgreSQL across
+/// instances too, and each sees the ones before it. A missing row locks nothing.
+pub async fn lock_owner<E: Row>(txn: &DatabaseTransaction, id: i64) -> Result<(), DbErr> {
+    lock_owners::<E>(txn, &[id]).await
+}
+
+/// Like [`lock_owner`], for many owners at once. They are locked in the order of their ids, so
+/// two transactions locking overlapping sets wait for each other instead of deadlocking.
+pub async fn lock_owners<E: Row>(txn: &DatabaseTransaction, ids: &[i64]) -> Result<(), DbErr> {
+    // SQLite's `BEGIN IMMEDIATE` holds the database's one write lock already.
+    if txn.get_database_backend() != DatabaseBackend::Postgres || ids.is_empty() {
+        return Ok(());
+    }
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let id = || Expr::col(Alias::new("id"));
+    for chunk in ids.chunks(ID_CHUNK) {
+        E::find()
+            .select_only()
+            .column_as(id(), "id")
+            .filter(id().is_in(chunk.iter().copied()))
+            .order_by(id(), Order::Asc)
+            .lock_exclusive()
+            .into_tuple::<i64>()
+            .all(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The most ids one statement binds: far below either database's limit on parameters.
+pub const ID_CHUNK: usize = 1_000;
 
 /// The row `id` of `E` as it stands now, e.g. in this transaction after a change to it.
 pub async fn reload<E: Row>(db: &impl ConnectionTrait, id: i64) -> Result<E::Model, ApiError> {

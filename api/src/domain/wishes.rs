@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use entities::micro_wish::{self, WishCategory, WishStatus};
 use entities::role_grant::Role;
 use entities::wish_claim::{self, ClaimStatus, ClaimantKind};
-use entities::{household, party_member, person};
+use entities::{household, organization, party_member, person};
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::audit::{Actor, Transition};
 use super::outcome::{Outcome, refusals, refuse};
 use super::permissions::{CARETAKERS, COMMUNITY_OR_ABOVE, organizing_organization, staff_covers};
-use super::rows::{not_found, reload};
+use super::rows::{lock_owner, not_found, reload};
 use super::scope::Scoped;
 use super::transaction::begin_write;
 use crate::auth::{Principal, PrincipalKind, Scope};
@@ -211,6 +211,11 @@ pub async fn claim_wish(
         && is_own_wish(&change.txn, &change.wish, id).await?
     {
         return change.refuse(WishRefusal::OwnWish).await;
+    }
+    // The claimant's row owns the cap: their claims take turns, so each counts the others.
+    match claimant {
+        Claimant::Organization(id) => lock_owner::<organization::Entity>(&change.txn, id).await?,
+        Claimant::Person { id, .. } => lock_owner::<person::Entity>(&change.txn, id).await?,
     }
     if open_claims(&change.txn, claimant).await? >= rules.max_open_claims {
         return change.refuse(WishRefusal::TooManyOpenClaims).await;

@@ -26,6 +26,7 @@ e2e!(
     a_wish_keeps_its_history,
     units_roll_up_their_wish_statistics,
     a_claimant_holds_at_most_five_open_claims,
+    concurrent_claims_of_one_claimant_stop_at_the_cap,
 );
 
 // On a server that allows each claimant one open claim.
@@ -880,4 +881,46 @@ async fn with_room_for_one_open_claim_a_second_claim_is_refused(app: TestApp) {
         refused["wish"]["status"], "OPEN",
         "a refusal changes nothing"
     );
+}
+
+/// One claimant's concurrent claims of ten open wishes, split between two instances: five win
+/// and five are TOO_MANY_OPEN_CLAIMS — the count and the claim are one step per claimant.
+async fn concurrent_claims_of_one_claimant_stop_at_the_cap(app: TestApp) {
+    let second = app.another_instance().await;
+    let (_, resident) = qiyi_resident(&app).await;
+    let staff = app.staff_token(Role::CommunityStaff, QIYI).await;
+    let mut wishes = Vec::new();
+    for _ in 0..10 {
+        let wish =
+            act(&app, &resident, "submitMicroWish", new_wish(None)).await["wish"]["id"].clone();
+        act(
+            &app,
+            &staff,
+            "reviewMicroWish",
+            json!({ "wishId": wish, "decision": "PUBLISH" }),
+        )
+        .await;
+        wishes.push(wish);
+    }
+    // A newcomer holds no claims, and none of these wishes is their own.
+    let claimant = app.person_token(new_person(&app).await);
+    let answers = join_all(wishes.iter().enumerate().map(|(index, wish)| {
+        let instance = if index % 2 == 0 { &app } else { &second };
+        act(
+            instance,
+            &claimant,
+            "claimMicroWish",
+            json!({ "wishId": wish }),
+        )
+    }))
+    .await;
+    let mut codes: Vec<Value> = answers
+        .iter()
+        .map(|answer| refusal(answer).clone())
+        .collect();
+    codes.sort_by_key(Value::to_string);
+    let mut expected = vec![json!("TOO_MANY_OPEN_CLAIMS"); 5];
+    expected.extend(vec![Value::Null; 5]);
+    expected.sort_by_key(Value::to_string);
+    assert_eq!(codes, expected, "{answers:#?}");
 }

@@ -11,9 +11,8 @@ use entities::member_registration::{self, MemberRegistrationStatus, SubmittedBy}
 use entities::party_member;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend,
-    DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, SqlErr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
+    DbErr, EntityTrait, QueryFilter, SqlErr,
 };
 
 use super::service_posts::leave_community_posts;
@@ -21,7 +20,7 @@ use crate::auth::{Principal, PrincipalKind, Scope};
 use crate::domain::audit::{Actor, Transition};
 use crate::domain::outcome::{Outcome, refusals, refuse};
 use crate::domain::permissions::{PARTY_UNIT_ADMINS, acts_for, community_staff_of, own_membership};
-use crate::domain::rows::find_visible;
+use crate::domain::rows::{ID_CHUNK, find_visible, lock_owner, lock_owners};
 use crate::domain::transaction::begin_write;
 use crate::error::ApiError;
 
@@ -90,7 +89,7 @@ pub async fn register_member(
     let Some(submitted_by) = registrant(principal, &member) else {
         return refuse(txn, None, RegistrationRefusal::NotRegistrant).await;
     };
-    lock_members(&txn, &[member.id]).await?;
+    lock_owner::<party_member::Entity>(&txn, member.id).await?;
     if let Err(refusal) = check_placement(&txn, placement).await? {
         return refuse(txn, None, refusal).await;
     }
@@ -224,7 +223,7 @@ pub async fn transfer_registration(
     };
     // Taken before the state is checked, as `register_member` does, so that a transfer and a
     // new registration of the same member take turns.
-    lock_members(&txn, &[member.id]).await?;
+    lock_owner::<party_member::Entity>(&txn, member.id).await?;
     if old.status != MemberRegistrationStatus::Accepted {
         return refuse(txn, Some(old), RegistrationRefusal::NotActive).await;
     }
@@ -356,7 +355,7 @@ pub async fn bulk_register(
     .map(|member| (member.id, member))
     .collect();
     let unit_members: Vec<i64> = members.keys().copied().collect();
-    lock_members(&txn, &unit_members).await?;
+    lock_owners::<party_member::Entity>(&txn, &unit_members).await?;
     let registered: HashSet<i64> = open_registrations(&txn, &unit_members)
         .await?
         .into_iter()
@@ -448,9 +447,6 @@ pub async fn bulk_register(
 /// parameters.
 const INSERT_CHUNK: usize = 500;
 
-/// Ids per `IN (…)` list, for the same reason.
-const ID_CHUNK: usize = 1_000;
-
 /// Runs `query` for the ids in chunks and gathers the rows.
 async fn by_chunks<T, F, Fut>(ids: &[i64], mut query: F) -> Result<Vec<T>, DbErr>
 where
@@ -472,29 +468,6 @@ fn registrant(principal: &Principal, member: &party_member::Model) -> Option<Sub
         return Some(SubmittedBy::Member);
     }
     acts_for(principal, member.organization_id, PARTY_UNIT_ADMINS).then_some(SubmittedBy::Unit)
-}
-
-/// Locks the members' rows on PostgreSQL, in id order so that concurrent callers cannot
-/// deadlock, so that a member's open registrations are read and written by one transaction at
-/// a time. SQLite's `BEGIN IMMEDIATE` already serialises writers.
-async fn lock_members(txn: &DatabaseTransaction, member_ids: &[i64]) -> Result<(), DbErr> {
-    if txn.get_database_backend() != DatabaseBackend::Postgres || member_ids.is_empty() {
-        return Ok(());
-    }
-    let mut sorted = member_ids.to_vec();
-    sorted.sort_unstable();
-    by_chunks(&sorted, |chunk| {
-        party_member::Entity::find()
-            .select_only()
-            .column(party_member::Column::Id)
-            .filter(party_member::Column::Id.is_in(chunk))
-            .order_by_asc(party_member::Column::Id)
-            .lock_exclusive()
-            .into_tuple::<i64>()
-            .all(txn)
-    })
-    .await
-    .map(drop)
 }
 
 async fn open_registration(

@@ -14,12 +14,12 @@ use crate::auth::{Principal, Scope};
 use crate::domain::audit::{Actor, Transition};
 use crate::domain::outcome::Outcome;
 use crate::domain::permissions::{COMMUNITY_OR_ABOVE, staff_covers};
-use crate::domain::rows::find_visible;
+use crate::domain::rows::{find_visible, lock_owner};
 use crate::domain::scope::Scoped;
 use crate::domain::transaction::begin_write;
 use crate::error::ApiError;
 
-use super::rules::{VolunteeringRefusal, VolunteeringRules, lock_person};
+use super::rules::{VolunteeringRefusal, VolunteeringRules};
 
 pub type PointsOutcome = Outcome<points_entry::Model, VolunteeringRefusal>;
 
@@ -30,7 +30,7 @@ pub(super) async fn credit_points(
     rules: VolunteeringRules,
     record: &service_record::Model,
 ) -> Result<(), DbErr> {
-    lock_person(txn, record.person_id).await?;
+    lock_owner::<person::Entity>(txn, record.person_id).await?;
     let balance = points_balance_of(txn, record.person_id).await?;
     let points = rules.points_for(record.minutes).max(-i64::from(balance));
     let Ok(points @ (..=-1 | 1..)) = i32::try_from(points) else {
@@ -109,7 +109,7 @@ pub async fn redeem_points(
             .map(|home| home.community_id),
         None => None,
     };
-    lock_person(&txn, person_id).await?;
+    lock_owner::<person::Entity>(&txn, person_id).await?;
     let balance = points_balance_of(&txn, person_id).await?;
     let refusal = match community {
         Some(community) if staff_covers(&txn, principal, COMMUNITY_OR_ABOVE, community).await? => {

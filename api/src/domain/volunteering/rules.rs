@@ -4,10 +4,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use entities::activity_signup::{self, SignupStatus};
-use entities::person;
 use entities::service_record;
 use entities::volunteer_activity::{self, ActivityStatus};
-use sea_orm::{DatabaseTransaction, DbErr, EntityTrait, QuerySelect};
 
 use crate::config::Rounding;
 use crate::domain::outcome::{Outcome, refusals};
@@ -159,21 +157,6 @@ pub(super) const UNDERWAY: [ActivityStatus; 4] = [
     ActivityStatus::InProgress,
     ActivityStatus::Ended,
 ];
-
-/// Locks the volunteer's row until the transaction ends (on PostgreSQL; SQLite's writers are
-/// serialised already), so that two places of one person are never taken at once and the
-/// overlap check sees every place they hold. Activities are always locked before people, so
-/// these locks cannot deadlock.
-pub(super) async fn lock_person(txn: &DatabaseTransaction, person_id: i64) -> Result<(), DbErr> {
-    person::Entity::find_by_id(person_id)
-        .select_only()
-        .column(person::Column::Id)
-        .lock_exclusive()
-        .into_tuple::<i64>()
-        .one(txn)
-        .await
-        .map(drop)
-}
 
 #[cfg(test)]
 mod tests {

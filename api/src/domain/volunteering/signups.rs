@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use entities::activity_signup::{self, SignupStatus};
 use entities::checkin_code::CodePurpose;
+use entities::person;
 use entities::service_record::RecordStatus;
 use entities::volunteer_activity::{self, ActivityStatus};
 use sea_orm::sea_query::{Expr, Query};
@@ -18,14 +19,13 @@ use crate::auth::{Principal, PrincipalKind, Scope};
 use crate::domain::audit::{Actor, Transition};
 use crate::domain::outcome::Outcome;
 use crate::domain::permissions::{ORGANISATION_ADMINS, acts_for};
-use crate::domain::rows::{find_visible, lock, lock_visible, reload};
+use crate::domain::rows::{find_visible, lock, lock_owner, lock_visible, reload};
 use crate::domain::transaction::begin_write;
 use crate::error::ApiError;
 
 use super::records::record_service;
 use super::rules::{
     CANCELLABLE, HOLDING, SignupOutcome, UNDERWAY, VolunteeringRefusal, VolunteeringRules,
-    lock_person,
 };
 
 /// Signs the calling person up: approved at once when the activity lets volunteers schedule
@@ -47,7 +47,7 @@ pub async fn sign_up(
     };
     let txn = begin_write(db).await?;
     let activity = lock_visible::<volunteer_activity::Entity>(&txn, principal, activity_id).await?;
-    lock_person(&txn, person).await?;
+    lock_owner::<person::Entity>(&txn, person).await?;
     let now = Utc::now();
     let refusal = if activity.status != ActivityStatus::Published {
         Some(R::NotPublished)
@@ -125,7 +125,7 @@ pub async fn approve_signup(
     {
         return change.refuse(R::ActivityFull).await;
     }
-    lock_person(&change.txn, change.signup.person_id).await?;
+    lock_owner::<person::Entity>(&change.txn, change.signup.person_id).await?;
     if overlaps(&change.txn, change.signup.person_id, &change.activity).await? {
         return change.refuse(R::OverlappingSignup).await;
     }
@@ -186,7 +186,7 @@ pub(super) async fn promote_waitlisted(
         .all(txn)
         .await?;
     for candidate in waiting {
-        lock_person(txn, candidate.person_id).await?;
+        lock_owner::<person::Entity>(txn, candidate.person_id).await?;
         if overlaps(txn, candidate.person_id, activity).await? {
             continue;
         }
