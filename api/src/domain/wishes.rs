@@ -84,7 +84,7 @@ pub struct Evidence {
 /// How staff settle a disputed delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DisputeResolution {
-    /// The claimant carries on: back to claimed.
+    /// The claimant carries on: back to claimed, with a new claim period to deliver again.
     BackToClaimed,
     /// The claim is revoked and the wish reopens.
     RevokeClaim,
@@ -354,6 +354,7 @@ pub async fn resolve_dispute(
     principal: &Principal,
     wish_id: i64,
     resolution: DisputeResolution,
+    rules: WishRules,
 ) -> Result<WishOutcome, ApiError> {
     let change = WishChange::begin(db, principal, wish_id).await?;
     if !change.staff_covers(COMMUNITY_OR_ABOVE).await? {
@@ -365,9 +366,13 @@ pub async fn resolve_dispute(
     let claim = change.current_claim(ClaimStatus::Delivered).await?;
     match resolution {
         DisputeResolution::BackToClaimed => {
+            // A fresh claim period: the one it had may be over, and the sweep would revoke
+            // at once the claim staff just let carry on.
+            let now = Utc::now();
             let mut active: wish_claim::ActiveModel = claim.into();
             active.status = Set(ClaimStatus::Active);
-            active.updated_at = Set(Utc::now());
+            active.due_at = Set(now + rules.claim_period);
+            active.updated_at = Set(now);
             active.update(&change.txn).await?;
             change
                 .move_to(
@@ -446,12 +451,14 @@ impl<'a> WishChange<'a> {
             return Err(ApiError::Unauthenticated);
         }
         let txn = begin_write(db).await?;
+        // Locked: the transitions of one wish, and of the claims under it, take turns.
         let wish = micro_wish::Entity::find_by_id(wish_id)
             .filter(
                 Condition::any()
                     .add(micro_wish::Entity::visible_to(principal))
                     .add(micro_wish::Column::PublishedAt.is_not_null()),
             )
+            .lock_exclusive()
             .one(&txn)
             .await?
             .ok_or_else(|| not_found::<micro_wish::Entity>(wish_id))?;
@@ -673,6 +680,51 @@ async fn open_claims(txn: &impl ConnectionTrait, claimant: Claimant) -> Result<u
     .await
 }
 
+/// Revokes `claim`, listed as overdue at `now`, and reopens its wish — if the claim is still
+/// that claim: active and overdue. Between the listing and this step the claimant may have
+/// released it and someone claimed the wish again (another claim, due later), or a dispute may
+/// have given it new time; then nothing changes. Answers whether it revoked.
+pub async fn revoke_overdue_claim(
+    db: &DatabaseConnection,
+    claim: &wish_claim::Model,
+    now: DateTime<Utc>,
+) -> Result<bool, ApiError> {
+    let txn = begin_write(db).await?;
+    let Some(wish) = micro_wish::Entity::find_by_id(claim.wish_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+    else {
+        return Ok(false);
+    };
+    // The listed claim, in the statement that changes it: only while still active and overdue.
+    let revoked = wish_claim::Entity::update_many()
+        .col_expr(
+            wish_claim::Column::Status,
+            Expr::value(ClaimStatus::Revoked),
+        )
+        .col_expr(wish_claim::Column::ClosedAt, Expr::value(now))
+        .col_expr(wish_claim::Column::UpdatedAt, Expr::value(now))
+        .filter(wish_claim::Column::Id.eq(claim.id))
+        .filter(wish_claim::Column::Status.eq(ClaimStatus::Active))
+        .filter(wish_claim::Column::DueAt.lt(now))
+        .exec(&txn)
+        .await?;
+    if revoked.rows_affected != 1 || wish.status != WishStatus::Claimed {
+        return Ok(false);
+    }
+    let system = Principal::default();
+    let change = WishChange {
+        txn,
+        principal: &system,
+        wish,
+    };
+    match change.compare_and_set(WishStatus::Open, Vec::new()).await? {
+        Some(changed) => changed.commit("revoke_overdue_claim").await.map(|_| true),
+        None => Ok(false),
+    }
+}
+
 /// What one sweep did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct SweepReport {
@@ -686,8 +738,9 @@ pub struct SweepReport {
 const SWEEP_BATCH: u64 = 500;
 
 /// Revokes claims not delivered by their due time (the wish reopens) and expires open wishes
-/// past their deadline. Safe when several server instances sweep one database at once: each
-/// wish moves by a compare-and-set on its version, so at most one instance acts on it.
+/// past their deadline. Safe when several server instances sweep one database at once, and
+/// while claimants act: each step changes only the row it listed, as it was listed (see
+/// [`revoke_overdue_claim`]), and each wish moves by a compare-and-set on its version.
 pub async fn sweep(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SweepReport, ApiError> {
     let system = Principal::default();
     let mut report = SweepReport::default();
@@ -698,27 +751,7 @@ pub async fn sweep(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SweepR
         .all(db)
         .await?;
     for claim in overdue {
-        let txn = begin_write(db).await?;
-        let Some(wish) = micro_wish::Entity::find_by_id(claim.wish_id)
-            .one(&txn)
-            .await?
-        else {
-            continue;
-        };
-        let change = WishChange {
-            txn,
-            principal: &system,
-            wish,
-        };
-        if change.wish.status != WishStatus::Claimed {
-            continue;
-        }
-        let Some(claim) = change.current_claim_opt(ClaimStatus::Active).await? else {
-            continue;
-        };
-        change.close_claim(claim, ClaimStatus::Revoked).await?;
-        if let Some(changed) = change.compare_and_set(WishStatus::Open, Vec::new()).await? {
-            changed.commit("revoke_overdue_claim").await?;
+        if revoke_overdue_claim(db, &claim, now).await? {
             report.revoked_claims += 1;
         }
     }

@@ -27,6 +27,8 @@ e2e!(
     units_roll_up_their_wish_statistics,
     a_claimant_holds_at_most_five_open_claims,
     concurrent_claims_of_one_claimant_stop_at_the_cap,
+    the_sweep_revokes_only_the_claim_it_listed,
+    a_dispute_resolved_back_to_claimed_gives_a_new_claim_period,
 );
 
 // On a server that allows each claimant one open claim.
@@ -627,9 +629,10 @@ async fn overdue_claims_and_past_deadlines_are_swept_once(app: TestApp) {
     late.update(app.db()).await.expect("let the deadline pass");
 
     let now = chrono::Utc::now();
+    let other = app.another_instance().await;
     let (first, second) = tokio::join!(
         gongzhi::domain::wishes::sweep(app.db(), now),
-        gongzhi::domain::wishes::sweep(app.db(), now)
+        gongzhi::domain::wishes::sweep(other.db(), now)
     );
     let (first, second) = (first.expect("a sweep"), second.expect("a sweep"));
     assert_eq!(first.revoked_claims + second.revoked_claims, 1);
@@ -923,4 +926,134 @@ async fn concurrent_claims_of_one_claimant_stop_at_the_cap(app: TestApp) {
     expected.extend(vec![Value::Null; 5]);
     expected.sort_by_key(Value::to_string);
     assert_eq!(codes, expected, "{answers:#?}");
+}
+
+/// The sweep lists an overdue claim; before it acts, the claimant releases it and another
+/// claims the wish. Acting on its list, the sweep leaves the new claim (due in a week) alone.
+async fn the_sweep_revokes_only_the_claim_it_listed(app: TestApp) {
+    use sea_orm::{ActiveModelTrait, Set};
+
+    let [first, second]: [String; 2] = claimants(&app, 2).await.try_into().expect("claimants");
+    let wish = wish_in(&app, WishStatus::Open).await;
+    let id = global_id("MicroWish", wish.id);
+    let claimed = act(&app, &first, "claimMicroWish", json!({ "wishId": id })).await;
+    assert_eq!(claimed["userErrors"], json!([]), "{claimed}");
+    let claim = active_claim(&app, wish.id).await;
+    let mut overdue: wish_claim::ActiveModel = claim.into();
+    overdue.due_at = Set(chrono::Utc::now() - chrono::Duration::hours(1));
+    // What the sweep lists.
+    let listed = overdue
+        .update(app.db())
+        .await
+        .expect("make the claim overdue");
+
+    let released = act(
+        &app,
+        &first,
+        "releaseMicroWishClaim",
+        json!({ "wishId": id }),
+    )
+    .await;
+    assert_eq!(released["userErrors"], json!([]), "{released}");
+    let reclaimed = act(&app, &second, "claimMicroWish", json!({ "wishId": id })).await;
+    assert_eq!(reclaimed["userErrors"], json!([]), "{reclaimed}");
+    let current = active_claim(&app, wish.id).await;
+
+    let now = chrono::Utc::now();
+    let revoked = gongzhi::domain::wishes::revoke_overdue_claim(app.db(), &listed, now)
+        .await
+        .expect("the sweep's step");
+    assert!(!revoked, "the listed claim was released meanwhile");
+    assert_eq!(
+        active_claim(&app, wish.id).await,
+        current,
+        "the new claim stands"
+    );
+    let report = gongzhi::domain::wishes::sweep(app.db(), now)
+        .await
+        .expect("a sweep");
+    assert_eq!(report.revoked_claims, 0, "nothing is overdue");
+    let wish = micro_wish::Entity::find_by_id(wish.id)
+        .one(app.db())
+        .await
+        .expect("query")
+        .expect("the wish");
+    assert_eq!(wish.status, WishStatus::Claimed);
+}
+
+/// Staff send a disputed delivery back to the claimant after its claim period ended: the claim
+/// gets a new period, and the sweep does not revoke it at once.
+async fn a_dispute_resolved_back_to_claimed_gives_a_new_claim_period(app: TestApp) {
+    use sea_orm::{ActiveModelTrait, Set};
+
+    let (_, resident) = qiyi_resident(&app).await;
+    let staff = app.staff_token(Role::CommunityStaff, QIYI).await;
+    let [claimant]: [String; 1] = claimants(&app, 1).await.try_into().expect("a claimant");
+    let wish = act(&app, &resident, "submitMicroWish", new_wish(None)).await["wish"]["id"].clone();
+    act(
+        &app,
+        &staff,
+        "reviewMicroWish",
+        json!({ "wishId": wish, "decision": "PUBLISH" }),
+    )
+    .await;
+    act(&app, &claimant, "claimMicroWish", json!({ "wishId": wish })).await;
+    let delivered = act(
+        &app,
+        &claimant,
+        "deliverMicroWish",
+        json!({ "wishId": wish, "note": "已送达" }),
+    )
+    .await;
+    assert_eq!(delivered["userErrors"], json!([]), "{delivered}");
+    let row = gongzhi::graphql::ids::decode(&wish.as_str().expect("an id").into())
+        .expect("a wish id")
+        .1;
+    let claim = wish_claim::Entity::find()
+        .filter(wish_claim::Column::WishId.eq(row))
+        .filter(wish_claim::Column::Status.eq(ClaimStatus::Delivered))
+        .one(app.db())
+        .await
+        .expect("query claims")
+        .expect("the delivered claim");
+    let mut late: wish_claim::ActiveModel = claim.into();
+    late.due_at = Set(chrono::Utc::now() - chrono::Duration::days(1));
+    late.update(app.db()).await.expect("let the period end");
+    act(
+        &app,
+        &resident,
+        "disputeMicroWish",
+        json!({ "wishId": wish }),
+    )
+    .await;
+    let resolved = act(
+        &app,
+        &staff,
+        "resolveMicroWishDispute",
+        json!({ "wishId": wish, "resolution": "BACK_TO_CLAIMED" }),
+    )
+    .await;
+    assert_eq!(resolved["userErrors"], json!([]), "{resolved}");
+    assert_eq!(resolved["wish"]["status"], "CLAIMED");
+    let claim = active_claim(&app, row).await;
+    let days = (claim.due_at - chrono::Utc::now()).num_hours() as f64 / 24.0;
+    assert!(
+        (6.9..=7.0).contains(&days),
+        "a new week to deliver: {days} days"
+    );
+    let report = gongzhi::domain::wishes::sweep(app.db(), chrono::Utc::now())
+        .await
+        .expect("a sweep");
+    assert_eq!(report.revoked_claims, 0);
+}
+
+/// The wish's active claim.
+async fn active_claim(app: &TestApp, wish: i64) -> wish_claim::Model {
+    wish_claim::Entity::find()
+        .filter(wish_claim::Column::WishId.eq(wish))
+        .filter(wish_claim::Column::Status.eq(ClaimStatus::Active))
+        .one(app.db())
+        .await
+        .expect("query claims")
+        .expect("an active claim")
 }

@@ -109,7 +109,8 @@ pub struct ConfirmMicroWishInput {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[graphql(name = "DisputeResolution")]
 pub enum DisputeResolutionInput {
-    /// The claimant carries on: back to claimed.
+    /// The claimant carries on: back to claimed, with a new claim period
+    /// (`GONGZHI_CLAIM_PERIOD_DAYS`, 7 days by default) from now to deliver again.
     BackToClaimed,
     /// The claim is revoked and the wish reopens.
     RevokeClaim,
@@ -336,7 +337,9 @@ impl WishMutation {
             DisputeResolutionInput::BackToClaimed => DisputeResolution::BackToClaimed,
             DisputeResolutionInput::RevokeClaim => DisputeResolution::RevokeClaim,
         };
-        let resolve = wishes::resolve_dispute(&request.db, &request.principal, wish_id, resolution);
+        let rules = *ctx.data::<WishRules>()?;
+        let resolve =
+            wishes::resolve_dispute(&request.db, &request.principal, wish_id, resolution, rules);
         run_once(
             ctx,
             &input.idempotency_key,
