@@ -66,6 +66,69 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }
 
+/// `gongzhi` in ASCII: the PostgreSQL advisory lock that [`StartupLock`] holds.
+const STARTUP_LOCK_KEY: i64 = 0x0067_6f6e_677a_6869;
+
+/// Held while an instance migrates the database and loads its first data, so that instances
+/// starting together (a rolling deploy) take turns: the first does the work, the others find
+/// it done. On PostgreSQL a session-level advisory lock on a connection of its own; on an
+/// SQLite file an exclusive lock on `<file>.lock` beside it. Either is released when the holder
+/// releases it or its process ends, so a crashed start never blocks the next.
+pub struct StartupLock(Held);
+
+enum Held {
+    Postgres(DatabaseConnection),
+    File(std::fs::File),
+    Nothing,
+}
+
+impl StartupLock {
+    /// Waits for the lock.
+    pub async fn acquire(settings: &DatabaseSettings) -> Result<Self, DbErr> {
+        if let Some(path) = sqlite_file(&settings.url) {
+            let path = format!("{path}.lock");
+            let file = tokio::task::spawn_blocking(move || {
+                let file = std::fs::File::create(&path)?;
+                file.lock()?;
+                Ok::<_, std::io::Error>(file)
+            })
+            .await
+            .map_err(|err| DbErr::Custom(format!("startup lock: {err}")))?
+            .map_err(|err| DbErr::Custom(format!("startup lock: {err}")))?;
+            return Ok(Self(Held::File(file)));
+        }
+        if !settings.url.starts_with("postgres") {
+            return Ok(Self(Held::Nothing));
+        }
+        let mut options = ConnectOptions::new(&settings.url);
+        options
+            .max_connections(1)
+            .connect_timeout(Duration::from_secs(5))
+            // Waiting for another instance's migration is no failure.
+            .acquire_timeout(Duration::from_secs(3600))
+            .sqlx_logging(false);
+        let connection = Database::connect(options).await?;
+        connection
+            .execute_unprepared(&format!("SELECT pg_advisory_lock({STARTUP_LOCK_KEY})"))
+            .await?;
+        Ok(Self(Held::Postgres(connection)))
+    }
+
+    /// Lets the next instance go on.
+    pub async fn release(self) {
+        match self.0 {
+            Held::Postgres(connection) => {
+                // Closing the session releases the lock as well; unlocking first says so.
+                let unlock = format!("SELECT pg_advisory_unlock({STARTUP_LOCK_KEY})");
+                let _ = connection.execute_unprepared(&unlock).await;
+                let _ = connection.close().await;
+            }
+            Held::File(file) => drop(file.unlock()),
+            Held::Nothing => {}
+        }
+    }
+}
+
 /// Checks that the database answers.
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.execute_unprepared("SELECT 1").await.map(drop)

@@ -37,11 +37,15 @@ pub enum StartupError {
 pub async fn prepare(config: &Config) -> Result<AppState, StartupError> {
     let statements = db::StatementCounter::default();
     let db = db::connect(&config.database, &statements).await?;
+    // Instances starting together take turns: the first migrates and seeds, the rest find it
+    // done.
+    let lock = db::StartupLock::acquire(&config.database).await?;
     db::migrate(&db).await?;
     if config.server.seed_demo && seed::is_empty(&db).await? {
         tracing::info!("empty database: loading the demo district");
         seed::seed(&db, seed::Profile::Demo, false).await?;
     }
+    lock.release().await;
     let keys = auth::KeySet::load(&config.tokens, &config.server.data_dir)?;
     let schema = build_schema(config);
     Ok(AppState {

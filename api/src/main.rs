@@ -196,6 +196,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 async fn migrate(config: &Config, down: bool) -> anyhow::Result<()> {
     use migration::{Migrator, MigratorTrait};
     let db = db::connect(&config.database, &Default::default()).await?;
+    let lock = db::StartupLock::acquire(&config.database).await?;
     if down {
         Migrator::down(&db, None).await?;
         println!("rolled back every migration");
@@ -203,14 +204,17 @@ async fn migrate(config: &Config, down: bool) -> anyhow::Result<()> {
         db::migrate(&db).await?;
         println!("the database schema is up to date");
     }
+    lock.release().await;
     Ok(())
 }
 
 async fn seed_profile(config: &Config, profile: seed::Profile) -> anyhow::Result<()> {
     let db = db::connect(&config.database, &Default::default()).await?;
+    let lock = db::StartupLock::acquire(&config.database).await?;
     db::migrate(&db).await?;
     let started = std::time::Instant::now();
     let report = seed::seed(&db, profile, true).await?;
+    lock.release().await;
     for (table, rows) in &report.rows {
         println!("{table:>24} {rows:>9}");
     }

@@ -78,12 +78,26 @@ impl TestApp {
     /// `|config| config.wishes.max_open_claims = 1`. Either way the environment plays no part:
     /// the configuration starts from the defaults.
     pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_together(backend, 1, configure)
+            .await
+            .pop()
+            .expect("one instance")
+    }
+
+    /// `count` instances started at the same moment on one new, empty database, as a rolling
+    /// deploy starts them: each migrates and, finding the database empty, loads the demo
+    /// district. The first owns the database.
+    pub async fn spawn_together(
+        backend: Backend,
+        count: usize,
+        configure: impl FnOnce(&mut Config),
+    ) -> Vec<Self> {
         // `RUST_LOG=gongzhi::db=trace cargo test …` shows each test's server log and statements.
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
             .with_test_writer()
             .try_init();
-        let data_dir = tempfile::tempdir().expect("a temporary directory");
+        let data_dir = std::sync::Arc::new(tempfile::tempdir().expect("a temporary directory"));
         let (database_url, postgres_database) = match backend {
             Backend::Sqlite => (
                 format!(
@@ -107,18 +121,25 @@ impl TestApp {
         };
         let mut config = Config::new(database_url, data_dir.path());
         configure(&mut config);
-        let state = gongzhi::prepare(&config)
-            .await
-            .expect("the server prepares");
-        Self {
-            address: serve(state.clone()).await,
-            backend,
-            config,
-            state,
-            client: reqwest::Client::new(),
-            postgres_database,
-            _data_dir: std::sync::Arc::new(data_dir),
+        let states = futures::future::join_all((0..count).map(|_| gongzhi::prepare(&config))).await;
+        let mut apps = Vec::with_capacity(count);
+        for (index, state) in states.into_iter().enumerate() {
+            let state = state.unwrap_or_else(|err| panic!("instance {index} prepares: {err}"));
+            apps.push(Self {
+                address: serve(state.clone()).await,
+                backend,
+                config: config.clone(),
+                state,
+                client: reqwest::Client::new(),
+                postgres_database: if index == 0 {
+                    postgres_database.clone()
+                } else {
+                    None
+                },
+                _data_dir: data_dir.clone(),
+            });
         }
+        apps
     }
 
     /// A second server on this one's database, with the same configuration and signing key, as

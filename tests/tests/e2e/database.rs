@@ -2,7 +2,7 @@
 //! the schema's constraints hold the domain's invariants.
 
 use entities::{admin_unit, micro_wish, wish_claim};
-use gongzhi_tests::{TestApp, e2e};
+use gongzhi_tests::{Backend, TestApp, e2e};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
@@ -39,6 +39,45 @@ async fn migrations_go_down_and_up_again(app: TestApp) {
             .expect("count units"),
         0
     );
+}
+
+/// Instances of a rolling deploy starting at once on an empty database: every one starts, and
+/// the schema and the demo district are there once, as after a single start.
+mod instances_starting_together_migrate_and_seed_once {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        starting_together(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        starting_together(Backend::Postgres).await;
+    }
+}
+
+async fn starting_together(backend: Backend) {
+    let single = TestApp::spawn(backend).await;
+    let together = TestApp::spawn_together(backend, 3, |_| {}).await;
+    for app in [&single, &together[0]] {
+        assert!(
+            Migrator::get_pending_migrations(app.db())
+                .await
+                .expect("pending")
+                .is_empty()
+        );
+    }
+    let counts = |app: &TestApp| {
+        let db = app.db().clone();
+        async move {
+            (
+                admin_unit::Entity::find().count(&db).await.expect("count"),
+                micro_wish::Entity::find().count(&db).await.expect("count"),
+            )
+        }
+    };
+    assert_eq!(counts(&together[2]).await, counts(&single).await);
 }
 
 async fn a_second_start_seeds_nothing_twice(app: TestApp) {
