@@ -3,18 +3,21 @@
 //! and expire.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use entities::idempotency_key::{self, IdempotencyStatus};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, SqlErr,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, TryInsertResult,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::auth::Principal;
 use crate::auth::secret::digest;
+use crate::domain::transaction::{Db, begin_on_pool};
 use crate::error::ApiError;
 
 /// The longest key accepted.
@@ -39,18 +42,24 @@ pub struct Idempotent<'a, I> {
 impl<I: Serialize> Idempotent<'_, I> {
     /// Runs `mutation` once for this caller and key; later calls with the same key and input get
     /// its first result without running it again.
-    pub async fn run<T, F>(
+    ///
+    /// The key, the work and its result commit in one transaction, which `mutation` gets as its
+    /// [`Db`]: a crash or a failure anywhere leaves no trace of any of them, so a retry runs the
+    /// work once; a request with a key that is in use waits for the first to end, then replays
+    /// its result.
+    pub async fn run<T, F, Fut>(
         self,
-        db: &DatabaseConnection,
+        pool: &DatabaseConnection,
         principal: &Principal,
         mutation: F,
     ) -> Result<T, ApiError>
     where
         T: Serialize + DeserializeOwned,
-        F: Future<Output = Result<T, ApiError>>,
+        F: FnOnce(Db) -> Fut,
+        Fut: Future<Output = Result<T, ApiError>>,
     {
         let Some(key) = self.key else {
-            return mutation.await;
+            return mutation(Db::from(pool)).await;
         };
         if key.is_empty() || key.chars().count() > MAX_KEY_LENGTH {
             return Err(ApiError::bad_input(
@@ -62,7 +71,8 @@ impl<I: Serialize> Idempotent<'_, I> {
         let input = serde_json::to_string(self.input).map_err(|_| ApiError::Internal)?;
         let fingerprint = digest(&format!("{}\n{input}", self.operation));
 
-        let reservation = match self.reserve(db, &caller, key, &fingerprint).await? {
+        let txn = begin_on_pool(pool).await?;
+        let reservation = match self.reserve(&txn, &caller, key, &fingerprint).await? {
             Reservation::Reserved(reservation) => reservation,
             Reservation::Replayed(result) => {
                 // A result stored by an earlier release may have another shape; running the
@@ -77,29 +87,36 @@ impl<I: Serialize> Idempotent<'_, I> {
                 });
             }
         };
-        match mutation.await {
-            Ok(result) => {
-                let stored = serde_json::to_string(&result).map_err(|_| ApiError::Internal)?;
-                let mut done: idempotency_key::ActiveModel = reservation.into();
-                done.status = Set(IdempotencyStatus::Done);
-                done.result = Set(Some(stored));
-                done.update(db).await?;
-                Ok(result)
-            }
-            Err(err) => {
-                // A failed request may be retried with the same key.
-                idempotency_key::Entity::delete_by_id(reservation.id)
-                    .exec(db)
-                    .await?;
-                Err(err)
-            }
-        }
+        let txn = Arc::new(txn);
+        // An error rolls everything back, the key included: the request may be retried with it.
+        let result = mutation(Db::Within(Arc::clone(&txn))).await?;
+        let txn = Arc::into_inner(txn).ok_or_else(|| {
+            tracing::error!(
+                operation = self.operation,
+                "a mutation kept its transaction"
+            );
+            ApiError::Internal
+        })?;
+        let stored = serde_json::to_string(&result).map_err(|_| ApiError::Internal)?;
+        idempotency_key::Entity::update_many()
+            .col_expr(
+                idempotency_key::Column::Status,
+                Expr::value(IdempotencyStatus::Done),
+            )
+            .col_expr(idempotency_key::Column::Result, Expr::value(stored))
+            .filter(idempotency_key::Column::Id.eq(reservation))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(result)
     }
 
-    /// Claims the key for this request, or finds the first request's result.
+    /// Claims the key for this request in its transaction, or finds the first request's
+    /// result. Claiming waits while another transaction holds the key, so a result is there
+    /// once that one commits.
     async fn reserve(
         &self,
-        db: &DatabaseConnection,
+        txn: &DatabaseTransaction,
         caller: &str,
         key: &str,
         fingerprint: &str,
@@ -109,9 +126,9 @@ impl<I: Serialize> Idempotent<'_, I> {
             .filter(idempotency_key::Column::Caller.eq(caller))
             .filter(idempotency_key::Column::Key.eq(key))
             .filter(idempotency_key::Column::ExpiresAt.lt(now))
-            .exec(db)
+            .exec(txn)
             .await?;
-        let reserved = idempotency_key::ActiveModel {
+        let reserved = idempotency_key::Entity::insert(idempotency_key::ActiveModel {
             caller: Set(caller.to_owned()),
             key: Set(key.to_owned()),
             operation: Set(self.operation.to_owned()),
@@ -121,20 +138,20 @@ impl<I: Serialize> Idempotent<'_, I> {
             created_at: Set(now),
             expires_at: Set(now + self.lifetime),
             ..Default::default()
-        }
-        .insert(db)
-        .await;
-        let err = match reserved {
-            Ok(reservation) => return Ok(Reservation::Reserved(reservation)),
-            Err(err) => err,
-        };
-        if !matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
-            return Err(err.into());
+        })
+        .on_conflict_do_nothing_on([
+            idempotency_key::Column::Caller,
+            idempotency_key::Column::Key,
+        ])
+        .exec(txn)
+        .await?;
+        if let TryInsertResult::Inserted(reserved) = reserved {
+            return Ok(Reservation::Reserved(reserved.last_insert_id));
         }
         let first = idempotency_key::Entity::find()
             .filter(idempotency_key::Column::Caller.eq(caller))
             .filter(idempotency_key::Column::Key.eq(key))
-            .one(db)
+            .one(txn)
             .await?
             .ok_or_else(|| DbErr::RecordNotFound("idempotency key".to_owned()))?;
         if first.operation != self.operation || first.fingerprint != fingerprint {
@@ -144,8 +161,11 @@ impl<I: Serialize> Idempotent<'_, I> {
         }
         match (first.status, first.result) {
             (IdempotencyStatus::Done, Some(result)) => Ok(Reservation::Replayed(result)),
+            // Only an earlier release committed a key before its result, and lost the result
+            // when its request died.
             _ => Err(ApiError::Conflict(
-                "the first request with this idempotency key is still running; retry later"
+                "the first request with this idempotency key did not finish; check the \
+                 object's state and use a new key"
                     .to_owned(),
             )),
         }
@@ -153,6 +173,7 @@ impl<I: Serialize> Idempotent<'_, I> {
 }
 
 enum Reservation {
-    Reserved(idempotency_key::Model),
+    /// The key's row, claimed by this request.
+    Reserved(i64),
     Replayed(String),
 }

@@ -10,7 +10,7 @@ pub mod permissions;
 pub mod rows;
 pub mod scope;
 pub mod statistics;
-mod transaction;
+pub mod transaction;
 pub mod volunteering;
 pub mod wishes;
 

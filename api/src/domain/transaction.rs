@@ -1,17 +1,84 @@
-//! Transactions that write.
+//! Where a mutation reads and writes: the connection pool, or a transaction an idempotent
+//! request runs inside (see [`super::idempotency`]); and the write transactions it begins there.
+
+use std::sync::Arc;
 
 use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult,
+    QueryResult, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 
-/// Begins a transaction that will write. On SQLite it takes the write lock at once
+/// The database as a mutation sees it. Mostly the pool; for a request with an idempotency key,
+/// the request's own transaction, so that the key, the work and its stored result commit
+/// together or not at all. Cheap to clone.
+#[derive(Debug, Clone)]
+pub enum Db {
+    /// Statements run on the pool; each write transaction is a transaction of its own.
+    Pool(DatabaseConnection),
+    /// Statements run inside this transaction; each write transaction is a savepoint in it.
+    Within(Arc<DatabaseTransaction>),
+}
+
+impl From<&DatabaseConnection> for Db {
+    fn from(pool: &DatabaseConnection) -> Self {
+        Self::Pool(pool.clone())
+    }
+}
+
+/// Begins a transaction that will write. On the pool, on SQLite it takes the write lock at once
 /// (`BEGIN IMMEDIATE`), so concurrent writers queue behind each other instead of failing when a
-/// read turns into a write; PostgreSQL takes row locks as it goes.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
+/// read turns into a write; PostgreSQL takes row locks as it goes. Inside a request's
+/// transaction it is a savepoint, which the surrounding transaction commits with it.
+pub async fn begin_write(db: &Db) -> Result<DatabaseTransaction, DbErr> {
+    match db {
+        Db::Pool(pool) => begin_on_pool(pool).await,
+        Db::Within(txn) => txn.begin().await,
+    }
+}
+
+/// [`begin_write`] on the pool itself.
+pub async fn begin_on_pool(pool: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    pool.begin_with_options(TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
         ..Default::default()
     })
     .await
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Db {
+    fn get_database_backend(&self) -> DbBackend {
+        match self {
+            Db::Pool(pool) => pool.get_database_backend(),
+            Db::Within(txn) => txn.get_database_backend(),
+        }
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        match self {
+            Db::Pool(pool) => pool.execute_raw(stmt).await,
+            Db::Within(txn) => txn.execute_raw(stmt).await,
+        }
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        match self {
+            Db::Pool(pool) => pool.execute_unprepared(sql).await,
+            Db::Within(txn) => txn.execute_unprepared(sql).await,
+        }
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        match self {
+            Db::Pool(pool) => pool.query_one_raw(stmt).await,
+            Db::Within(txn) => txn.query_one_raw(stmt).await,
+        }
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        match self {
+            Db::Pool(pool) => pool.query_all_raw(stmt).await,
+            Db::Within(txn) => txn.query_all_raw(stmt).await,
+        }
+    }
 }

@@ -21,7 +21,7 @@ use super::outcome::{Outcome, refusals, refuse};
 use super::permissions::{CARETAKERS, COMMUNITY_OR_ABOVE, organizing_organization, staff_covers};
 use super::rows::{lock_owner, not_found, reload};
 use super::scope::Scoped;
-use super::transaction::begin_write;
+use super::transaction::{Db, begin_on_pool, begin_write};
 use crate::auth::{Principal, PrincipalKind, Scope};
 use crate::error::ApiError;
 
@@ -92,7 +92,7 @@ pub enum DisputeResolution {
 
 /// Submits a wish: a resident for themself, or grid staff for a resident of their grid.
 pub async fn submit_wish(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     new: NewWish,
 ) -> Result<WishOutcome, ApiError> {
@@ -156,7 +156,7 @@ pub async fn submit_wish(
 
 /// Community staff publish a submitted wish, or reject it with a reason.
 pub async fn review_wish(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     wish_id: i64,
     publish: bool,
@@ -190,7 +190,7 @@ pub async fn review_wish(
 /// claim is a compare-and-set of the wish's status and version, and the database holds at most
 /// one active claim per wish.
 pub async fn claim_wish(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     wish_id: i64,
     rules: WishRules,
@@ -255,7 +255,7 @@ pub async fn claim_wish(
 
 /// Releases the caller's active claim: the wish reopens for others.
 pub async fn release_claim(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     wish_id: i64,
 ) -> Result<WishOutcome, ApiError> {
@@ -272,7 +272,7 @@ pub async fn release_claim(
 
 /// The claimant reports the wish fulfilled, with evidence.
 pub async fn deliver_wish(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     wish_id: i64,
     evidence: Evidence,
@@ -299,7 +299,7 @@ pub async fn deliver_wish(
 
 /// The beneficiary (or grid staff for them) confirms a delivery: the wish is realised.
 pub async fn confirm_wish(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     wish_id: i64,
     rating: i16,
@@ -332,7 +332,7 @@ pub async fn confirm_wish(
 
 /// The beneficiary (or grid staff for them) disputes a delivery; staff then decide.
 pub async fn dispute_wish(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     wish_id: i64,
 ) -> Result<WishOutcome, ApiError> {
@@ -350,7 +350,7 @@ pub async fn dispute_wish(
 
 /// Staff settle a dispute: the claimant carries on, or the claim is revoked and the wish reopens.
 pub async fn resolve_dispute(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     wish_id: i64,
     resolution: DisputeResolution,
@@ -393,7 +393,7 @@ pub async fn resolve_dispute(
 
 /// The poster (or the beneficiary) withdraws a wish while nobody has claimed it.
 pub async fn withdraw_wish(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     wish_id: i64,
 ) -> Result<WishOutcome, ApiError> {
@@ -415,7 +415,7 @@ pub async fn withdraw_wish(
 
 /// Staff take down a wish while nobody has claimed it.
 pub async fn take_down_wish(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     wish_id: i64,
 ) -> Result<WishOutcome, ApiError> {
@@ -442,11 +442,7 @@ impl<'a> WishChange<'a> {
     /// Opens the transaction and reads the wish: one the caller may see, or a published one —
     /// it was public while open, so a claimant who lost a race learns `ALREADY_CLAIMED`, not
     /// that it vanished. Any other wish is NOT_FOUND, as if it did not exist.
-    async fn begin(
-        db: &DatabaseConnection,
-        principal: &'a Principal,
-        wish_id: i64,
-    ) -> Result<Self, ApiError> {
+    async fn begin(db: &Db, principal: &'a Principal, wish_id: i64) -> Result<Self, ApiError> {
         if principal.is_anonymous() {
             return Err(ApiError::Unauthenticated);
         }
@@ -689,7 +685,7 @@ pub async fn revoke_overdue_claim(
     claim: &wish_claim::Model,
     now: DateTime<Utc>,
 ) -> Result<bool, ApiError> {
-    let txn = begin_write(db).await?;
+    let txn = begin_on_pool(db).await?;
     let Some(wish) = micro_wish::Entity::find_by_id(claim.wish_id)
         .lock_exclusive()
         .one(&txn)
@@ -762,7 +758,7 @@ pub async fn sweep(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SweepR
         .all(db)
         .await?;
     for wish in expired {
-        let txn = begin_write(db).await?;
+        let txn = begin_on_pool(db).await?;
         let change = WishChange {
             txn,
             principal: &system,

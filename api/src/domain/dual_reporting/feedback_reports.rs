@@ -18,8 +18,8 @@ use entities::wish_claim::{self, ClaimStatus};
 use entities::{micro_wish, organization, party_member, person, service_post};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect, SqlErr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseTransaction, DbErr,
+    EntityTrait, QueryFilter, QuerySelect, SqlErr,
 };
 
 use crate::auth::{Principal, Scope};
@@ -28,7 +28,7 @@ use crate::domain::calendar::Quarter;
 use crate::domain::outcome::{Outcome, refusals, refuse};
 use crate::domain::permissions::{PARTY_UNIT_ADMINS, acts_for, community_staff_of};
 use crate::domain::rows::{find_visible, is_community};
-use crate::domain::transaction::begin_write;
+use crate::domain::transaction::{Db, begin_write};
 use crate::error::ApiError;
 
 refusals! {
@@ -135,7 +135,7 @@ pub fn report_csv(content: &str) -> Result<String, serde_json::Error> {
 
 /// Community staff generate the report of a past quarter for one unit.
 pub async fn generate(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     request: ReportRequest,
 ) -> Result<ReportOutcome, ApiError> {
@@ -223,7 +223,7 @@ pub enum Step {
 
 /// Moves a report one step on.
 pub async fn advance(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     report_id: i64,
     step: Step,

@@ -15,8 +15,8 @@ use entities::service_record::{self, RecordStatus};
 use entities::wish_claim::{self, ClaimStatus};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, SqlErr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseTransaction, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, SqlErr,
 };
 
 use crate::auth::{Principal, Scope};
@@ -25,7 +25,7 @@ use crate::domain::calendar::HalfYear;
 use crate::domain::outcome::{Outcome, refusals, refuse};
 use crate::domain::permissions::own_membership;
 use crate::domain::rows::find_visible;
-use crate::domain::transaction::begin_write;
+use crate::domain::transaction::{Db, begin_write};
 use crate::error::ApiError;
 
 refusals! {
@@ -65,7 +65,7 @@ pub struct EditRequest {
 
 /// The member drafts their report for a half-year that has ended, pre-filled from their records.
 pub async fn draft(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     request: DraftRequest,
 ) -> Result<MemberReportOutcome, ApiError> {
@@ -121,7 +121,7 @@ pub async fn draft(
 
 /// The member writes the summary and remarks of their report, until they submit it.
 pub async fn edit(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     request: EditRequest,
 ) -> Result<MemberReportOutcome, ApiError> {
@@ -174,7 +174,7 @@ pub async fn edit(
 
 /// The member submits their edited report to their branch; it is immutable from then on.
 pub async fn submit(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     report_id: i64,
 ) -> Result<MemberReportOutcome, ApiError> {

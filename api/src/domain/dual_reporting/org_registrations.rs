@@ -7,8 +7,8 @@ use chrono::{Datelike, Utc};
 use entities::org_registration::{self, OrgRegistrationStatus};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
-    DbErr, EntityTrait, QueryFilter, SqlErr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, SqlErr,
 };
 
 use crate::auth::{Principal, Scope};
@@ -17,7 +17,7 @@ use crate::domain::calendar;
 use crate::domain::outcome::{Outcome, refusals, refuse};
 use crate::domain::permissions::{ORGANISATION_ADMINS, acts_for, community_staff_of};
 use crate::domain::rows::{find_visible, is_community};
-use crate::domain::transaction::begin_write;
+use crate::domain::transaction::{Db, begin_write};
 use crate::error::ApiError;
 
 refusals! {
@@ -56,7 +56,7 @@ pub struct Commitments {
 
 /// An organisation registers with a community for the current year (China Standard Time).
 pub async fn register_organization(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     organization_id: i64,
     community_id: i64,
@@ -117,7 +117,7 @@ pub async fn register_organization(
 
 /// Community staff decide on a submitted registration: accept it, or return it with a note.
 pub async fn decide(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     registration_id: i64,
     accept: bool,
@@ -171,7 +171,7 @@ pub async fn decide(
 /// rate the organisation (with a note), the organisation rates the community. Each side
 /// reviews once.
 pub async fn review(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     registration_id: i64,
     rating: i32,
@@ -247,7 +247,7 @@ pub async fn review(
 /// The organisation withdraws a registration that is waiting for a decision or accepted: it
 /// no longer registers with the community (and may register again later).
 pub async fn withdraw(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     registration_id: i64,
 ) -> Result<OrgRegistrationOutcome, ApiError> {

@@ -11,8 +11,8 @@ use entities::member_registration::{self, MemberRegistrationStatus, SubmittedBy}
 use entities::party_member;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
-    DbErr, EntityTrait, QueryFilter, SqlErr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, SqlErr,
 };
 
 use super::service_posts::leave_community_posts;
@@ -21,7 +21,7 @@ use crate::domain::audit::{Actor, Transition};
 use crate::domain::outcome::{Outcome, refusals, refuse};
 use crate::domain::permissions::{PARTY_UNIT_ADMINS, acts_for, community_staff_of, own_membership};
 use crate::domain::rows::{ID_CHUNK, find_visible, lock_owner, lock_owners};
-use crate::domain::transaction::begin_write;
+use crate::domain::transaction::{Db, begin_write};
 use crate::error::ApiError;
 
 /// The most rows one `bulkRegisterMembers` call takes.
@@ -72,7 +72,7 @@ pub struct Placement {
 /// Registers a member with a community: the member themself (a person's token; `member_id`
 /// may then be left out), or their unit's Party unit administrator or API client.
 pub async fn register_member(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     member_id: Option<i64>,
     placement: Placement,
@@ -113,7 +113,7 @@ pub async fn register_member(
 /// Community staff accept a submitted registration, assigning a grid inside the community
 /// (the one the member named, unless they assign another); the member's unit gets its receipt.
 pub async fn accept_registration(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     registration_id: i64,
     grid_id: Option<i64>,
@@ -164,7 +164,7 @@ pub async fn accept_registration(
 
 /// Community staff reject a submitted registration, saying why.
 pub async fn reject_registration(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     registration_id: i64,
     note: &str,
@@ -209,7 +209,7 @@ pub async fn reject_registration(
 /// Moves an active registration to another community in one step: the old one is closed as
 /// transferred and points to the new one, submitted for the new community's decision.
 pub async fn transfer_registration(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     registration_id: i64,
     placement: Placement,
@@ -276,7 +276,7 @@ pub async fn transfer_registration(
 
 /// Closes an active registration: the member, their unit or the community's staff end it.
 pub async fn deregister(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     registration_id: i64,
 ) -> Result<RegistrationOutcome, ApiError> {
@@ -324,7 +324,7 @@ pub type BulkRowOutcome = Outcome<member_registration::Model, RegistrationRefusa
 /// number of rows, all in one transaction. A row may come already refused, when its ids could
 /// not be read.
 pub async fn bulk_register(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     unit_id: i64,
     rows: &[Result<BulkRow, RegistrationRefusal>],

@@ -10,8 +10,7 @@ use entities::service_post::{self, PostStatus};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend,
-    DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
-    SqlErr,
+    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, SqlErr,
 };
 
 use crate::auth::{Principal, Scope};
@@ -19,7 +18,7 @@ use crate::domain::audit::{Actor, Transition};
 use crate::domain::outcome::{Outcome, refusals, refuse};
 use crate::domain::permissions::{community_staff_of, own_membership};
 use crate::domain::rows::{find_visible, is_community, not_found, reload};
-use crate::domain::transaction::begin_write;
+use crate::domain::transaction::{Db, begin_write};
 use crate::error::ApiError;
 
 /// The longest post title, as the schema holds it.
@@ -62,7 +61,7 @@ pub struct NewPost {
 
 /// Community staff publish a post, open for applications.
 pub async fn publish(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     post: NewPost,
 ) -> Result<PostOutcome, ApiError> {
@@ -107,11 +106,7 @@ pub async fn publish(
 }
 
 /// A Party member registered (accepted) with the post's community applies for it.
-pub async fn apply(
-    db: &DatabaseConnection,
-    principal: &Principal,
-    post_id: i64,
-) -> Result<ClaimOutcome, ApiError> {
+pub async fn apply(db: &Db, principal: &Principal, post_id: i64) -> Result<ClaimOutcome, ApiError> {
     principal.require(Scope::RegistrationsWrite)?;
     let txn = begin_write(db).await?;
     let post = find_visible::<service_post::Entity>(&txn, principal, post_id).await?;
@@ -165,7 +160,7 @@ pub async fn apply(
 
 /// Community staff confirm an application (never beyond the head count) or reject it.
 pub async fn decide(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     claim_id: i64,
     confirm: bool,
@@ -237,7 +232,7 @@ pub enum Closing {
 /// Closes a claim: the applicant withdraws their application, or the holder (or the post's
 /// community staff) ends their holding of the post, which frees a place for another.
 pub async fn close_claim(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     claim_id: i64,
     closing: Closing,
@@ -285,7 +280,7 @@ pub async fn close_claim(
 
 /// Community staff close a post to applications; its holders keep it until their claims end.
 pub async fn close_post(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     post_id: i64,
 ) -> Result<PostOutcome, ApiError> {

@@ -11,8 +11,8 @@ use entities::volunteer_team::VolunteerArea;
 use entities::{admin_unit, organization, service_centre, volunteer_team};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
-    DbErr, EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter,
 };
 use serde::{Deserialize, Serialize};
 
@@ -23,7 +23,7 @@ use crate::domain::permissions::{
     COMMUNITY_OR_ABOVE, ORGANISATION_ADMINS, acts_for, organizing_organization, staff_covers,
 };
 use crate::domain::rows::{find_visible, reload};
-use crate::domain::transaction::begin_write;
+use crate::domain::transaction::{Db, begin_write};
 use crate::error::ApiError;
 
 use super::points::credit_points;
@@ -86,7 +86,7 @@ impl ActivityStep {
 
 /// Drafts an activity for the caller's organisation. Inputs that break a rule are all reported.
 pub async fn create_activity(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     new: NewActivity,
 ) -> Result<ActivityOutcome, ApiError> {
@@ -196,7 +196,7 @@ pub(super) async fn invalid_activity(
 
 /// Moves an activity one step on its way, if the caller may and its state allows.
 pub async fn move_activity(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     activity_id: i64,
     step: ActivityStep,

@@ -5,8 +5,7 @@ use chrono::{DateTime, Utc};
 use entities::checkin_code::{self, CodePurpose};
 use entities::volunteer_activity::{self};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
 
 use crate::auth::secret::{digest, random_token};
@@ -15,7 +14,7 @@ use crate::domain::audit::{Actor, Transition};
 use crate::domain::outcome::Outcome;
 use crate::domain::permissions::{ORGANISATION_ADMINS, acts_for};
 use crate::domain::rows::find_visible;
-use crate::domain::transaction::begin_write;
+use crate::domain::transaction::{Db, begin_write};
 use crate::error::ApiError;
 
 use super::rules::{SignupOutcome, UNDERWAY, VolunteeringRefusal, VolunteeringRules};
@@ -24,7 +23,7 @@ use super::signups::{SignupChange, live_signup};
 /// The organiser records a volunteer's check-in or check-out, now or at a time in the past
 /// (attendance noted on paper is entered afterwards).
 pub async fn record_attendance(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     signup_id: i64,
     purpose: CodePurpose,
@@ -47,7 +46,7 @@ pub async fn record_attendance(
 
 /// The volunteer checks themself in or out with the code the organiser shows.
 pub async fn attend_with_code(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     activity_id: i64,
     purpose: CodePurpose,
@@ -95,7 +94,7 @@ pub async fn attend_with_code(
 /// one and expires after the configured lifetime. Only its digest is stored, so the code is
 /// shown once, in this answer.
 pub async fn issue_attendance_code(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     activity_id: i64,
     purpose: CodePurpose,

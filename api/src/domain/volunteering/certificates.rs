@@ -9,8 +9,8 @@ use entities::volunteer_activity::{self};
 use entities::volunteer_team::VolunteerArea;
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, QueryOrder,
 };
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +19,7 @@ use crate::auth::{Principal, Scope};
 use crate::domain::audit::{Actor, Transition};
 use crate::domain::outcome::Outcome;
 use crate::domain::permissions::organizing_organization;
-use crate::domain::transaction::begin_write;
+use crate::domain::transaction::{Db, begin_write};
 use crate::error::ApiError;
 
 use super::rules::VolunteeringRefusal;
@@ -48,7 +48,7 @@ pub type CertificateOutcome = Outcome<Certificate, VolunteeringRefusal>;
 /// The caller's organisation certifies a volunteer's confirmed service with it in
 /// `[from, to)` (by when the service started), corrections included.
 pub async fn issue_certificate(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     person_id: i64,
     from: DateTime<Utc>,
@@ -119,7 +119,7 @@ pub async fn issue_certificate(
 
 /// The certificate with this number, as anyone may see it.
 pub async fn verify_certificate(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     number: &str,
 ) -> Result<Option<Certificate>, DbErr> {
     let Some(certificate) = service_certificate::Entity::find()

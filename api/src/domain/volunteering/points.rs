@@ -6,8 +6,8 @@ use entities::person;
 use entities::service_record::{self, RecordStatus};
 use entities::{household, points_entry};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 
 use crate::auth::{Principal, Scope};
@@ -16,7 +16,7 @@ use crate::domain::outcome::Outcome;
 use crate::domain::permissions::{COMMUNITY_OR_ABOVE, staff_covers};
 use crate::domain::rows::{find_visible, lock_owner};
 use crate::domain::scope::Scoped;
-use crate::domain::transaction::begin_write;
+use crate::domain::transaction::{Db, begin_write};
 use crate::error::ApiError;
 
 use super::rules::{VolunteeringRefusal, VolunteeringRules};
@@ -90,7 +90,7 @@ pub(super) async fn append_points(
 /// debit that can never take the balance below zero. The volunteer's row is locked while the
 /// balance is read and the debit written, so concurrent redemptions cannot overdraw it.
 pub async fn redeem_points(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     person_id: i64,
     points: i32,
@@ -144,7 +144,7 @@ pub async fn redeem_points(
 
 /// A volunteer's ledger, newest first, for the volunteer and the staff who may see them.
 pub async fn points_ledger(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     principal: &Principal,
     person_id: i64,
 ) -> Result<Option<Vec<points_entry::Model>>, DbErr> {

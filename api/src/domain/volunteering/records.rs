@@ -9,7 +9,7 @@ use entities::volunteer_activity::{self};
 use entities::volunteer_team::VolunteerArea;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
     DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder,
 };
 
@@ -20,7 +20,7 @@ use crate::domain::outcome::{Outcome, refuse};
 use crate::domain::permissions::{ORGANISATION_ADMINS, acts_for};
 use crate::domain::rows::{find_visible, lock, reload};
 use crate::domain::scope::Scoped;
-use crate::domain::transaction::begin_write;
+use crate::domain::transaction::{Db, begin_write};
 use crate::error::ApiError;
 
 use super::points::credit_points;
@@ -28,7 +28,7 @@ use super::rules::{RecordOutcome, VolunteeringRefusal, VolunteeringRules};
 
 /// The recording organisation confirms a pending service record; from then on it is immutable.
 pub async fn confirm_record(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     record_id: i64,
     rules: VolunteeringRules,
@@ -80,7 +80,7 @@ pub async fn confirm_record(
 /// `minutes` (positive or negative) and a reason. The service's total never goes negative nor
 /// beyond the scheduled span plus tolerance. Returns the compensating record.
 pub async fn correct_record(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     record_id: i64,
     minutes: i32,
@@ -220,7 +220,7 @@ pub struct HoursTotals {
 /// staff see all). Corrections count with the month, area and organisation of what they
 /// correct, as they copy them.
 pub async fn confirmed_hours(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     principal: &Principal,
     person_id: i64,
     from: Option<DateTime<Utc>>,

@@ -11,8 +11,8 @@ use entities::service_record::RecordStatus;
 use entities::volunteer_activity::{self, ActivityStatus};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 
 use crate::auth::{Principal, PrincipalKind, Scope};
@@ -20,7 +20,7 @@ use crate::domain::audit::{Actor, Transition};
 use crate::domain::outcome::Outcome;
 use crate::domain::permissions::{ORGANISATION_ADMINS, acts_for};
 use crate::domain::rows::{find_visible, lock, lock_owner, lock_visible, reload};
-use crate::domain::transaction::begin_write;
+use crate::domain::transaction::{Db, begin_write};
 use crate::error::ApiError;
 
 use super::records::record_service;
@@ -33,7 +33,7 @@ use super::rules::{
 /// otherwise, and waitlisted when every place is taken. The activity row is locked for the
 /// count, so concurrent sign-ups never overfill it.
 pub async fn sign_up(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     activity_id: i64,
 ) -> Result<SignupOutcome, ApiError> {
@@ -94,7 +94,7 @@ pub async fn sign_up(
 
 /// The organiser approves an applied or waitlisted sign-up while a place is free.
 pub async fn approve_signup(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     signup_id: i64,
 ) -> Result<SignupOutcome, ApiError> {
@@ -137,7 +137,7 @@ pub async fn approve_signup(
 /// The volunteer (or the organiser) cancels a sign-up before the sign-up deadline. When it held
 /// a place, the first waitlisted volunteer moves up in the same transaction.
 pub async fn cancel_signup(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     signup_id: i64,
 ) -> Result<SignupOutcome, ApiError> {
@@ -224,7 +224,7 @@ impl<'a> SignupChange<'a> {
     /// Opens the transaction, reads a sign-up the caller may see and locks its activity: every
     /// change of a sign-up may change the count of places taken.
     pub(super) async fn begin(
-        db: &DatabaseConnection,
+        db: &Db,
         principal: &'a Principal,
         signup_id: i64,
     ) -> Result<Self, ApiError> {

@@ -9,8 +9,8 @@ use entities::team_member::{self, TeamRole};
 use entities::volunteer_team::{self, TeamStatus, VolunteerArea};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr,
+    EntityTrait, QueryFilter,
 };
 use serde::{Deserialize, Serialize};
 
@@ -23,7 +23,7 @@ use crate::domain::permissions::{
 };
 use crate::domain::rows::{is_community, lock, not_found, reload};
 use crate::domain::scope::Scoped;
-use crate::domain::transaction::begin_write;
+use crate::domain::transaction::{Db, begin_write};
 use crate::error::ApiError;
 
 refusals! {
@@ -67,7 +67,7 @@ pub struct TeamUpdate {
 }
 /// Founds a team owned by the caller's organisation. Inputs that break a rule are all reported.
 pub async fn create_team(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     new: NewTeam,
 ) -> Result<TeamOutcome, ApiError> {
@@ -137,7 +137,7 @@ pub async fn create_team(
 
 /// Changes an active team's name, area or community (its organisation or community staff).
 pub async fn update_team(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     team_id: i64,
     update: TeamUpdate,
@@ -194,7 +194,7 @@ pub async fn update_team(
 
 /// Dissolves a team: its current members leave with it, and it is kept for the record.
 pub async fn dissolve_team(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     team_id: i64,
 ) -> Result<TeamOutcome, ApiError> {
@@ -272,7 +272,7 @@ pub async fn dissolve_team(
 /// A person joins an active team as a member, for themself. Joins of one team are serialised by
 /// the team's row lock, and the partial unique index backs the one current membership per person.
 pub async fn join_team(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     team_id: i64,
 ) -> Result<MembershipOutcome, ApiError> {
@@ -309,7 +309,7 @@ pub async fn join_team(
 
 /// A person leaves a team they are a current member of, for themself.
 pub async fn leave_team(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     team_id: i64,
 ) -> Result<MembershipOutcome, ApiError> {
@@ -332,7 +332,7 @@ pub async fn leave_team(
 /// Sets a current member's role (the team's organisation, community staff or leader). A new
 /// leader takes over from the old one, who stays on as a member: a team has one leader.
 pub async fn set_member_role(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     membership_id: i64,
     role: TeamRole,
@@ -393,7 +393,7 @@ pub async fn set_member_role(
 
 /// Removes a current member from the team (the team's organisation, community staff or leader).
 pub async fn remove_member(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     membership_id: i64,
 ) -> Result<MembershipOutcome, ApiError> {
@@ -412,7 +412,7 @@ pub async fn remove_member(
 /// Opens the transaction of a change to a membership, with its team locked. A membership the
 /// caller may neither see nor manage is not found, so that its existence does not leak.
 async fn begin_membership_change(
-    db: &DatabaseConnection,
+    db: &Db,
     principal: &Principal,
     membership_id: i64,
 ) -> Result<

@@ -16,6 +16,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::domain::idempotency::{Idempotent, KeyLifetime};
+use crate::domain::transaction::Db;
 use crate::error::ApiError;
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::OrGql;
@@ -29,17 +30,20 @@ pub struct Mutation(
 );
 
 /// Runs a mutation once per idempotency key — a retry with the key and the same input gets the
-/// first outcome without running it again — and shapes its payload.
-pub(super) async fn run_once<O, P>(
+/// first outcome without running it again — and shapes its payload. `mutation` does its work
+/// on the [`Db`] it is given: with a key, the transaction that also holds the key and stores
+/// the outcome.
+pub(super) async fn run_once<O, P, Fut>(
     ctx: &Context<'_>,
     key: &Option<String>,
     operation: &'static str,
     input: &impl Serialize,
-    mutation: impl Future<Output = Result<O, ApiError>>,
+    mutation: impl FnOnce(Db) -> Fut,
 ) -> Result<P>
 where
     O: Serialize + DeserializeOwned,
     P: From<O>,
+    Fut: Future<Output = Result<O, ApiError>>,
 {
     let request = ctx.request()?;
     let KeyLifetime(lifetime) = *ctx.data::<KeyLifetime>()?;
@@ -49,7 +53,7 @@ where
         input,
         lifetime,
     }
-    .run(&request.db, &request.principal, Box::pin(mutation))
+    .run(&request.db, &request.principal, |db| Box::pin(mutation(db)))
     .await
     .map(P::from)
     .or_gql()

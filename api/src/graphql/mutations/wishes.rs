@@ -4,6 +4,7 @@ use entities::micro_wish::WishCategory;
 
 use super::run_once;
 use super::user_errors::{UserError, user_errors};
+use crate::domain::transaction::Db;
 use crate::domain::wishes::{
     self, DisputeResolution, Evidence, NewWish, WishOutcome, WishRefusal, WishRules,
 };
@@ -173,7 +174,8 @@ impl WishMutation {
         let fingerprint = serde_json::to_value(&new)
             .map_err(|_| ApiError::Internal)
             .or_gql()?;
-        let submit = wishes::submit_wish(&request.db, &request.principal, new);
+        let submit =
+            |db: Db| async move { wishes::submit_wish(&db, &request.principal, new).await };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -194,13 +196,18 @@ impl WishMutation {
         let wish_id = wish_id(&input.wish_id)?;
         let publish = input.decision == ReviewDecision::Publish;
         let fingerprint = (wish_id, publish, &input.note);
-        let review = wishes::review_wish(
-            &request.db,
-            &request.principal,
-            wish_id,
-            publish,
-            input.note.clone(),
-        );
+        // The work borrows what the idempotency key's fingerprint borrows too.
+        let input = &input;
+        let review = |db: Db| async move {
+            wishes::review_wish(
+                &db,
+                &request.principal,
+                wish_id,
+                publish,
+                input.note.clone(),
+            )
+            .await
+        };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -223,7 +230,9 @@ impl WishMutation {
         let request = ctx.request()?;
         let wish_id = wish_id(&input.wish_id)?;
         let rules = *ctx.data::<WishRules>()?;
-        let claim = wishes::claim_wish(&request.db, &request.principal, wish_id, rules);
+        let claim = |db: Db| async move {
+            wishes::claim_wish(&db, &request.principal, wish_id, rules).await
+        };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -243,7 +252,8 @@ impl WishMutation {
     ) -> Result<MicroWishPayload> {
         let request = ctx.request()?;
         let wish_id = wish_id(&input.wish_id)?;
-        let release = wishes::release_claim(&request.db, &request.principal, wish_id);
+        let release =
+            |db: Db| async move { wishes::release_claim(&db, &request.principal, wish_id).await };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -267,8 +277,11 @@ impl WishMutation {
             photo_urls: input.photo_urls,
         };
         let fingerprint = (wish_id, &evidence);
-        let deliver =
-            wishes::deliver_wish(&request.db, &request.principal, wish_id, evidence.clone());
+        // The work borrows what the idempotency key's fingerprint borrows too.
+        let evidence = &evidence;
+        let deliver = |db: Db| async move {
+            wishes::deliver_wish(&db, &request.principal, wish_id, evidence.clone()).await
+        };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -288,13 +301,18 @@ impl WishMutation {
         let request = ctx.request()?;
         let wish_id = wish_id(&input.wish_id)?;
         let fingerprint = (wish_id, input.rating, &input.feedback);
-        let confirm = wishes::confirm_wish(
-            &request.db,
-            &request.principal,
-            wish_id,
-            input.rating,
-            input.feedback.clone(),
-        );
+        // The work borrows what the idempotency key's fingerprint borrows too.
+        let input = &input;
+        let confirm = |db: Db| async move {
+            wishes::confirm_wish(
+                &db,
+                &request.principal,
+                wish_id,
+                input.rating,
+                input.feedback.clone(),
+            )
+            .await
+        };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -313,7 +331,8 @@ impl WishMutation {
     ) -> Result<MicroWishPayload> {
         let request = ctx.request()?;
         let wish_id = wish_id(&input.wish_id)?;
-        let dispute = wishes::dispute_wish(&request.db, &request.principal, wish_id);
+        let dispute =
+            |db: Db| async move { wishes::dispute_wish(&db, &request.principal, wish_id).await };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -338,8 +357,9 @@ impl WishMutation {
             DisputeResolutionInput::RevokeClaim => DisputeResolution::RevokeClaim,
         };
         let rules = *ctx.data::<WishRules>()?;
-        let resolve =
-            wishes::resolve_dispute(&request.db, &request.principal, wish_id, resolution, rules);
+        let resolve = |db: Db| async move {
+            wishes::resolve_dispute(&db, &request.principal, wish_id, resolution, rules).await
+        };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -358,7 +378,8 @@ impl WishMutation {
     ) -> Result<MicroWishPayload> {
         let request = ctx.request()?;
         let wish_id = wish_id(&input.wish_id)?;
-        let withdraw = wishes::withdraw_wish(&request.db, &request.principal, wish_id);
+        let withdraw =
+            |db: Db| async move { wishes::withdraw_wish(&db, &request.principal, wish_id).await };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -377,7 +398,8 @@ impl WishMutation {
     ) -> Result<MicroWishPayload> {
         let request = ctx.request()?;
         let wish_id = wish_id(&input.wish_id)?;
-        let take_down = wishes::take_down_wish(&request.db, &request.principal, wish_id);
+        let take_down =
+            |db: Db| async move { wishes::take_down_wish(&db, &request.principal, wish_id).await };
         run_once(
             ctx,
             &input.idempotency_key,

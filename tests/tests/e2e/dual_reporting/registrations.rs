@@ -24,6 +24,7 @@ e2e!(
     concurrent_submissions_leave_one_open_registration,
     a_bulk_call_applies_valid_rows_and_reports_the_rest,
     a_retried_bulk_call_returns_its_first_result,
+    concurrent_calls_with_one_key_do_the_work_once,
 );
 
 const REGISTER: &str = r#"mutation($member: ID, $community: ID!, $grid: ID) {
@@ -733,6 +734,44 @@ async fn a_retried_bulk_call_returns_its_first_result(app: TestApp) {
         again["bulkRegisterMembers"]["rows"][0]["userErrors"][0]["code"],
         "ALREADY_REGISTERED"
     );
+}
+
+/// Six identical bulk calls with one idempotency key at the same moment, split between two
+/// instances: the rows are registered once, and every caller gets that one result — none is
+/// told to come back later.
+async fn concurrent_calls_with_one_key_do_the_work_once(app: TestApp) {
+    let second = app.another_instance().await;
+    let unit = unregistered_members(&app, 1)
+        .await
+        .remove(0)
+        .organization_id;
+    let members = new_members(&app, unit, 200).await;
+    let qiyi = app.unit_by_code(QIYI).await;
+    let client = app.client_token(unit, &[Scope::RegistrationsWrite]);
+    let bulk = r#"mutation($unit: ID!, $rows: [BulkMemberRow!]!, $key: String) {
+        bulkRegisterMembers(input: { unitId: $unit, rows: $rows, idempotencyKey: $key }) {
+            appliedCount refusedCount rows { registration { id } userErrors { code } }
+        }
+    }"#;
+    let before = count_open(&app, unit).await;
+    let request = json!({
+        "unit": global_id("Organization", unit),
+        "rows": members.iter().map(|&member| json!({
+            "memberId": global_id("PartyMember", member),
+            "communityId": global_id("AdminUnit", qiyi.id),
+        })).collect::<Vec<_>>(),
+        "key": "bulk-once",
+    });
+    let answers = join_all((0..6).map(|index| {
+        let instance = if index % 2 == 0 { &app } else { &second };
+        instance.query_as(Some(&client), bulk, request.clone())
+    }))
+    .await;
+    assert_eq!(answers[0]["bulkRegisterMembers"]["appliedCount"], 200);
+    for answer in &answers {
+        assert_eq!(answer, &answers[0], "one result for every call");
+    }
+    assert_eq!(count_open(&app, unit).await, before + 200);
 }
 
 /// The unit's open (submitted or accepted) registrations, counted.

@@ -3,6 +3,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use crate::domain::dual_reporting::feedback_reports::{
     self, FeedbackReportRefusal, ReportOutcome, ReportRequest, Step,
 };
+use crate::domain::transaction::Db;
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::OrGql;
 use crate::graphql::ids::decode_as;
@@ -99,7 +100,11 @@ impl FeedbackReportMutation {
             quarter: i16::try_from(input.quarter).unwrap_or(0),
             ratings,
         };
-        let generate = feedback_reports::generate(&request.db, &request.principal, report.clone());
+        // The work borrows what the idempotency key's fingerprint borrows too.
+        let report = &report;
+        let generate = |db: Db| async move {
+            feedback_reports::generate(&db, &request.principal, report.clone()).await
+        };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -146,6 +151,7 @@ async fn step(
 ) -> Result<FeedbackReportPayload> {
     let request = ctx.request()?;
     let id = decode_as::<FeedbackReport>("reportId", &input.report_id).or_gql()?;
-    let advance = feedback_reports::advance(&request.db, &request.principal, id, step);
+    let advance =
+        |db: Db| async move { feedback_reports::advance(&db, &request.principal, id, step).await };
     run_once(ctx, &input.idempotency_key, operation, &id, advance).await
 }

@@ -3,6 +3,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use crate::domain::dual_reporting::member_reports::{
     self, DraftRequest, EditRequest, MemberReportOutcome, MemberReportRefusal,
 };
+use crate::domain::transaction::Db;
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::OrGql;
 use crate::graphql::ids::decode_as;
@@ -91,7 +92,11 @@ impl MemberReportMutation {
             // Out of range becomes 0, which `draft` refuses as an invalid period.
             half: i16::try_from(input.half).unwrap_or(0),
         };
-        let run = member_reports::draft(&request.db, &request.principal, draft.clone());
+        // The work borrows what the idempotency key's fingerprint borrows too.
+        let draft = &draft;
+        let run = |db: Db| async move {
+            member_reports::draft(&db, &request.principal, draft.clone()).await
+        };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -115,7 +120,11 @@ impl MemberReportMutation {
             summary: input.summary,
             remarks: input.remarks,
         };
-        let run = member_reports::edit(&request.db, &request.principal, edit.clone());
+        // The work borrows what the idempotency key's fingerprint borrows too.
+        let edit = &edit;
+        let run = |db: Db| async move {
+            member_reports::edit(&db, &request.principal, edit.clone()).await
+        };
         run_once(ctx, &input.idempotency_key, "editMemberReport", &edit, run).await
     }
 
@@ -128,7 +137,7 @@ impl MemberReportMutation {
     ) -> Result<MemberReportPayload> {
         let request = ctx.request()?;
         let id = decode_as::<MemberReport>("reportId", &input.report_id).or_gql()?;
-        let run = member_reports::submit(&request.db, &request.principal, id);
+        let run = |db: Db| async move { member_reports::submit(&db, &request.principal, id).await };
         run_once(ctx, &input.idempotency_key, "submitMemberReport", &id, run).await
     }
 }

@@ -3,6 +3,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use crate::domain::dual_reporting::org_registrations::{
     self, Commitments, OrgRegistrationOutcome, OrgRegistrationRefusal,
 };
+use crate::domain::transaction::Db;
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::OrGql;
 use crate::graphql::ids::decode_as;
@@ -103,13 +104,16 @@ impl OrgRegistrationMutation {
             projects: input.projects,
         };
         let key = (organization, community, commitments.clone());
-        let register = org_registrations::register_organization(
-            &request.db,
-            &request.principal,
-            organization,
-            community,
-            commitments,
-        );
+        let register = |db: Db| async move {
+            org_registrations::register_organization(
+                &db,
+                &request.principal,
+                organization,
+                community,
+                commitments,
+            )
+            .await
+        };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -148,13 +152,18 @@ impl OrgRegistrationMutation {
     ) -> Result<OrgRegistrationPayload> {
         let request = ctx.request()?;
         let id = decode_as::<OrgRegistration>("registrationId", &input.registration_id).or_gql()?;
-        let review = org_registrations::review(
-            &request.db,
-            &request.principal,
-            id,
-            input.rating,
-            input.note.as_deref(),
-        );
+        // The work borrows what the idempotency key's fingerprint borrows too.
+        let input = &input;
+        let review = |db: Db| async move {
+            org_registrations::review(
+                &db,
+                &request.principal,
+                id,
+                input.rating,
+                input.note.as_deref(),
+            )
+            .await
+        };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -174,7 +183,8 @@ impl OrgRegistrationMutation {
     ) -> Result<OrgRegistrationPayload> {
         let request = ctx.request()?;
         let id = decode_as::<OrgRegistration>("registrationId", &input.registration_id).or_gql()?;
-        let withdraw = org_registrations::withdraw(&request.db, &request.principal, id);
+        let withdraw =
+            |db: Db| async move { org_registrations::withdraw(&db, &request.principal, id).await };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -204,13 +214,11 @@ async fn decide(
 ) -> Result<OrgRegistrationPayload> {
     let request = ctx.request()?;
     let id = decode_as::<OrgRegistration>("registrationId", &input.registration_id).or_gql()?;
-    let decision = org_registrations::decide(
-        &request.db,
-        &request.principal,
-        id,
-        accept,
-        input.note.as_deref(),
-    );
+    // The work borrows what the idempotency key's fingerprint borrows too.
+    let input = &input;
+    let decision = |db: Db| async move {
+        org_registrations::decide(&db, &request.principal, id, accept, input.note.as_deref()).await
+    };
     run_once(
         ctx,
         &input.idempotency_key,

@@ -3,6 +3,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use crate::domain::dual_reporting::registrations::{
     self, BulkRow, BulkRowOutcome, Placement, RegistrationOutcome, RegistrationRefusal,
 };
+use crate::domain::transaction::Db;
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::OrGql;
 use crate::graphql::ids::{decode_as, optional_id};
@@ -187,8 +188,9 @@ impl RegistrationMutation {
         let member_id =
             optional_id::<PartyMember>("memberId", input.member_id.as_ref()).or_gql()?;
         let placement = placement(&input.community_id, input.grid_id.as_ref())?;
-        let register =
-            registrations::register_member(&request.db, &request.principal, member_id, placement);
+        let register = |db: Db| async move {
+            registrations::register_member(&db, &request.principal, member_id, placement).await
+        };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -215,8 +217,9 @@ impl RegistrationMutation {
             .map(|grid| decode_as::<AdminUnit>("gridId", grid))
             .transpose()
             .or_gql()?;
-        let accept =
-            registrations::accept_registration(&request.db, &request.principal, id, grid_id);
+        let accept = |db: Db| async move {
+            registrations::accept_registration(&db, &request.principal, id, grid_id).await
+        };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -236,8 +239,11 @@ impl RegistrationMutation {
         let request = ctx.request()?;
         let id =
             decode_as::<MemberRegistration>("registrationId", &input.registration_id).or_gql()?;
-        let reject =
-            registrations::reject_registration(&request.db, &request.principal, id, &input.note);
+        // The work borrows what the idempotency key's fingerprint borrows too.
+        let input = &input;
+        let reject = |db: Db| async move {
+            registrations::reject_registration(&db, &request.principal, id, &input.note).await
+        };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -260,8 +266,9 @@ impl RegistrationMutation {
         let id =
             decode_as::<MemberRegistration>("registrationId", &input.registration_id).or_gql()?;
         let placement = placement(&input.community_id, input.grid_id.as_ref())?;
-        let transfer =
-            registrations::transfer_registration(&request.db, &request.principal, id, placement);
+        let transfer = |db: Db| async move {
+            registrations::transfer_registration(&db, &request.principal, id, placement).await
+        };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -282,7 +289,8 @@ impl RegistrationMutation {
         let request = ctx.request()?;
         let id =
             decode_as::<MemberRegistration>("registrationId", &input.registration_id).or_gql()?;
-        let deregister = registrations::deregister(&request.db, &request.principal, id);
+        let deregister =
+            |db: Db| async move { registrations::deregister(&db, &request.principal, id).await };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -306,8 +314,11 @@ impl RegistrationMutation {
         let unit_id = decode_as::<Organization>("unitId", &input.unit_id).or_gql()?;
         let rows: Vec<Result<BulkRow, RegistrationRefusal>> =
             input.rows.iter().map(bulk_row).collect();
-        let register =
-            registrations::bulk_register(&request.db, &request.principal, unit_id, &rows);
+        // The work borrows what the idempotency key's fingerprint borrows too.
+        let rows = &rows;
+        let register = |db: Db| async move {
+            registrations::bulk_register(&db, &request.principal, unit_id, rows).await
+        };
         run_once(
             ctx,
             &input.idempotency_key,

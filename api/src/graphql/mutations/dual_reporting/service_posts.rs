@@ -3,6 +3,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use crate::domain::dual_reporting::service_posts::{
     self, ClaimOutcome, Closing, NewPost, PostOutcome, ServicePostRefusal,
 };
+use crate::domain::transaction::Db;
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::OrGql;
 use crate::graphql::ids::decode_as;
@@ -124,7 +125,11 @@ impl ServicePostMutation {
             description: input.description,
             head_count: input.head_count,
         };
-        let publish = service_posts::publish(&request.db, &request.principal, post.clone());
+        // The work borrows what the idempotency key's fingerprint borrows too.
+        let post = &post;
+        let publish = |db: Db| async move {
+            service_posts::publish(&db, &request.principal, post.clone()).await
+        };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -143,7 +148,7 @@ impl ServicePostMutation {
     ) -> Result<PostClaimPayload> {
         let request = ctx.request()?;
         let id = decode_as::<ServicePost>("postId", &input.post_id).or_gql()?;
-        let apply = service_posts::apply(&request.db, &request.principal, id);
+        let apply = |db: Db| async move { service_posts::apply(&db, &request.principal, id).await };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -202,7 +207,8 @@ impl ServicePostMutation {
     ) -> Result<ServicePostPayload> {
         let request = ctx.request()?;
         let id = decode_as::<ServicePost>("postId", &input.post_id).or_gql()?;
-        let close = service_posts::close_post(&request.db, &request.principal, id);
+        let close =
+            |db: Db| async move { service_posts::close_post(&db, &request.principal, id).await };
         run_once(ctx, &input.idempotency_key, "closeServicePost", &id, close).await
     }
 }
@@ -215,7 +221,9 @@ async fn close_claim(
 ) -> Result<PostClaimPayload> {
     let request = ctx.request()?;
     let id = decode_as::<PostClaim>("claimId", &input.claim_id).or_gql()?;
-    let close = service_posts::close_claim(&request.db, &request.principal, id, closing);
+    let close = |db: Db| async move {
+        service_posts::close_claim(&db, &request.principal, id, closing).await
+    };
     run_once(ctx, &input.idempotency_key, operation, &id, close).await
 }
 
@@ -227,6 +235,7 @@ async fn decide(
 ) -> Result<PostClaimPayload> {
     let request = ctx.request()?;
     let id = decode_as::<PostClaim>("claimId", &input.claim_id).or_gql()?;
-    let decision = service_posts::decide(&request.db, &request.principal, id, confirm);
+    let decision =
+        |db: Db| async move { service_posts::decide(&db, &request.principal, id, confirm).await };
     run_once(ctx, &input.idempotency_key, operation, &id, decision).await
 }

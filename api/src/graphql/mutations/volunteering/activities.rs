@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use entities::organization::ServiceCategory;
 use entities::volunteer_team::VolunteerArea;
 
+use crate::domain::transaction::Db;
 use crate::domain::volunteering::{
     self, ActivityOutcome, ActivityStep, NewActivity, VolunteeringRefusal, VolunteeringRules,
 };
@@ -103,8 +104,9 @@ pub(super) async fn step(
     let request = ctx.request()?;
     let activity_id = activity_id(&input.activity_id)?;
     let rules = *ctx.data::<VolunteeringRules>()?;
-    let change =
-        volunteering::move_activity(&request.db, &request.principal, activity_id, step, rules);
+    let change = |db: Db| async move {
+        volunteering::move_activity(&db, &request.principal, activity_id, step, rules).await
+    };
     run_once(ctx, &input.idempotency_key, operation, &activity_id, change).await
 }
 
@@ -141,7 +143,9 @@ impl ActivityMutation {
         let fingerprint = serde_json::to_value(&new)
             .map_err(|_| ApiError::Internal)
             .or_gql()?;
-        let create = volunteering::create_activity(&request.db, &request.principal, new);
+        let create = |db: Db| async move {
+            volunteering::create_activity(&db, &request.principal, new).await
+        };
         run_once(
             ctx,
             &input.idempotency_key,

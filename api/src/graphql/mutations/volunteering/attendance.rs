@@ -8,6 +8,7 @@ use entities::checkin_code::CodePurpose;
 use super::activities::activity_id;
 use super::signups::{ActivitySignupPayload, signup_id};
 use crate::domain::outcome::Refusal;
+use crate::domain::transaction::Db;
 use crate::domain::volunteering::{self, VolunteeringRefusal, VolunteeringRules};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::OrGql;
@@ -70,14 +71,17 @@ pub(super) async fn attendance(
     let signup_id = signup_id(&input.signup_id)?;
     let rules = *ctx.data::<VolunteeringRules>()?;
     let fingerprint = (signup_id, input.at);
-    let record = volunteering::record_attendance(
-        &request.db,
-        &request.principal,
-        signup_id,
-        purpose,
-        input.at,
-        rules,
-    );
+    let record = |db: Db| async move {
+        volunteering::record_attendance(
+            &db,
+            &request.principal,
+            signup_id,
+            purpose,
+            input.at,
+            rules,
+        )
+        .await
+    };
     run_once(ctx, &input.idempotency_key, operation, &fingerprint, record).await
 }
 
@@ -92,14 +96,19 @@ pub(super) async fn with_code(
     let rules = *ctx.data::<VolunteeringRules>()?;
     // The fingerprint is stored as a digest, so the code never rests in the key table.
     let fingerprint = (activity_id, &input.code);
-    let attend = volunteering::attend_with_code(
-        &request.db,
-        &request.principal,
-        activity_id,
-        purpose,
-        &input.code,
-        rules,
-    );
+    // The work borrows what the idempotency key's fingerprint borrows too.
+    let input = &input;
+    let attend = |db: Db| async move {
+        volunteering::attend_with_code(
+            &db,
+            &request.principal,
+            activity_id,
+            purpose,
+            &input.code,
+            rules,
+        )
+        .await
+    };
     let payload: ActivitySignupPayload =
         run_once(ctx, &input.idempotency_key, operation, &fingerprint, attend).await?;
     // The sign-up's refusals name `signupId` or `at`, which this input does not have: here the
@@ -172,7 +181,7 @@ impl AttendanceMutation {
         let activity_id = activity_id(&input.activity_id)?;
         let rules = *ctx.data::<VolunteeringRules>()?;
         let issued = volunteering::issue_attendance_code(
-            &request.db,
+            &Db::from(&request.db),
             &request.principal,
             activity_id,
             input.purpose,

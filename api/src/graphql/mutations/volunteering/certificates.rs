@@ -3,6 +3,7 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
+use crate::domain::transaction::Db;
 use crate::domain::volunteering::{self, CertificateOutcome, VolunteeringRefusal};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::OrGql;
@@ -59,13 +60,10 @@ impl CertificateMutation {
         let request = ctx.request()?;
         let person = decode_as::<Person>("volunteerId", &input.volunteer_id).or_gql()?;
         let fingerprint = (person, input.from, input.to);
-        let issue = volunteering::issue_certificate(
-            &request.db,
-            &request.principal,
-            person,
-            input.from,
-            input.to,
-        );
+        let issue = |db: Db| async move {
+            volunteering::issue_certificate(&db, &request.principal, person, input.from, input.to)
+                .await
+        };
         run_once(
             ctx,
             &input.idempotency_key,

@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
+use crate::domain::transaction::Db;
 use crate::domain::volunteering::{self, PointsOutcome, VolunteeringRefusal};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::OrGql;
@@ -58,13 +59,18 @@ impl PointsMutation {
         let request = ctx.request()?;
         let person = decode_as::<Person>("volunteerId", &input.volunteer_id).or_gql()?;
         let fingerprint = (person, input.points, &input.note);
-        let redeem = volunteering::redeem_points(
-            &request.db,
-            &request.principal,
-            person,
-            input.points,
-            input.note.clone(),
-        );
+        // The work borrows what the idempotency key's fingerprint borrows too.
+        let input = &input;
+        let redeem = |db: Db| async move {
+            volunteering::redeem_points(
+                &db,
+                &request.principal,
+                person,
+                input.points,
+                input.note.clone(),
+            )
+            .await
+        };
         run_once(
             ctx,
             &input.idempotency_key,

@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
+use crate::domain::transaction::Db;
 use crate::domain::volunteering::{self, RecordOutcome, VolunteeringRefusal, VolunteeringRules};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::OrGql;
@@ -73,8 +74,9 @@ impl RecordMutation {
         let request = ctx.request()?;
         let record_id = record_id(&input.record_id)?;
         let rules = *ctx.data::<VolunteeringRules>()?;
-        let confirm =
-            volunteering::confirm_record(&request.db, &request.principal, record_id, rules);
+        let confirm = |db: Db| async move {
+            volunteering::confirm_record(&db, &request.principal, record_id, rules).await
+        };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -97,14 +99,19 @@ impl RecordMutation {
         let record_id = record_id(&input.record_id)?;
         let rules = *ctx.data::<VolunteeringRules>()?;
         let fingerprint = (record_id, input.minutes, &input.reason);
-        let correct = volunteering::correct_record(
-            &request.db,
-            &request.principal,
-            record_id,
-            input.minutes,
-            input.reason.clone(),
-            rules,
-        );
+        // The work borrows what the idempotency key's fingerprint borrows too.
+        let input = &input;
+        let correct = |db: Db| async move {
+            volunteering::correct_record(
+                &db,
+                &request.principal,
+                record_id,
+                input.minutes,
+                input.reason.clone(),
+                rules,
+            )
+            .await
+        };
         run_once(
             ctx,
             &input.idempotency_key,

@@ -3,6 +3,7 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
 use super::activities::{VolunteerActivityInput, activity_id};
+use crate::domain::transaction::Db;
 use crate::domain::volunteering::{self, SignupOutcome, VolunteeringRefusal};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors::OrGql;
@@ -60,7 +61,9 @@ impl SignupMutation {
     ) -> Result<ActivitySignupPayload> {
         let request = ctx.request()?;
         let activity_id = activity_id(&input.activity_id)?;
-        let sign_up = volunteering::sign_up(&request.db, &request.principal, activity_id);
+        let sign_up = |db: Db| async move {
+            volunteering::sign_up(&db, &request.principal, activity_id).await
+        };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -79,7 +82,9 @@ impl SignupMutation {
     ) -> Result<ActivitySignupPayload> {
         let request = ctx.request()?;
         let signup_id = signup_id(&input.signup_id)?;
-        let approve = volunteering::approve_signup(&request.db, &request.principal, signup_id);
+        let approve = |db: Db| async move {
+            volunteering::approve_signup(&db, &request.principal, signup_id).await
+        };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -99,7 +104,9 @@ impl SignupMutation {
     ) -> Result<ActivitySignupPayload> {
         let request = ctx.request()?;
         let signup_id = signup_id(&input.signup_id)?;
-        let cancel = volunteering::cancel_signup(&request.db, &request.principal, signup_id);
+        let cancel = |db: Db| async move {
+            volunteering::cancel_signup(&db, &request.principal, signup_id).await
+        };
         run_once(
             ctx,
             &input.idempotency_key,

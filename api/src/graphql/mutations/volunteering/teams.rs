@@ -2,6 +2,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use entities::team_member::TeamRole;
 use entities::volunteer_team::VolunteerArea;
 
+use crate::domain::transaction::Db;
 use crate::domain::volunteering::{
     self, MembershipOutcome, NewTeam, TeamOutcome, TeamRefusal, TeamUpdate,
 };
@@ -143,7 +144,8 @@ impl VolunteerTeamMutation {
         let fingerprint = serde_json::to_value(&new)
             .map_err(|_| ApiError::Internal)
             .or_gql()?;
-        let create = volunteering::create_team(&request.db, &request.principal, new);
+        let create =
+            |db: Db| async move { volunteering::create_team(&db, &request.principal, new).await };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -172,7 +174,9 @@ impl VolunteerTeamMutation {
         let fingerprint = serde_json::to_value((team_id, &update))
             .map_err(|_| ApiError::Internal)
             .or_gql()?;
-        let change = volunteering::update_team(&request.db, &request.principal, team_id, update);
+        let change = |db: Db| async move {
+            volunteering::update_team(&db, &request.principal, team_id, update).await
+        };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -192,7 +196,9 @@ impl VolunteerTeamMutation {
     ) -> Result<VolunteerTeamPayload> {
         let request = ctx.request()?;
         let team_id = team_id(&input.team_id)?;
-        let dissolve = volunteering::dissolve_team(&request.db, &request.principal, team_id);
+        let dissolve = |db: Db| async move {
+            volunteering::dissolve_team(&db, &request.principal, team_id).await
+        };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -211,7 +217,8 @@ impl VolunteerTeamMutation {
     ) -> Result<TeamMembershipPayload> {
         let request = ctx.request()?;
         let team_id = team_id(&input.team_id)?;
-        let join = volunteering::join_team(&request.db, &request.principal, team_id);
+        let join =
+            |db: Db| async move { volunteering::join_team(&db, &request.principal, team_id).await };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -230,7 +237,9 @@ impl VolunteerTeamMutation {
     ) -> Result<TeamMembershipPayload> {
         let request = ctx.request()?;
         let team_id = team_id(&input.team_id)?;
-        let leave = volunteering::leave_team(&request.db, &request.principal, team_id);
+        let leave = |db: Db| async move {
+            volunteering::leave_team(&db, &request.principal, team_id).await
+        };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -250,12 +259,9 @@ impl VolunteerTeamMutation {
     ) -> Result<TeamMembershipPayload> {
         let request = ctx.request()?;
         let membership_id = membership_id(&input.membership_id)?;
-        let set = volunteering::set_member_role(
-            &request.db,
-            &request.principal,
-            membership_id,
-            input.role,
-        );
+        let set = |db: Db| async move {
+            volunteering::set_member_role(&db, &request.principal, membership_id, input.role).await
+        };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -275,7 +281,9 @@ impl VolunteerTeamMutation {
     ) -> Result<TeamMembershipPayload> {
         let request = ctx.request()?;
         let membership_id = membership_id(&input.membership_id)?;
-        let remove = volunteering::remove_member(&request.db, &request.principal, membership_id);
+        let remove = |db: Db| async move {
+            volunteering::remove_member(&db, &request.principal, membership_id).await
+        };
         run_once(
             ctx,
             &input.idempotency_key,
