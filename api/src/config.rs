@@ -64,6 +64,45 @@ pub struct ServerSettings {
     #[arg(long = "log-format", env = "GONGZHI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 
+    /// Seconds a client has to send a request's headers; also how long a kept-alive
+    /// connection may sit idle between requests. The connection is closed after.
+    #[arg(
+        long = "header-timeout-secs",
+        env = "GONGZHI_HEADER_TIMEOUT",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub header_timeout_secs: u64,
+
+    /// Seconds a client has to send a request's whole body, from its headers on; slower is a
+    /// 408 (`BAD_USER_INPUT`).
+    #[arg(
+        long = "body-timeout-secs",
+        env = "GONGZHI_BODY_TIMEOUT",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub body_timeout_secs: u64,
+
+    /// Connections served at once; more wait to be accepted until one closes.
+    #[arg(
+        long = "max-connections",
+        env = "GONGZHI_MAX_CONNECTIONS",
+        default_value_t = 1024,
+        value_parser = clap::value_parser!(u64).range(1..=1_000_000)
+    )]
+    pub max_client_connections: u64,
+
+    /// Seconds requests in flight may take to finish once the server is asked to stop
+    /// (SIGTERM, Ctrl-C); it stops taking new ones at once and exits after this at the latest.
+    #[arg(
+        long = "shutdown-grace-secs",
+        env = "GONGZHI_SHUTDOWN_GRACE",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(0..=3600)
+    )]
+    pub shutdown_grace_secs: u64,
+
     /// Load the demo district into an empty database at start-up.
     #[arg(
         long = "seed-demo",

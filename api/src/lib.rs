@@ -52,6 +52,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartupError> {
         db,
         checks: Arc::new(graphql::RequestChecks::new(&schema, &config.query_limits)),
         cors_origins: cors_origins(&config.server.cors_origins)?,
+        body_timeout: std::time::Duration::from_secs(config.server.body_timeout_secs),
         sdl: graphql::sdl(&schema).into(),
         schema,
         tokens: Arc::new(auth::TokenService::new(keys, &config.tokens)),

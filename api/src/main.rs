@@ -186,9 +186,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
     tracing::info!(%address, "listening");
     println!("Gongzhi is serving GraphiQL at http://{address}/graphql");
-    axum::serve(listener, gongzhi::app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    gongzhi::http::serve(
+        listener,
+        gongzhi::app(state),
+        config.server.clone(),
+        shutdown_signal(),
+    )
+    .await;
     tracing::info!("stopped");
     Ok(())
 }

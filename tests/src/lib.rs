@@ -126,7 +126,7 @@ impl TestApp {
         for (index, state) in states.into_iter().enumerate() {
             let state = state.unwrap_or_else(|err| panic!("instance {index} prepares: {err}"));
             apps.push(Self {
-                address: serve(state.clone()).await,
+                address: serve(state.clone(), &config).await,
                 backend,
                 config: config.clone(),
                 state,
@@ -151,7 +151,7 @@ impl TestApp {
             .await
             .expect("the second instance prepares");
         TestApp {
-            address: serve(state.clone()).await,
+            address: serve(state.clone(), &self.config).await,
             backend: self.backend,
             config: self.config.clone(),
             state,
@@ -321,14 +321,18 @@ impl Drop for TestApp {
     }
 }
 
-/// Serves the API of `state` on a free port and returns its address, `http://127.0.0.1:PORT`.
-async fn serve(state: AppState) -> String {
+/// Serves the API of `state` on a free port, as the server does, and returns its address,
+/// `http://127.0.0.1:PORT`.
+async fn serve(state: AppState, config: &Config) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a free port");
     let address = format!("http://{}", listener.local_addr().expect("a local address"));
     let app = gongzhi::app(state);
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let settings = config.server.clone();
+    tokio::spawn(async move {
+        gongzhi::http::serve(listener, app, settings, std::future::pending()).await;
+    });
     address
 }
 

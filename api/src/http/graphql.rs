@@ -4,6 +4,7 @@
 
 use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, Request, State};
 use axum::http::header::{
     ACCEPT, ALLOW, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE,
@@ -114,6 +115,18 @@ async fn get(
     execute(app, headers, request).await
 }
 
+/// Whether reading the body failed because its deadline passed (see `router`).
+fn timed_out(rejection: &BytesRejection) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
+    while let Some(error) = cause {
+        if error.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
+}
+
 async fn post(State(app): State<AppState>, request: Request) -> Response {
     let (mut parts, body) = request.into_parts();
     let headers = std::mem::take(&mut parts.headers);
@@ -135,10 +148,17 @@ async fn post(State(app): State<AppState>, request: Request) -> Response {
     }
     let body = match Request::from_parts(parts, body).extract::<Bytes, _>().await {
         Ok(body) => body,
-        // Too large after all (a body without a length), or cut off: answered like every
-        // other refusal, with a code.
+        // Too large after all (a body without a length), too slow, or cut off: answered like
+        // every other refusal, with a code.
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             return too_large();
+        }
+        Err(rejection) if timed_out(&rejection) => {
+            return request_error(
+                &headers,
+                StatusCode::REQUEST_TIMEOUT,
+                "the body did not arrive in time; send it whole, without pauses",
+            );
         }
         Err(rejection) => {
             return request_error(&headers, rejection.status(), "the body could not be read");

@@ -6,6 +6,7 @@ mod graphiql;
 mod graphql;
 mod oauth;
 mod ops;
+mod serve;
 mod state;
 
 use axum::Router;
@@ -16,20 +17,25 @@ use tower_http::request_id::{
     MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::RequestBodyDeadlineLayer;
 use tower_http::trace::TraceLayer;
 
+pub use serve::serve;
 pub use state::AppState;
 use state::{VERSION, X_REQUEST_ID};
 
 /// The router with every route and the request-id and tracing layers.
 pub fn router(state: AppState) -> Router {
     let cors = cors(&state.cors_origins);
+    let body_timeout = state.body_timeout;
     let router = Router::new()
         .merge(graphql::routes())
         .merge(graphiql::routes())
         .merge(oauth::routes())
         .merge(ops::routes())
         .with_state(state)
+        // A body not sent in time fails its reading, and the handler answers 408.
+        .layer(RequestBodyDeadlineLayer::new(body_timeout))
         .layer(PropagateRequestIdLayer::new(X_REQUEST_ID.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
             let request_id = request

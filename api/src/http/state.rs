@@ -27,6 +27,8 @@ pub struct AppState {
     pub sdl: Arc<str>,
     /// The origins whose browser apps may call the API (CORS); none by default.
     pub cors_origins: Vec<HeaderValue>,
+    /// How long a client has to send a request's body.
+    pub body_timeout: Duration,
     pub tokens: Arc<TokenService>,
     /// How long a refresh token of a signed-in account lasts.
     pub refresh_token_ttl: Duration,
