@@ -136,6 +136,17 @@ pub struct DatabaseSettings {
         default_value_t = 10
     )]
     pub max_connections: u32,
+
+    /// Seconds a request waits for a free database connection (or for the database to answer a
+    /// new one); after that it is answered `SERVICE_UNAVAILABLE` (HTTP 503 with `Retry-After`)
+    /// instead of queueing behind a stopped or saturated database.
+    #[arg(
+        long = "database-acquire-timeout-secs",
+        env = "DATABASE_ACQUIRE_TIMEOUT",
+        default_value_t = 2,
+        value_parser = clap::value_parser!(u64).range(1..=600)
+    )]
+    pub acquire_timeout_secs: u64,
 }
 
 /// The access and refresh tokens this server signs and accepts.

@@ -43,7 +43,7 @@ pub async fn connect(
         .max_connections(settings.max_connections)
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(settings.acquire_timeout_secs))
         .sqlx_logging(false)
         // SQLite: concurrent readers beside one writer, and writers wait for each other instead
         // of failing at once.
@@ -129,9 +129,30 @@ impl StartupLock {
     }
 }
 
-/// Checks that the database answers.
+/// How long a readiness probe waits for the database.
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// A pool of its own for readiness probes: one connection, opened when first needed, so a
+/// probe never queues behind the requests that fill the main pool, and a database that does
+/// not answer fails it within [`PROBE_TIMEOUT`].
+pub async fn connect_probe(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(&settings.url);
+    options
+        .max_connections(1)
+        .min_connections(0)
+        .connect_timeout(PROBE_TIMEOUT)
+        .acquire_timeout(PROBE_TIMEOUT)
+        .connect_lazy(true)
+        .sqlx_logging(false);
+    Database::connect(options).await
+}
+
+/// Checks that the database answers within [`PROBE_TIMEOUT`].
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
-    db.execute_unprepared("SELECT 1").await.map(drop)
+    tokio::time::timeout(PROBE_TIMEOUT, db.execute_unprepared("SELECT 1"))
+        .await
+        .map_err(|_| DbErr::Custom("the database did not answer in time".to_owned()))?
+        .map(drop)
 }
 
 /// Whether this is the embedded database.

@@ -21,6 +21,9 @@ pub enum ErrorCode {
     Conflict,
     /// The query is nested too deep or too complex to run.
     QueryTooComplex,
+    /// The database is unreachable or every connection is busy: nothing was done, and the
+    /// same request may be sent again after the HTTP `Retry-After` seconds.
+    ServiceUnavailable,
     /// Something failed inside the server; the details are in its log.
     Internal,
 }
@@ -34,6 +37,7 @@ impl ErrorCode {
             Self::BadUserInput => "BAD_USER_INPUT",
             Self::Conflict => "CONFLICT",
             Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            Self::ServiceUnavailable => "SERVICE_UNAVAILABLE",
             Self::Internal => "INTERNAL",
         }
     }
@@ -60,6 +64,11 @@ pub enum ApiError {
     /// The request conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
+    /// The database is unreachable or every connection is busy (see [`unavailable`]).
+    #[error(
+        "the database is busy or unreachable; nothing was done, send the request again shortly"
+    )]
+    Unavailable,
     /// Something failed inside the server; the details are in its log.
     #[error("internal error")]
     Internal,
@@ -80,14 +89,49 @@ impl ApiError {
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::BadUserInput { .. } => ErrorCode::BadUserInput,
             Self::Conflict(_) => ErrorCode::Conflict,
+            Self::Unavailable => ErrorCode::ServiceUnavailable,
             Self::Internal => ErrorCode::Internal,
+        }
+    }
+
+    /// A database error, logged: [`ApiError::Unavailable`] when the database could not be
+    /// reached in time, [`ApiError::Internal`] for anything else.
+    pub fn from_db(err: &DbErr) -> Self {
+        if unavailable(err) {
+            tracing::warn!(error = %err, "database unavailable");
+            Self::Unavailable
+        } else {
+            tracing::error!(error = %err, "database error");
+            Self::Internal
         }
     }
 }
 
 impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> Self {
-        tracing::error!(error = %err, "database error");
-        Self::Internal
+        Self::from_db(&err)
+    }
+}
+
+/// Whether a database error says the database could not serve the request right now, rather
+/// than that the request or the server is wrong: no connection came within
+/// `DATABASE_ACQUIRE_TIMEOUT`, a connection could not be opened or broke, or PostgreSQL is
+/// shutting down or starting (SQLSTATE classes 08 and 57P). The same request may succeed
+/// moments later, so the caller is told to retry.
+pub fn unavailable(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as Sqlx;
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(err)) | DbErr::Query(RuntimeErr::SqlxError(err)) => {
+            match err.as_ref() {
+                Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
+                Sqlx::Database(err) => err
+                    .code()
+                    .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+                _ => false,
+            }
+        }
+        _ => false,
     }
 }

@@ -49,6 +49,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartupError> {
     let keys = auth::KeySet::load(&config.tokens, &config.server.data_dir)?;
     let schema = build_schema(config);
     Ok(AppState {
+        probe: db::connect_probe(&config.database).await?,
         db,
         checks: Arc::new(graphql::RequestChecks::new(&schema, &config.query_limits)),
         cors_origins: cors_origins(&config.server.cors_origins)?,

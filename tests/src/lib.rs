@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 pub use entities::role_grant::Role;
 
+pub mod cluster;
 pub mod demo;
 pub mod gql;
 
@@ -125,21 +126,23 @@ impl TestApp {
         let mut apps = Vec::with_capacity(count);
         for (index, state) in states.into_iter().enumerate() {
             let state = state.unwrap_or_else(|err| panic!("instance {index} prepares: {err}"));
-            apps.push(Self {
-                address: serve(state.clone(), &config).await,
-                backend,
-                config: config.clone(),
-                state,
-                client: reqwest::Client::new(),
-                postgres_database: if index == 0 {
-                    postgres_database.clone()
-                } else {
-                    None
-                },
-                _data_dir: data_dir.clone(),
-            });
+            let owned = postgres_database.clone().filter(|_| index == 0);
+            let app = Self::serving(state, backend, config.clone(), owned, data_dir.clone());
+            apps.push(app.await);
         }
         apps
+    }
+
+    /// A server on the database at `database_url`, which the caller owns (a throwaway
+    /// cluster's, say): migrated and seeded like any other, never dropped by the app.
+    pub async fn spawn_on(database_url: String, configure: impl FnOnce(&mut Config)) -> Self {
+        let data_dir = std::sync::Arc::new(tempfile::tempdir().expect("a temporary directory"));
+        let mut config = Config::new(database_url, data_dir.path());
+        configure(&mut config);
+        let state = gongzhi::prepare(&config)
+            .await
+            .expect("the server prepares");
+        Self::serving(state, Backend::Postgres, config, None, data_dir).await
     }
 
     /// A second server on this one's database, with the same configuration and signing key, as
@@ -150,14 +153,26 @@ impl TestApp {
         let state = gongzhi::prepare(&self.config)
             .await
             .expect("the second instance prepares");
+        let data_dir = self._data_dir.clone();
+        Self::serving(state, self.backend, self.config.clone(), None, data_dir).await
+    }
+
+    /// Serves `state` on a free port, as the server does.
+    async fn serving(
+        state: AppState,
+        backend: Backend,
+        config: Config,
+        postgres_database: Option<String>,
+        data_dir: std::sync::Arc<tempfile::TempDir>,
+    ) -> Self {
         TestApp {
-            address: serve(state.clone(), &self.config).await,
-            backend: self.backend,
-            config: self.config.clone(),
+            address: serve(state.clone(), &config).await,
+            backend,
+            config,
             state,
             client: reqwest::Client::new(),
-            postgres_database: None,
-            _data_dir: self._data_dir.clone(),
+            postgres_database,
+            _data_dir: data_dir,
         }
     }
 

@@ -68,7 +68,7 @@ impl RequestContext {
         self.loader
             .load_one(key)
             .await
-            .map_err(|err| ApiError::from(DbErr::Custom(err.to_string())).extend())
+            .map_err(|err| ApiError::from_db(&err).extend())
     }
 
     /// The node with this id, if it exists and the caller may see it.

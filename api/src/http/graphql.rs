@@ -7,20 +7,21 @@ use axum::extract::DefaultBodyLimit;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, Request, State};
 use axum::http::header::{
-    ACCEPT, ALLOW, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE,
+    ACCEPT, ALLOW, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE,
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing;
 use axum::{RequestExt, Router};
+use sea_orm::DbErr;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::graphiql;
-use super::state::{AppState, X_REQUEST_ID};
+use super::state::{AppState, RETRY_UNAVAILABLE_AFTER, X_REQUEST_ID};
 use crate::auth::{self, AuthError, TokenError};
 use crate::domain::audit::{Actor, PersonalDataReads};
-use crate::error::ErrorCode;
+use crate::error::{ApiError, ErrorCode};
 use crate::graphql::RequestContext;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
@@ -239,16 +240,7 @@ async fn execute(app: AppState, headers: HeaderMap, params: GraphqlParams) -> Re
         Ok(principal) => principal,
         Err(AuthError::Refused(err)) => return token_refused(media_type, err),
         Err(AuthError::Database(err)) => {
-            tracing::error!(error = %err, "cannot check the token's client or account");
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                [(CONTENT_TYPE, media_type)],
-                error_body(
-                    "the server cannot check tokens right now",
-                    ErrorCode::Internal,
-                ),
-            )
-                .into_response();
+            return database_failure(media_type, &err, request_id(&headers));
         }
     };
     let actor = Actor::from(&principal);
@@ -256,10 +248,7 @@ async fn execute(app: AppState, headers: HeaderMap, params: GraphqlParams) -> Re
     let (context, batches) =
         RequestContext::new(app.db.clone(), principal, personal_data_reads.clone());
     let operation = params.operation_name.clone();
-    let request_id = headers
-        .get(&X_REQUEST_ID)
-        .and_then(|id| id.to_str().ok())
-        .unwrap_or_default();
+    let request_id = request_id(&headers);
     let mut request = async_graphql::Request::new(params.query).data(context);
     request.operation_name = params.operation_name;
     if let Some(variables) = params.variables {
@@ -289,14 +278,8 @@ async fn execute(app: AppState, headers: HeaderMap, params: GraphqlParams) -> Re
         .write(&app.db, &actor, operation.as_deref(), request_id)
         .await
     {
-        tracing::error!(error = %err, "cannot audit personal data reads");
-        let body = error_body("internal error", ErrorCode::Internal);
-        return (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            [(CONTENT_TYPE, media_type)],
-            body,
-        )
-            .into_response();
+        tracing::error!("cannot audit personal data reads");
+        return database_failure(media_type, &err, request_id);
     }
     graphql_response(media_type, response, request_id)
 }
@@ -402,7 +385,19 @@ fn graphql_response(
             give_code(error, request_failed, request_id);
         }
     }
-    let status = if request_failed && media_type == GRAPHQL_RESPONSE_JSON {
+    let unavailable = body
+        .get("errors")
+        .and_then(Value::as_array)
+        .is_some_and(|errors| {
+            errors
+                .iter()
+                .any(|error| error["extensions"]["code"] == ErrorCode::ServiceUnavailable.as_str())
+        });
+    let status = if unavailable {
+        // Part of the answer could not be had from the database: the whole request is worth
+        // sending again, and the status says so to clients and proxies alike.
+        StatusCode::SERVICE_UNAVAILABLE
+    } else if request_failed && media_type == GRAPHQL_RESPONSE_JSON {
         if let Some(body) = body.as_object_mut() {
             body.remove("data");
         }
@@ -410,7 +405,44 @@ fn graphql_response(
     } else {
         StatusCode::OK
     };
-    (status, [(CONTENT_TYPE, media_type)], body.to_string()).into_response()
+    let mut response = (status, [(CONTENT_TYPE, media_type)], body.to_string()).into_response();
+    if unavailable {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, RETRY_UNAVAILABLE_AFTER.clone());
+    }
+    response
+}
+
+/// The request's id, as the request-id layer set it.
+fn request_id(headers: &HeaderMap) -> &str {
+    headers
+        .get(&X_REQUEST_ID)
+        .and_then(|id| id.to_str().ok())
+        .unwrap_or_default()
+}
+
+/// A database failure outside execution (checking the caller, auditing what it read): 503
+/// `SERVICE_UNAVAILABLE` with `Retry-After` when the database could not be reached in time, 500
+/// `INTERNAL` with the request id otherwise.
+fn database_failure(media_type: &'static str, err: &DbErr, request_id: &str) -> Response {
+    let error = ApiError::from_db(err);
+    let code = error.code();
+    let mut extensions = json!({ "code": code.as_str() });
+    let status = if code == ErrorCode::ServiceUnavailable {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        extensions["requestId"] = json!(request_id);
+        StatusCode::INTERNAL_SERVER_ERROR
+    };
+    let body = json!({ "errors": [{ "message": error.to_string(), "extensions": extensions }] });
+    let mut response = (status, [(CONTENT_TYPE, media_type)], body.to_string()).into_response();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, RETRY_UNAVAILABLE_AFTER.clone());
+    }
+    response
 }
 
 /// Every error leaves with a code. Errors raised before execution, and input values the

@@ -9,7 +9,9 @@ use std::collections::HashMap;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, PRAGMA, WWW_AUTHENTICATE};
+use axum::http::header::{
+    AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, PRAGMA, RETRY_AFTER, WWW_AUTHENTICATE,
+};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -20,11 +22,12 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::state::AppState;
+use super::state::{AppState, RETRY_UNAVAILABLE_AFTER};
 use crate::auth::accounts::{self, AccountError};
 use crate::auth::clients::{self, ClientError, Credentials};
 use crate::auth::sessions::{self, SessionError};
 use crate::auth::{Scope, Subject};
+use crate::error::ApiError;
 
 /// The token routes, to merge into the application's router.
 pub(super) fn routes() -> Router<AppState> {
@@ -316,6 +319,25 @@ impl OAuthError {
     }
 }
 
+impl OAuthError {
+    /// A database failure: 503 `temporarily_unavailable` (with `Retry-After`) when the database
+    /// could not be reached in time, as for GraphQL requests; a server error otherwise.
+    fn database(err: &sea_orm::DbErr) -> Self {
+        match ApiError::from_db(err) {
+            ApiError::Unavailable => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                ApiError::Unavailable.to_string(),
+            ),
+            _ => Self::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                "internal error",
+            ),
+        }
+    }
+}
+
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
         let challenge = self.error == "invalid_client";
@@ -323,6 +345,11 @@ impl IntoResponse for OAuthError {
             self.status,
             json!({ "error": self.error, "error_description": self.description }),
         );
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, RETRY_UNAVAILABLE_AFTER.clone());
+        }
         // A 401 names the scheme to use (RFC 9110 §15.5.2): for a client, HTTP Basic.
         if challenge {
             response.headers_mut().insert(
@@ -341,6 +368,7 @@ impl From<ClientError> for OAuthError {
             ClientError::ScopeNotGranted(_) => {
                 Self::new(StatusCode::BAD_REQUEST, "invalid_scope", err.to_string())
             }
+            ClientError::Database(err) => Self::database(&err),
             other => Self::internal(other),
         }
     }
@@ -352,6 +380,7 @@ impl From<AccountError> for OAuthError {
             AccountError::WrongCredentials | AccountError::NotActive => {
                 Self::invalid_grant(err.to_string())
             }
+            AccountError::Database(err) => Self::database(&err),
             other => Self::internal(other),
         }
     }
@@ -361,13 +390,13 @@ impl From<SessionError> for OAuthError {
     fn from(err: SessionError) -> Self {
         match err {
             SessionError::Invalid | SessionError::Reused => Self::invalid_grant(err.to_string()),
-            SessionError::Database(err) => Self::internal(err),
+            SessionError::Database(err) => Self::database(&err),
         }
     }
 }
 
 impl From<sea_orm::DbErr> for OAuthError {
     fn from(err: sea_orm::DbErr) -> Self {
-        Self::internal(err)
+        Self::database(&err)
     }
 }

@@ -12,17 +12,27 @@ use serde_json::json;
 use super::state::{AppState, VERSION};
 use crate::db;
 
-/// `/health`, `/metrics` and `/.well-known/jwks.json`.
+/// `/health/live`, `/health/ready` (and `/health`, the same), `/metrics` and
+/// `/.well-known/jwks.json`.
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/health", get(health))
+        .route("/health/live", get(live))
+        .route("/health/ready", get(ready))
+        .route("/health", get(ready))
         .route("/metrics", get(metrics))
         .route("/.well-known/jwks.json", get(jwks))
 }
 
-/// 200 when the database answers, 503 with the reason when it does not.
-async fn health(State(app): State<AppState>) -> Response {
-    match db::ping(&app.db).await {
+/// Liveness: 200 while the process serves HTTP, whatever the database does, so an orchestrator
+/// restarts only a server that is stuck, never every server when the database is down.
+async fn live() -> Response {
+    axum::Json(json!({ "status": "ok", "version": VERSION })).into_response()
+}
+
+/// Readiness: 200 when the database answers within a second, 503 with the reason when it does
+/// not. The check has a connection of its own, so it never waits behind GraphQL work.
+async fn ready(State(app): State<AppState>) -> Response {
+    match db::ping(&app.probe).await {
         Ok(()) => (
             StatusCode::OK,
             axum::Json(json!({ "status": "ok", "version": VERSION })),

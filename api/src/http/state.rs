@@ -16,10 +16,16 @@ pub(super) const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The header that carries each request's id, set when the client sent none.
 pub(super) static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// `Retry-After` of a request refused because the database could not be reached in time: a
+/// second, about what a busy pool needs to free a connection.
+pub(super) static RETRY_UNAVAILABLE_AFTER: HeaderValue = HeaderValue::from_static("1");
+
 /// What the handlers share: cheap to clone, one per server.
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// The readiness probe's own connection (see `db::connect_probe`).
+    pub probe: DatabaseConnection,
     pub schema: GongzhiSchema,
     /// What the spec asks of a request beyond what the schema checks.
     pub checks: Arc<RequestChecks>,

@@ -3,6 +3,7 @@
 //! `gongzhi_tests::e2e!`); `gongzhi_tests::demo` names what they rely on in the demo district.
 
 mod authorization;
+mod availability;
 mod connections;
 mod contract;
 mod corpus;
