@@ -147,6 +147,23 @@ pub struct DatabaseSettings {
         value_parser = clap::value_parser!(u64).range(1..=600)
     )]
     pub acquire_timeout_secs: u64,
+
+    /// The most connections of the pool one request uses at once (at most the pool's size), so
+    /// that a request reading many lists side by side leaves connections for the others.
+    #[arg(
+        long = "database-connections-per-request",
+        env = "DATABASE_CONNECTIONS_PER_REQUEST",
+        default_value_t = 4,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub max_connections_per_request: u32,
+}
+
+impl DatabaseSettings {
+    /// [`Self::max_connections_per_request`], within the pool.
+    pub fn connections_per_request(&self) -> usize {
+        self.max_connections_per_request.min(self.max_connections) as usize
+    }
 }
 
 /// The access and refresh tokens this server signs and accepts.
@@ -324,14 +341,15 @@ pub struct QueryLimits {
     )]
     pub max_depth: usize,
 
-    /// Highest query complexity accepted (each field costs 1, a connection multiplies its
-    /// children by its page size).
+    /// Highest cost of one query, in the points the `Query` type's description defines (an
+    /// object 1, a connection's nodes times its page size); a costlier query is refused before
+    /// it runs with `QUERY_TOO_COSTLY`.
     #[arg(
-        long = "max-query-complexity",
-        env = "GONGZHI_MAX_QUERY_COMPLEXITY",
-        default_value_t = 20_000
+        long = "max-query-cost",
+        env = "GONGZHI_MAX_QUERY_COST",
+        default_value_t = 1_000
     )]
-    pub max_complexity: usize,
+    pub max_cost: u64,
 }
 
 /// The settings alone, as a command line of their own.

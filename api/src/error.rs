@@ -21,6 +21,8 @@ pub enum ErrorCode {
     Conflict,
     /// The query is nested too deep or too complex to run.
     QueryTooComplex,
+    /// The query costs more than one query may (see the `Query` type's description).
+    QueryTooCostly,
     /// The database is unreachable or every connection is busy: nothing was done, and the
     /// same request may be sent again after the HTTP `Retry-After` seconds.
     ServiceUnavailable,
@@ -37,6 +39,7 @@ impl ErrorCode {
             Self::BadUserInput => "BAD_USER_INPUT",
             Self::Conflict => "CONFLICT",
             Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            Self::QueryTooCostly => "QUERY_TOO_COSTLY",
             Self::ServiceUnavailable => "SERVICE_UNAVAILABLE",
             Self::Internal => "INTERNAL",
         }

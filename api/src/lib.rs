@@ -50,6 +50,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartupError> {
     let schema = build_schema(config);
     Ok(AppState {
         probe: db::connect_probe(&config.database).await?,
+        connections_per_request: config.database.connections_per_request(),
         db,
         checks: Arc::new(graphql::RequestChecks::new(&schema, &config.query_limits)),
         cors_origins: cors_origins(&config.server.cors_origins)?,
@@ -84,9 +85,9 @@ pub fn rules(config: &Config) -> domain::Rules {
     }
 }
 
-/// The schema, with the configured rules and query limits.
+/// The schema, with the configured rules.
 pub fn build_schema(config: &Config) -> graphql::GongzhiSchema {
-    graphql::build_schema(rules(config), &config.query_limits)
+    graphql::build_schema(rules(config))
 }
 
 /// The origins of `GONGZHI_CORS_ORIGINS`, checked: `scheme://host[:port]`, nothing more.

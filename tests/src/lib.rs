@@ -309,6 +309,15 @@ impl TestApp {
     pub fn statements(&self) -> u64 {
         self.state.statements.get()
     }
+
+    /// How many connections the server's pool holds, in use or idle: it grows to the most the
+    /// server has used at once, and idle ones stay for minutes.
+    pub fn pool_size(&self) -> u32 {
+        match self.backend {
+            Backend::Sqlite => self.db().get_sqlite_connection_pool().size(),
+            Backend::Postgres => self.db().get_postgres_connection_pool().size(),
+        }
+    }
 }
 
 impl Drop for TestApp {

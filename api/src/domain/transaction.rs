@@ -1,5 +1,6 @@
-//! Where a mutation reads and writes: the connection pool, or a transaction an idempotent
-//! request runs inside (see [`super::idempotency`]); and the write transactions it begins there.
+//! Where a request reads and writes: the connection pool, its share of the pool, or a
+//! transaction an idempotent request runs inside (see [`super::idempotency`]); and the write
+//! transactions it begins there.
 
 use std::sync::Arc;
 
@@ -7,14 +8,19 @@ use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult,
     QueryResult, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
+use tokio::sync::Semaphore;
 
-/// The database as a mutation sees it. Mostly the pool; for a request with an idempotency key,
-/// the request's own transaction, so that the key, the work and its stored result commit
-/// together or not at all. Cheap to clone.
+/// The database as a request sees it. Mostly the pool, or a share of it; for a request with an
+/// idempotency key, the request's own transaction, so that the key, the work and its stored
+/// result commit together or not at all. Cheap to clone.
 #[derive(Debug, Clone)]
 pub enum Db {
     /// Statements run on the pool; each write transaction is a transaction of its own.
     Pool(DatabaseConnection),
+    /// Statements run on the pool, at most as many at once as the semaphore has permits, so
+    /// that one request (two hundred lists side by side, say) cannot take every connection from
+    /// the others; each write transaction is a transaction of its own.
+    Share(DatabaseConnection, Arc<Semaphore>),
     /// Statements run inside this transaction; each write transaction is a savepoint in it.
     Within(Arc<DatabaseTransaction>),
 }
@@ -25,13 +31,20 @@ impl From<&DatabaseConnection> for Db {
     }
 }
 
+impl Db {
+    /// The pool, of which one request uses at most `connections` at once.
+    pub fn share(pool: &DatabaseConnection, connections: usize) -> Self {
+        Self::Share(pool.clone(), Arc::new(Semaphore::new(connections.max(1))))
+    }
+}
+
 /// Begins a transaction that will write. On the pool, on SQLite it takes the write lock at once
 /// (`BEGIN IMMEDIATE`), so concurrent writers queue behind each other instead of failing when a
 /// read turns into a write; PostgreSQL takes row locks as it goes. Inside a request's
 /// transaction it is a savepoint, which the surrounding transaction commits with it.
 pub async fn begin_write(db: &Db) -> Result<DatabaseTransaction, DbErr> {
     match db {
-        Db::Pool(pool) => begin_on_pool(pool).await,
+        Db::Pool(pool) | Db::Share(pool, _) => begin_on_pool(pool).await,
         Db::Within(txn) => txn.begin().await,
     }
 }
@@ -49,7 +62,7 @@ pub async fn begin_on_pool(pool: &DatabaseConnection) -> Result<DatabaseTransact
 impl ConnectionTrait for Db {
     fn get_database_backend(&self) -> DbBackend {
         match self {
-            Db::Pool(pool) => pool.get_database_backend(),
+            Db::Pool(pool) | Db::Share(pool, _) => pool.get_database_backend(),
             Db::Within(txn) => txn.get_database_backend(),
         }
     }
@@ -57,6 +70,10 @@ impl ConnectionTrait for Db {
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
         match self {
             Db::Pool(pool) => pool.execute_raw(stmt).await,
+            Db::Share(pool, share) => {
+                let _permit = share.acquire().await;
+                pool.execute_raw(stmt).await
+            }
             Db::Within(txn) => txn.execute_raw(stmt).await,
         }
     }
@@ -64,6 +81,10 @@ impl ConnectionTrait for Db {
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
         match self {
             Db::Pool(pool) => pool.execute_unprepared(sql).await,
+            Db::Share(pool, share) => {
+                let _permit = share.acquire().await;
+                pool.execute_unprepared(sql).await
+            }
             Db::Within(txn) => txn.execute_unprepared(sql).await,
         }
     }
@@ -71,6 +92,10 @@ impl ConnectionTrait for Db {
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
         match self {
             Db::Pool(pool) => pool.query_one_raw(stmt).await,
+            Db::Share(pool, share) => {
+                let _permit = share.acquire().await;
+                pool.query_one_raw(stmt).await
+            }
             Db::Within(txn) => txn.query_one_raw(stmt).await,
         }
     }
@@ -78,6 +103,10 @@ impl ConnectionTrait for Db {
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         match self {
             Db::Pool(pool) => pool.query_all_raw(stmt).await,
+            Db::Share(pool, share) => {
+                let _permit = share.acquire().await;
+                pool.query_all_raw(stmt).await
+            }
             Db::Within(txn) => txn.query_all_raw(stmt).await,
         }
     }

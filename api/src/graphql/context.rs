@@ -18,12 +18,16 @@ use super::ids::NodeType;
 use super::loaders::{ById, ChildrenOf, Loaders};
 use crate::auth::Principal;
 use crate::domain::audit::PersonalDataReads;
+use crate::domain::transaction::Db;
 use crate::error::ApiError;
 
 /// The per-request state resolvers read; loaders cache what they load for this request only,
 /// scoped to this caller.
 pub struct RequestContext {
-    pub db: DatabaseConnection,
+    /// The pool, for the transactions of mutations.
+    pub pool: DatabaseConnection,
+    /// The request's share of the pool, for everything it reads.
+    pub db: Db,
     pub principal: Principal,
     pub loader: DataLoader<Loaders, HashMapCache>,
     /// The people whose personal data this request shows unmasked, for the audit log.
@@ -31,12 +35,15 @@ pub struct RequestContext {
 }
 
 impl RequestContext {
-    /// The context of one request, and the driver that runs its loaders' batches.
+    /// The context of one request, and the driver that runs its loaders' batches. The request
+    /// uses at most `connections` of the pool at once.
     pub fn new(
-        db: DatabaseConnection,
+        pool: DatabaseConnection,
+        connections: usize,
         principal: Principal,
         personal_data_reads: PersonalDataReads,
     ) -> (Self, BatchDriver) {
+        let db = Db::share(&pool, connections);
         let loaders = Loaders::new(db.clone(), principal.clone());
         let (sender, batches) = mpsc::unbounded::<BoxFuture<'static, ()>>();
         let spawn_on_request = move |batch| {
@@ -47,6 +54,7 @@ impl RequestContext {
             .delay(Duration::ZERO);
         (
             Self {
+                pool,
                 db,
                 principal,
                 loader,

@@ -8,24 +8,22 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use entities::{audit_log, household};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, IdenStatic, ModelTrait, QueryFilter,
-    QueryOrder,
-};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, IdenStatic, ModelTrait, QueryFilter, QueryOrder};
 
 use crate::auth::Principal;
 use crate::db::{id_column, row_id};
 use crate::domain::scope::Scoped;
 use crate::domain::statistics::{self, UnitRegistrationFigures, UnitWishFigures};
+use crate::domain::transaction::Db;
 
 /// The loaders of one request, for one caller: everything they load is scoped to that caller.
 pub struct Loaders {
-    db: DatabaseConnection,
+    db: Db,
     principal: Principal,
 }
 
 impl Loaders {
-    pub fn new(db: DatabaseConnection, principal: Principal) -> Self {
+    pub fn new(db: Db, principal: Principal) -> Self {
         Self { db, principal }
     }
 }

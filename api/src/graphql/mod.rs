@@ -21,22 +21,20 @@ use mutations::AnyUserError;
 pub use mutations::Mutation;
 pub use queries::Query;
 
-use crate::config::QueryLimits;
 use crate::domain::Rules;
 
 pub type GongzhiSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// Builds the schema with the domain's rules (which resolvers hand to the domain) and the query
-/// complexity limit; the depth limit is [`RequestChecks`]'s, which bounds introspection apart.
-/// It holds no connection: each request brings its own [`RequestContext`].
-pub fn build_schema(rules: Rules, limits: &QueryLimits) -> GongzhiSchema {
+/// Builds the schema with the domain's rules (which resolvers hand to the domain); the depth and
+/// cost limits are [`RequestChecks`]'s. It holds no connection: each request brings its own
+/// [`RequestContext`].
+pub fn build_schema(rules: Rules) -> GongzhiSchema {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         // Implemented by every area's user error; no field returns it, so it is named here.
         .register_output_type::<AnyUserError>()
         .data(rules.wishes)
         .data(rules.volunteering)
         .data(rules.key_lifetime)
-        .limit_complexity(limits.max_complexity)
         .finish()
 }
 

@@ -245,8 +245,12 @@ async fn execute(app: AppState, headers: HeaderMap, params: GraphqlParams) -> Re
     };
     let actor = Actor::from(&principal);
     let personal_data_reads = PersonalDataReads::default();
-    let (context, batches) =
-        RequestContext::new(app.db.clone(), principal, personal_data_reads.clone());
+    let (context, batches) = RequestContext::new(
+        app.db.clone(),
+        app.connections_per_request,
+        principal,
+        personal_data_reads.clone(),
+    );
     let operation = params.operation_name.clone();
     let request_id = request_id(&headers);
     let mut request = async_graphql::Request::new(params.query).data(context);

@@ -24,6 +24,8 @@ pub(super) static RETRY_UNAVAILABLE_AFTER: HeaderValue = HeaderValue::from_stati
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// The most connections of the pool one request uses at once.
+    pub connections_per_request: usize,
     /// The readiness probe's own connection (see `db::connect_probe`).
     pub probe: DatabaseConnection,
     pub schema: GongzhiSchema,

@@ -74,7 +74,7 @@ async fn every_caller_sees_exactly_its_scope(app: TestApp) {
     for caller in callers(&app).await {
         for (resource, fields) in PROTECTED {
             let query =
-                format!("{{ {resource}(first: 100) {{ totalCount nodes {{ {fields} }} }} }}");
+                format!("{{ {resource}(first: 50) {{ totalCount nodes {{ {fields} }} }} }}");
             let (status, body) = app.post(caller.token.as_deref(), &query, json!({})).await;
             assert_eq!(status, 200, "{} × {resource}: {body}", caller.name);
             if caller.token.is_none() {
@@ -145,7 +145,7 @@ fn collect_ids<'a>(value: &'a Value, ids: &mut Vec<&'a str>) {
 
 /// Wishes: everyone sees the open ones; beyond them, only what is in the caller's scope.
 async fn check_wishes(app: &TestApp, caller: &Caller) {
-    let query = "{ microWishes(first: 100) { nodes { status community { id } grid { id } claims { claimantOrganization { id } claimantPerson { id } } beneficiary { id } } } }";
+    let query = "{ microWishes(first: 50) { nodes { status community { id } grid { id } claims { claimantOrganization { id } claimantPerson { id } } beneficiary { id } } } }";
     let data = app
         .query_as(caller.token.as_deref(), query, json!({}))
         .await;

@@ -14,6 +14,7 @@ mod foundation;
 mod graphiql;
 mod graphql_over_http;
 mod identity_tokens;
+mod query_cost;
 mod schema;
 mod sync;
 mod user_errors;

@@ -5,13 +5,14 @@
 //! beside its error, propagated through non-null positions ([`nulls`]), and every object of the
 //! answer lists its fields in the order asked for ([`order`]).
 
+mod cost;
 mod lexical;
 mod nulls;
 mod order;
 mod shape;
 mod validation;
 
-use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::parser::types::{ExecutableDocument, OperationDefinition};
 use async_graphql::{ErrorExtensionValues, Request, Response, ServerError};
 
 use crate::config::QueryLimits;
@@ -31,6 +32,7 @@ pub const MAX_DIRECTIVES: usize = 100;
 pub struct RequestChecks {
     shape: Shape,
     max_depth: usize,
+    max_cost: u64,
 }
 
 impl RequestChecks {
@@ -38,6 +40,7 @@ impl RequestChecks {
         Self {
             shape: Shape::from_sdl(&schema.sdl()),
             max_depth: limits.max_depth,
+            max_cost: limits.max_cost,
         }
     }
 
@@ -69,32 +72,51 @@ impl RequestChecks {
         validation::check(document, &self.shape, self.max_depth).map_err(|problem| {
             let code = match problem {
                 validation::Problem::TooDeep { .. }
-                | validation::Problem::IntrospectionTooDeep { .. } => ErrorCode::QueryTooComplex,
+                | validation::Problem::IntrospectionTooDeep { .. }
+                | validation::Problem::TooManyFields { .. } => ErrorCode::QueryTooComplex,
                 _ => ErrorCode::BadUserInput,
             };
             refusal(problem.to_string(), code, problem.pos())
         })?;
-        Ok(Checked {
+        let checked = Checked {
             // The executor takes the request's document; this copy shapes the answer.
             document: document.clone(),
             operation_name,
-        })
+        };
+        if let Some(operation) = checked.operation() {
+            let cost = cost::of(
+                &checked.document,
+                operation,
+                &self.shape,
+                &request.variables,
+            );
+            if cost > self.max_cost {
+                let mut error = refusal(
+                    format!(
+                        "the query costs {cost} points, more than the {max} one query may cost: \
+                         ask for smaller pages (`first`/`last`) or fewer fields, or split it",
+                        max = self.max_cost
+                    ),
+                    ErrorCode::QueryTooCostly,
+                    None,
+                );
+                if let Some(extensions) = error.extensions.as_mut() {
+                    extensions.set("cost", cost);
+                    extensions.set("maximumCost", self.max_cost);
+                }
+                return Err(error);
+            }
+        }
+        Ok(checked)
     }
 
     /// Completes the answer to a checked request: failed fields are `null` beside their errors,
     /// and every object lists its fields in the order asked for.
     pub fn complete(&self, checked: &Checked, response: &mut Response) {
         let document = &checked.document;
-        let operation = match checked.operation_name.as_deref() {
-            Some(name) => document.operations.iter().find(|(operation, _)| {
-                operation.is_some_and(|operation| operation.as_str() == name)
-            }),
-            None => document.operations.iter().next(),
-        };
-        let Some((_, operation)) = operation else {
+        let Some(operation) = checked.operation() else {
             return;
         };
-        let operation = &operation.node;
         nulls::complete(response, document, operation, &self.shape);
         order::Plan::new(&[&operation.selection_set.node], document).apply(&mut response.data);
     }
@@ -105,6 +127,20 @@ impl RequestChecks {
 pub struct Checked {
     document: ExecutableDocument,
     operation_name: Option<String>,
+}
+
+impl Checked {
+    /// The operation the request runs: the one named, or the only one.
+    fn operation(&self) -> Option<&OperationDefinition> {
+        let operations = &self.document.operations;
+        let found = match self.operation_name.as_deref() {
+            Some(name) => operations.iter().find(|(operation, _)| {
+                operation.is_some_and(|operation| operation.as_str() == name)
+            }),
+            None => operations.iter().next(),
+        };
+        found.map(|(_, operation)| &operation.node)
+    }
 }
 
 fn refusal(message: String, code: ErrorCode, pos: Option<async_graphql::Pos>) -> ServerError {

@@ -30,11 +30,19 @@ use super::shape::{Shape, named};
 /// How deep introspection may nest: graphql-js's standard introspection query needs 13.
 pub const INTROSPECTION_DEPTH: usize = 20;
 
+/// The most fields a query may select once its fragments are expanded (graphql-js's standard
+/// introspection query selects about 300): a few fragments spread into each other many times
+/// could otherwise make a short query select billions.
+pub const MAX_FIELDS: u64 = 2_000;
+
 /// Why a parsed query was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
     TooDeep {
         limit: usize,
+    },
+    TooManyFields {
+        limit: u64,
     },
     IntrospectionTooDeep {
         limit: usize,
@@ -58,7 +66,9 @@ impl Problem {
     /// Where in the query the problem is, when it is in one place.
     pub fn pos(&self) -> Option<Pos> {
         match self {
-            Self::TooDeep { .. } | Self::IntrospectionTooDeep { .. } => None,
+            Self::TooDeep { .. }
+            | Self::IntrospectionTooDeep { .. }
+            | Self::TooManyFields { .. } => None,
             Self::RepeatedDirective { pos, .. }
             | Self::NullableVariable { pos, .. }
             | Self::IntOutOfRange { pos, .. } => Some(*pos),
@@ -70,6 +80,10 @@ impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::TooDeep { limit } => write!(f, "the query is nested deeper than {limit} fields"),
+            Self::TooManyFields { limit } => write!(
+                f,
+                "the query selects more than {limit} fields once its fragments are expanded"
+            ),
             Self::IntrospectionTooDeep { limit } => {
                 write!(f, "the introspection is nested deeper than {limit} fields")
             }
@@ -125,11 +139,15 @@ pub fn check(
             shape,
             variables,
             visiting: HashSet::new(),
+            walked: HashMap::new(),
         };
         walk.directives(&operation.directives)?;
         let depth = walk.selection_set(&operation.selection_set.node, Some(root), false)?;
         if depth.regular > max_depth {
             return Err(Problem::TooDeep { limit: max_depth });
+        }
+        if depth.fields > MAX_FIELDS {
+            return Err(Problem::TooManyFields { limit: MAX_FIELDS });
         }
         if depth.introspection > INTROSPECTION_DEPTH {
             return Err(Problem::IntrospectionTooDeep {
@@ -140,18 +158,22 @@ pub fn check(
     Ok(())
 }
 
-/// The depths of a selection set: of its regular fields, and of its introspection.
+/// The extent of a selection set: the depths of its regular fields and of its introspection,
+/// and how many fields it selects with its fragments expanded.
 #[derive(Debug, Default, Clone, Copy)]
 struct Depth {
     regular: usize,
     introspection: usize,
+    fields: u64,
 }
 
 impl Depth {
-    fn max(self, other: Self) -> Self {
+    /// The extent of two selections side by side: the deeper of each depth, the fields of both.
+    fn beside(self, other: Self) -> Self {
         Self {
             regular: self.regular.max(other.regular),
             introspection: self.introspection.max(other.introspection),
+            fields: self.fields.saturating_add(other.fields),
         }
     }
 }
@@ -163,6 +185,9 @@ struct Walk<'a> {
     variables: HashMap<&'a Name, (&'a Type, bool)>,
     /// The fragments being walked, so that a cycle ends the walk.
     visiting: HashSet<&'a str>,
+    /// The depth of each fragment walked (inside introspection or not): a fragment spread many
+    /// times is walked once, so the walk stays linear in the document's size.
+    walked: HashMap<(&'a str, bool), Depth>,
 }
 
 impl<'a> Walk<'a> {
@@ -196,15 +221,18 @@ impl<'a> Walk<'a> {
                         shape.map(|shape| named(&shape.ty)),
                         introspection,
                     )?;
+                    let fields = inner.fields.saturating_add(1);
                     if introspection {
                         Depth {
                             regular: 0,
                             introspection: inner.introspection + 1,
+                            fields,
                         }
                     } else {
                         Depth {
                             regular: inner.regular + 1,
                             introspection: inner.introspection,
+                            fields,
                         }
                     }
                 }
@@ -222,22 +250,26 @@ impl<'a> Walk<'a> {
                     let Some(fragment) = self.document.fragments.get(name) else {
                         continue;
                     };
-                    if !self.visiting.insert(name) {
+                    if let Some(&depth) = self.walked.get(&(name, inside_introspection)) {
+                        depth
+                    } else if !self.visiting.insert(name) {
                         continue;
+                    } else {
+                        let fragment = &fragment.node;
+                        self.directives(&fragment.directives)?;
+                        let on = fragment.type_condition.node.on.node.as_str();
+                        let depth = self.selection_set(
+                            &fragment.selection_set.node,
+                            Some(on),
+                            inside_introspection,
+                        )?;
+                        self.visiting.remove(name);
+                        self.walked.insert((name, inside_introspection), depth);
+                        depth
                     }
-                    let fragment = &fragment.node;
-                    self.directives(&fragment.directives)?;
-                    let on = fragment.type_condition.node.on.node.as_str();
-                    let depth = self.selection_set(
-                        &fragment.selection_set.node,
-                        Some(on),
-                        inside_introspection,
-                    )?;
-                    self.visiting.remove(name);
-                    depth
                 }
             };
-            depth = depth.max(found);
+            depth = depth.beside(found);
         }
         Ok(depth)
     }
@@ -358,6 +390,22 @@ mod tests {
         let query = "{ units { ...deep } } fragment deep on Unit { parent { parent { name } } }";
         assert_eq!(checked(query, 4), Ok(()));
         assert_eq!(checked(query, 3), Err(Problem::TooDeep { limit: 3 }));
+    }
+
+    #[test]
+    fn fragments_spread_many_times_are_walked_once_and_counted_every_time() {
+        // Each level spreads the one below twice: 2^40 fields if walked at every spread.
+        let mut query = String::from("{ node(id: 1) { ...f40 } } fragment f0 on Unit { name }");
+        for level in 1..=40 {
+            query.push_str(&format!(
+                " fragment f{level} on Unit {{ ...f{below} ...f{below} }}",
+                below = level - 1
+            ));
+        }
+        assert_eq!(
+            checked(&query, 2),
+            Err(Problem::TooManyFields { limit: MAX_FIELDS })
+        );
     }
 
     #[test]

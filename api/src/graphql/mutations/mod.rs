@@ -53,7 +53,9 @@ where
         input,
         lifetime,
     }
-    .run(&request.db, &request.principal, |db| Box::pin(mutation(db)))
+    .run(&request.pool, &request.principal, |db| {
+        Box::pin(mutation(db))
+    })
     .await
     .map(P::from)
     .or_gql()

@@ -181,7 +181,7 @@ impl AttendanceMutation {
         let activity_id = activity_id(&input.activity_id)?;
         let rules = *ctx.data::<VolunteeringRules>()?;
         let issued = volunteering::issue_attendance_code(
-            &Db::from(&request.db),
+            &request.db,
             &request.principal,
             activity_id,
             input.purpose,
