@@ -3,10 +3,11 @@
 //! at once, on every server instance.
 
 use axum::http::HeaderValue;
-use sea_orm::{DatabaseConnection, DbErr};
+use entities::organization::{self, OrganizationStatus};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::principal::Principal;
-use super::token::{SubjectRef, TokenError, TokenService};
+use super::token::{Claims, SubjectRef, TokenError, TokenService};
 use super::{accounts, clients};
 
 /// Why a request's caller could not be established.
@@ -23,7 +24,8 @@ pub enum AuthError {
 /// The caller of a request with this `Authorization` header (`Bearer <token>`); anonymous
 /// without one. A token for an API client or an account stands only while that client (or
 /// account) and its organisation are active; other tokens (development tokens that `gongzhi
-/// token` signs) stand on their signature alone.
+/// token` signs) stand on their signature, and every token only while the organisations it
+/// names (its `org`, its grants') are active.
 pub async fn authenticate(
     tokens: &TokenService,
     db: &DatabaseConnection,
@@ -44,11 +46,37 @@ pub async fn authenticate(
     let claims = tokens.verify(token.trim())?;
     let in_good_standing = match SubjectRef::parse(&claims.sub).ok_or(TokenError::Malformed)? {
         SubjectRef::Client(client_id) => clients::active(db, client_id).await?.is_some(),
-        SubjectRef::Account(account_id) => accounts::active(db, account_id).await?.is_some(),
-        SubjectRef::Other(_) => true,
+        SubjectRef::Account(account_id) => {
+            accounts::active(db, account_id).await?.is_some()
+                && organizations_active(db, &claims).await?
+        }
+        SubjectRef::Other(_) => organizations_active(db, &claims).await?,
     };
     if !in_good_standing {
         return Err(TokenError::Revoked.into());
     }
     Ok(Principal::from(claims))
+}
+
+/// Whether every organisation a token acts for (its `org`, and the organisations of its role
+/// grants) is active, so that suspending an organisation stops every token that acts for it:
+/// development tokens, and accounts holding grants of another organisation. No query when the
+/// token names none.
+async fn organizations_active(db: &DatabaseConnection, claims: &Claims) -> Result<bool, DbErr> {
+    let mut named: Vec<i64> = claims
+        .org
+        .into_iter()
+        .chain(claims.grants.iter().filter_map(|grant| grant.org))
+        .collect();
+    named.sort_unstable();
+    named.dedup();
+    if named.is_empty() {
+        return Ok(true);
+    }
+    let active = organization::Entity::find()
+        .filter(organization::Column::Id.is_in(named.iter().copied()))
+        .filter(organization::Column::Status.eq(OrganizationStatus::Active))
+        .count(db)
+        .await?;
+    Ok(active == named.len() as u64)
 }

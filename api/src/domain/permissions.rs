@@ -9,8 +9,8 @@
 //!   the caller cannot see is NOT_FOUND), then ask the predicates here whether the caller's role
 //!   lets them make this change. A "no" is a refusal with a code in the payload, not an error.
 
-use entities::party_member;
 use entities::role_grant::Role;
+use entities::{admin_unit, party_member};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 use crate::auth::{Principal, PrincipalKind};
@@ -77,17 +77,21 @@ pub async fn staff_covers(
     roles: &[Role],
     unit_id: i64,
 ) -> Result<bool, DbErr> {
-    let mut units = principal.units_with(roles).peekable();
-    if units.peek().is_none() {
+    if principal.units_with(roles).next().is_none() {
         return Ok(false);
     }
-    let Some(unit) = entities::admin_unit::Entity::find_by_id(unit_id)
-        .one(db)
-        .await?
-    else {
+    let Some(unit) = admin_unit::Entity::find_by_id(unit_id).one(db).await? else {
         return Ok(false);
     };
-    Ok(units.any(|granted| unit.path.starts_with(&granted.path)))
+    Ok(grants_cover(principal, roles, &unit))
+}
+
+/// Whether the caller holds one of `roles` at `unit` or at a unit above it: what decides a
+/// field shown only to the staff of an object's own area.
+pub fn grants_cover(principal: &Principal, roles: &[Role], unit: &admin_unit::Model) -> bool {
+    principal
+        .units_with(roles)
+        .any(|granted| unit.path.starts_with(&granted.path))
 }
 
 /// The caller's own Party membership, if they are a Party member.

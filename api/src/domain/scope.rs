@@ -129,24 +129,32 @@ impl Scoped for household::Entity {
 impl Scoped for person::Entity {
     fn visible_to(p: &Principal) -> Condition {
         use person::Column as C;
-        Condition::any()
-            .also(is_caller(C::Id, p))
-            .also(scoped_parent(
-                C::HouseholdId,
-                household::Column::Id,
-                household::Column::GridId,
-                p,
-            ))
-            .also(unless_no_organization(p, || {
-                C::Id.in_subquery(
-                    Query::select()
-                        .column(party_member::Column::PersonId)
-                        .from(party_member::Entity)
-                        .cond_where(in_organizations(party_member::Column::OrganizationId, p))
-                        .to_owned(),
-                )
-            }))
+        self_or_their_staff(p).also(unless_no_organization(p, || {
+            C::Id.in_subquery(
+                Query::select()
+                    .column(party_member::Column::PersonId)
+                    .from(party_member::Entity)
+                    .cond_where(in_organizations(party_member::Column::OrganizationId, p))
+                    .to_owned(),
+            )
+        }))
     }
+}
+
+/// The people whose own records (a points ledger) the caller may read: the caller themself,
+/// and the residents of the units where the caller is staff. Not the Party members of the
+/// caller's organisations, who are people the caller may see (`person::visible_to`), but whose
+/// own records are not their unit's.
+pub fn self_or_their_staff(p: &Principal) -> Condition {
+    use person::Column as C;
+    Condition::any()
+        .also(is_caller(C::Id, p))
+        .also(scoped_parent(
+            C::HouseholdId,
+            household::Column::Id,
+            household::Column::GridId,
+            p,
+        ))
 }
 
 impl Scoped for party_member::Entity {
@@ -213,9 +221,15 @@ impl Scoped for post_claim::Entity {
 impl Scoped for feedback_report::Entity {
     fn visible_to(p: &Principal) -> Condition {
         use feedback_report::Column as C;
+        use feedback_report::ReportStatus;
+        // The unit reads a report once the community has sent it, not while it is drafted.
         Condition::any()
             .also(in_staff_units(C::CommunityId, p))
-            .also(in_organizations(C::OrganizationId, p))
+            .also(unless_no_organization(p, || {
+                Condition::all()
+                    .add(in_organizations(C::OrganizationId, p))
+                    .add(C::Status.is_in([ReportStatus::Sent, ReportStatus::Acknowledged]))
+            }))
     }
 }
 
@@ -272,13 +286,16 @@ impl Scoped for service_record::Entity {
 impl Scoped for team_member::Entity {
     fn visible_to(p: &Principal) -> Condition {
         use team_member::Column as C;
+        // The rosters of the teams the caller manages: as staff of their community, for their
+        // organisation, or as their leader, who sets roles and removes members.
         let own_teams = Query::select()
             .column(volunteer_team::Column::Id)
             .from(volunteer_team::Entity)
             .cond_where(
                 Condition::any()
                     .also(in_staff_units(volunteer_team::Column::CommunityId, p))
-                    .also(in_organizations(volunteer_team::Column::OrganizationId, p)),
+                    .also(in_organizations(volunteer_team::Column::OrganizationId, p))
+                    .also(is_caller(volunteer_team::Column::LeaderPersonId, p)),
             )
             .to_owned();
         Condition::any()

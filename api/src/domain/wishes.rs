@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::audit::{Actor, Transition};
 use super::outcome::{Outcome, refusals, refuse};
 use super::permissions::{CARETAKERS, COMMUNITY_OR_ABOVE, organizing_organization, staff_covers};
-use super::rows::{lock_owner, not_found, reload};
+use super::rows::{find_visible, lock_owner, not_found, reload};
 use super::scope::Scoped;
 use super::transaction::{Db, begin_on_pool, begin_write};
 use crate::auth::{Principal, PrincipalKind, Scope};
@@ -96,13 +96,15 @@ pub async fn submit_wish(
     principal: &Principal,
     new: NewWish,
 ) -> Result<WishOutcome, ApiError> {
+    if principal.is_anonymous() {
+        return Err(ApiError::Unauthenticated);
+    }
     let txn = begin_write(db).await?;
     let beneficiary = match (new.beneficiary_id, principal.kind) {
         (Some(id), _) => id,
         (None, Some(PrincipalKind::Person)) => {
             principal.person_id.ok_or(ApiError::Unauthenticated)?
         }
-        (None, None) => return Err(ApiError::Unauthenticated),
         (None, _) => {
             return Err(ApiError::bad_input(
                 "beneficiaryId",
@@ -110,10 +112,11 @@ pub async fn submit_wish(
             ));
         }
     };
-    let home = person::Entity::find_by_id(beneficiary)
-        .one(&txn)
+    // A beneficiary the caller may not read is not found, as in reads: the answer never tells
+    // residents apart from other people.
+    let home = find_visible::<person::Entity>(&txn, principal, beneficiary)
         .await?
-        .and_then(|resident| resident.household_id);
+        .household_id;
     let home = match home {
         Some(id) => household::Entity::find_by_id(id).one(&txn).await?,
         None => None,
@@ -196,7 +199,7 @@ pub async fn claim_wish(
     rules: WishRules,
 ) -> Result<WishOutcome, ApiError> {
     principal.require(Scope::WishesWrite)?;
-    let change = WishChange::begin(db, principal, wish_id).await?;
+    let change = WishChange::begin_claim(db, principal, wish_id).await?;
     let Some(claimant) = claimant(&change.txn, principal).await? else {
         return change.refuse(WishRefusal::NotAClaimant).await;
     };
@@ -230,11 +233,13 @@ pub async fn claim_wish(
         .compare_and_set(WishStatus::Claimed, Vec::new())
         .await?
     else {
-        // Another claim committed first.
-        return Ok(Outcome::refused(
-            Some(reload::<micro_wish::Entity>(db, wish).await?),
-            WishRefusal::AlreadyClaimed,
-        ));
+        // Another claim committed first: the wish comes back only if the caller may still read
+        // it (staff may; a rival claimant may not).
+        let wish = micro_wish::Entity::find_by_id(wish)
+            .filter(micro_wish::Entity::visible_to(principal))
+            .one(db)
+            .await?;
+        return Ok(Outcome::refused(wish, WishRefusal::AlreadyClaimed));
     };
     wish_claim::ActiveModel {
         wish_id: Set(wish),
@@ -436,38 +441,67 @@ struct WishChange<'a> {
     txn: DatabaseTransaction,
     principal: &'a Principal,
     wish: micro_wish::Model,
+    /// Whether the caller may read the wish, and so have it back with a refusal.
+    readable: bool,
 }
 
 impl<'a> WishChange<'a> {
-    /// Opens the transaction and reads the wish: one the caller may see, or a published one —
-    /// it was public while open, so a claimant who lost a race learns `ALREADY_CLAIMED`, not
-    /// that it vanished. Any other wish is NOT_FOUND, as if it did not exist.
+    /// Opens the transaction and reads the wish, one the caller may read: any other is
+    /// NOT_FOUND, exactly as in reads, so that no refusal returns it or tells that it exists.
     async fn begin(db: &Db, principal: &'a Principal, wish_id: i64) -> Result<Self, ApiError> {
+        Self::begin_within(db, principal, wish_id, false).await
+    }
+
+    /// [`Self::begin`] for a claim, which may also find a published wish the caller can no
+    /// longer read: it was public while open, so a claimant who lost a race learns
+    /// `ALREADY_CLAIMED` rather than that it vanished — without the wish.
+    async fn begin_claim(
+        db: &Db,
+        principal: &'a Principal,
+        wish_id: i64,
+    ) -> Result<Self, ApiError> {
+        Self::begin_within(db, principal, wish_id, true).await
+    }
+
+    async fn begin_within(
+        db: &Db,
+        principal: &'a Principal,
+        wish_id: i64,
+        published: bool,
+    ) -> Result<Self, ApiError> {
         if principal.is_anonymous() {
             return Err(ApiError::Unauthenticated);
         }
         let txn = begin_write(db).await?;
         // Locked: the transitions of one wish, and of the claims under it, take turns.
-        let wish = micro_wish::Entity::find_by_id(wish_id)
-            .filter(
-                Condition::any()
-                    .add(micro_wish::Entity::visible_to(principal))
-                    .add(micro_wish::Column::PublishedAt.is_not_null()),
-            )
-            .lock_exclusive()
-            .one(&txn)
-            .await?
-            .ok_or_else(|| not_found::<micro_wish::Entity>(wish_id))?;
+        let find = |condition: Condition| {
+            micro_wish::Entity::find_by_id(wish_id)
+                .filter(condition)
+                .lock_exclusive()
+                .one(&txn)
+        };
+        let visible = micro_wish::Entity::visible_to(principal);
+        let (wish, readable) = match find(visible).await? {
+            Some(wish) => (Some(wish), true),
+            None if published => {
+                let published = Condition::all().add(micro_wish::Column::PublishedAt.is_not_null());
+                (find(published).await?, false)
+            }
+            None => (None, false),
+        };
+        let wish = wish.ok_or_else(|| not_found::<micro_wish::Entity>(wish_id))?;
         Ok(Self {
             txn,
             principal,
             wish,
+            readable,
         })
     }
 
-    /// Ends a refused transition: nothing changed, the wish is returned as it is.
+    /// Ends a refused transition: nothing changed; the wish is returned as it is when the
+    /// caller may read it.
     async fn refuse(self, refusal: WishRefusal) -> Result<WishOutcome, ApiError> {
-        refuse(self.txn, Some(self.wish), refusal).await
+        refuse(self.txn, self.readable.then_some(self.wish), refusal).await
     }
 
     /// Moves the wish to `to` (with `also` set), records the transition and commits.
@@ -714,6 +748,7 @@ pub async fn revoke_overdue_claim(
         txn,
         principal: &system,
         wish,
+        readable: true,
     };
     match change.compare_and_set(WishStatus::Open, Vec::new()).await? {
         Some(changed) => changed.commit("revoke_overdue_claim").await.map(|_| true),
@@ -763,6 +798,7 @@ pub async fn sweep(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SweepR
             txn,
             principal: &system,
             wish,
+            readable: true,
         };
         if let Some(changed) = change
             .compare_and_set(WishStatus::Expired, Vec::new())

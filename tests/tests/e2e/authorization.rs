@@ -19,7 +19,8 @@ use serde_json::{Value, json};
 
 e2e!(
     every_caller_sees_exactly_its_scope,
-    personal_data_is_masked_and_its_reads_audited
+    personal_data_is_masked_and_its_reads_audited,
+    a_party_unit_sees_its_members_but_not_their_points,
 );
 
 /// A caller of the matrix and what it may see beyond the public catalogue.
@@ -422,4 +423,35 @@ async fn resident(app: &TestApp) -> micro_wish::Model {
 /// The global id of row `id` of `type_name`, as a string.
 fn gid(type_name: &str, id: i64) -> String {
     global_id(type_name, id).0
+}
+
+/// A Party unit reads its members (and their registrations), not their points ledgers: those
+/// are the volunteer's own and their community's staff's.
+async fn a_party_unit_sees_its_members_but_not_their_points(app: TestApp) {
+    let member = party_member::Entity::find()
+        .order_by_asc(party_member::Column::Id)
+        .one(app.db())
+        .await
+        .expect("query members")
+        .expect("the demo district has Party members");
+    let person = json!({ "id": global_id("Person", member.person_id) });
+    const PERSON: &str = r#"query($id: ID!) { node(id: $id) { id } }"#;
+    const POINTS: &str = r#"query($id: ID!) { volunteerPoints(volunteer: $id) { balance entries { points note } } }"#;
+    let unit = [
+        app.client_token(
+            member.organization_id,
+            &[Scope::RegistrationsRead, Scope::VolunteeringRead],
+        ),
+        app.org_admin_token(Role::PartyUnitAdmin, member.organization_id),
+    ];
+    for token in &unit {
+        let seen = app.query_as(Some(token), PERSON, person.clone()).await;
+        assert_eq!(seen["node"]["id"], person["id"], "the unit sees its member");
+        let points = app.query_as(Some(token), POINTS, person.clone()).await;
+        assert_eq!(points["volunteerPoints"], Value::Null, "{points}");
+    }
+    let own = app
+        .query_as(Some(&app.person_token(member.person_id)), POINTS, person)
+        .await;
+    assert!(own["volunteerPoints"]["balance"].is_number(), "{own}");
 }

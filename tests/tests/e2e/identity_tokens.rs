@@ -7,10 +7,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entities::organization::{self, OrganizationStatus};
 use entities::{account, api_client};
 use gongzhi::auth::clients::{self, ClientError, Credentials, NewClient};
-use gongzhi::auth::{Claims, PrincipalKind};
+use gongzhi::auth::{Claims, PrincipalKind, Scope};
 use gongzhi::seed::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD};
 use gongzhi_tests::demo::partner_organization;
-use gongzhi_tests::{TestApp, e2e};
+use gongzhi_tests::{Role, TestApp, e2e};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::header::HeaderMap;
 use sea_orm::ActiveValue::Set;
@@ -374,18 +374,27 @@ async fn a_suspended_organisation_is_refused_at_once(app: TestApp) {
     let staff = login(&app, "ngo.admin", DEMO_PASSWORD)
         .await
         .token("access_token");
-    app.query_as(Some(&client), WISHES, json!({})).await;
-    app.query_as(Some(&staff), WISHES, json!({})).await;
+    // Development tokens (`gongzhi token --org`) for the organisation, as its client and as
+    // its administrator.
+    let partner = partner_organization(&app).await;
+    let development = [
+        app.client_token(partner.id, &[Scope::WishesRead]),
+        app.org_admin_token(Role::OrgAdmin, partner.id),
+    ];
+    for token in [&client, &staff].into_iter().chain(&development) {
+        app.query_as(Some(token), WISHES, json!({})).await;
+    }
 
-    let mut organization: organization::ActiveModel = partner_organization(&app).await.into();
+    let mut organization: organization::ActiveModel = partner.into();
     organization.status = Set(OrganizationStatus::Suspended);
     organization
         .update(app.db())
         .await
         .expect("suspend the organisation");
 
-    assert_refused(&app, &client, "TOKEN_REVOKED").await;
-    assert_refused(&app, &staff, "TOKEN_REVOKED").await;
+    for token in [&client, &staff].into_iter().chain(&development) {
+        assert_refused(&app, token, "TOKEN_REVOKED").await;
+    }
     token_request(
         &app,
         Some(&credentials),

@@ -103,11 +103,10 @@ async fn a_claimant_releases_and_the_wish_reopens(app: TestApp) {
         "ORGANIZATION"
     );
 
-    let refused = app.query_as(Some(&second), RELEASE, id.clone()).await;
-    assert_eq!(
-        refused["releaseMicroWishClaim"]["userErrors"][0]["code"],
-        "NOT_CLAIMANT"
-    );
+    // The other partner may not read a wish claimed by the first: not found, as in reads, and
+    // nothing of the wish in the answer.
+    let (_, errors) = app.errors(Some(&second), RELEASE, id.clone()).await;
+    assert_eq!(errors[0]["extensions"]["code"], "NOT_FOUND");
 
     let released = app.query_as(Some(&first), RELEASE, id.clone()).await;
     assert_eq!(
@@ -246,11 +245,26 @@ async fn a_retried_claim_returns_its_first_result(app: TestApp) {
         rivalling["claimMicroWish"]["userErrors"][0]["code"],
         "ALREADY_CLAIMED"
     );
+    assert!(
+        rivalling["claimMicroWish"]["wish"].is_null(),
+        "a rival may not read the wish it lost"
+    );
 }
 
 /// Runs the wish mutation `mutation` with `input` and returns its payload: the wish (its status,
 /// version, review note, active claim and claims) and the user errors.
 async fn act(app: &TestApp, token: &str, mutation: &str, input: Value) -> Value {
+    mutate(
+        app,
+        token,
+        &wish_mutation(mutation),
+        json!({ "input": input }),
+    )
+    .await
+}
+
+/// The document of the wish mutation `mutation`, as [`act`] sends it.
+fn wish_mutation(mutation: &str) -> String {
     let input_type = match mutation {
         "submitMicroWish" => "SubmitMicroWishInput",
         "reviewMicroWish" => "ReviewMicroWishInput",
@@ -259,13 +273,12 @@ async fn act(app: &TestApp, token: &str, mutation: &str, input: Value) -> Value 
         "resolveMicroWishDispute" => "ResolveMicroWishDisputeInput",
         _ => "MicroWishInput",
     };
-    let query = format!(
+    format!(
         "mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ \
            wish {{ id status version reviewNote activeClaim {{ status evidenceNote evidenceUrls }} \
                    claims {{ status rating }} }} \
            userErrors {{ field code }} }} }}"
-    );
-    mutate(app, token, &query, json!({ "input": input })).await
+    )
 }
 
 /// The code of a payload's first user error, or null.
@@ -335,10 +348,14 @@ async fn a_wish_goes_from_a_resident_to_realized(app: TestApp) {
         refusal(&act(&app, &resident, "confirmMicroWish", confirmation.clone()).await),
         "WISH_NOT_DELIVERED"
     );
-    assert_eq!(
-        refusal(&act(&app, &other_partner, "deliverMicroWish", delivery.clone()).await),
-        "NOT_CLAIMANT"
-    );
+    let (_, errors) = app
+        .errors(
+            Some(&other_partner),
+            &wish_mutation("deliverMicroWish"),
+            json!({ "input": delivery.clone() }),
+        )
+        .await;
+    assert_eq!(errors[0]["extensions"]["code"], "NOT_FOUND");
     let delivered = act(&app, &partner, "deliverMicroWish", delivery).await;
     assert_eq!(delivered["wish"]["status"], "DELIVERED");
     assert_eq!(
@@ -377,16 +394,27 @@ async fn grid_staff_post_for_residents_and_staff_review(app: TestApp) {
     let other_grid_staff = app.staff_token(Role::GridStaff, QIYI_SECOND_GRID).await;
     let staff = app.staff_token(Role::CommunityStaff, QIYI).await;
 
-    // Staff of another grid may not post for this resident; the resident's own grid may.
-    let refused = act(
-        &app,
-        &other_grid_staff,
-        "submitMicroWish",
-        new_wish(Some(resident_id)),
-    )
-    .await;
-    assert_eq!(refusal(&refused), "NOT_PERMITTED");
-    assert_eq!(refused["wish"], Value::Null);
+    // Staff of another grid may not read this resident, so for them the resident is not found,
+    // as any id that names nobody: the answer does not tell residents apart. Nor may anyone
+    // post anonymously. The resident's own grid may post.
+    let submit = wish_mutation("submitMicroWish");
+    for (token, beneficiary) in [
+        (Some(other_grid_staff.as_str()), resident_id),
+        (Some(other_grid_staff.as_str()), 999_999_999),
+    ] {
+        let input = json!({ "input": new_wish(Some(beneficiary)) });
+        let (_, errors) = app.errors(token, &submit, input).await;
+        assert_eq!(errors[0]["extensions"]["code"], "NOT_FOUND", "{errors:?}");
+    }
+    for beneficiary in [Some(resident_id), None] {
+        let input = json!({ "input": new_wish(beneficiary) });
+        let (status, errors) = app.errors(None, &submit, input).await;
+        assert_eq!(
+            errors[0]["extensions"]["code"], "UNAUTHENTICATED",
+            "{errors:?}"
+        );
+        assert_eq!(status, 200);
+    }
     let submitted = act(
         &app,
         &grid_staff,
@@ -554,7 +582,9 @@ async fn wish_in(app: &TestApp, status: WishStatus) -> micro_wish::Model {
 /// `count` distinct claimants with `wishes:write`: each organisation's client, then Party
 /// members who have no open claims.
 async fn claimants(app: &TestApp, count: usize) -> Vec<String> {
+    // Tokens act only for active organisations.
     let organizations = organization::Entity::find()
+        .filter(organization::Column::Status.eq(organization::OrganizationStatus::Active))
         .order_by_asc(organization::Column::Id)
         .all(app.db())
         .await

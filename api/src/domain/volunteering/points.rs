@@ -15,7 +15,7 @@ use crate::domain::audit::{Actor, Transition};
 use crate::domain::outcome::Outcome;
 use crate::domain::permissions::{COMMUNITY_OR_ABOVE, staff_covers};
 use crate::domain::rows::{find_visible, lock_owner};
-use crate::domain::scope::Scoped;
+use crate::domain::scope::self_or_their_staff;
 use crate::domain::transaction::{Db, begin_write};
 use crate::error::ApiError;
 
@@ -142,14 +142,15 @@ pub async fn redeem_points(
     Ok(Outcome::done(entry))
 }
 
-/// A volunteer's ledger, newest first, for the volunteer and the staff who may see them.
+/// A volunteer's ledger, newest first, for the volunteer and the staff of where they live; not
+/// for their Party unit ([`self_or_their_staff`]).
 pub async fn points_ledger(
     db: &impl ConnectionTrait,
     principal: &Principal,
     person_id: i64,
 ) -> Result<Option<Vec<points_entry::Model>>, DbErr> {
     let visible = person::Entity::find_by_id(person_id)
-        .filter(person::Entity::visible_to(principal))
+        .filter(self_or_their_staff(principal))
         .count(db)
         .await?
         > 0;

@@ -4,7 +4,6 @@
 //! and a change the state or the caller's role does not allow is refused with a stable code.
 
 use chrono::Utc;
-use entities::person;
 use entities::team_member::{self, TeamRole};
 use entities::volunteer_team::{self, TeamStatus, VolunteerArea};
 use sea_orm::sea_query::Expr;
@@ -32,7 +31,8 @@ refusals! {
         NotOrganizer => NOT_ORGANIZER:
             "only an organisation's administrators or its API client create teams",
         NotACommunity => NOT_A_COMMUNITY @ "communityId": "teams are based in a community",
-        UnknownLeader => UNKNOWN_LEADER @ "leaderId": "the leader must be a registered person",
+        UnknownLeader => UNKNOWN_LEADER @ "leaderId":
+            "the first leader is the caller themself; appoint others with setTeamMemberRole once they have joined",
         NotPermitted => NOT_PERMITTED:
             "only the team's organisation or staff of its community (or above) may do this",
         NotTeamManager => NOT_TEAM_MANAGER:
@@ -80,11 +80,11 @@ pub async fn create_team(
     if !is_community(&txn, new.community_id).await? {
         refusals.push(TeamRefusal::NotACommunity);
     }
-    if let Some(leader) = new.leader_id
-        && person::Entity::find_by_id(leader)
-            .one(&txn)
-            .await?
-            .is_none()
+    // Nobody is made a leader without their consent, and no person is looked up: the answer
+    // does not tell which ids name people.
+    if new
+        .leader_id
+        .is_some_and(|leader| principal.person_id != Some(leader))
     {
         refusals.push(TeamRefusal::UnknownLeader);
     }

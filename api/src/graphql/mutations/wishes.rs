@@ -154,7 +154,9 @@ pub struct WishMutation;
 #[Object]
 impl WishMutation {
     /// Submits a wish for review: a resident for themself, or grid staff for a resident of
-    /// their grid (`beneficiaryId`). Refused with `NOT_PERMITTED` for anyone else.
+    /// their grid (`beneficiaryId`). Needs a signed-in caller (`UNAUTHENTICATED`); a
+    /// beneficiary the caller may not read is `NOT_FOUND`, as in reads; anyone else who may read
+    /// the beneficiary is refused with `NOT_PERMITTED`.
     async fn submit_micro_wish(
         &self,
         ctx: &Context<'_>,
@@ -244,7 +246,8 @@ impl WishMutation {
     }
 
     /// Releases the caller's active claim of a wish; the wish reopens. Refused with
-    /// `NOT_CLAIMANT` for anyone but the claimant.
+    /// `NOT_CLAIMANT` for anyone else who may read the wish; a wish the caller may not read is
+    /// `NOT_FOUND`, as in reads.
     async fn release_micro_wish_claim(
         &self,
         ctx: &Context<'_>,

@@ -287,8 +287,10 @@ impl VolunteeringQuery {
         Ok(ServiceHours(totals))
     }
 
-    /// A volunteer's points and their ledger, for the volunteer and the staff who may see
-    /// them; null for anyone else.
+    /// A volunteer's points and their ledger, for the volunteer and the staff of the grid,
+    /// community or unit above where they live; null for anyone else, their Party unit
+    /// included. API clients need the `volunteering:read` scope.
+    #[graphql(guard = "Needs(Scope::VolunteeringRead)")]
     async fn volunteer_points(
         &self,
         ctx: &Context<'_>,

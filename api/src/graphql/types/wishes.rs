@@ -1,5 +1,6 @@
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
+use entities::admin_unit;
 use entities::audit_log::{self, ActorKind};
 use entities::micro_wish::{WishCategory, WishStatus};
 use entities::wish_claim;
@@ -8,9 +9,10 @@ use sea_orm::ActiveEnum;
 
 use super::nodes::{AdminUnit, MicroWish, Organization, Person, WishClaim};
 use crate::auth::STAFF_ROLES;
+use crate::domain::permissions::grants_cover;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::NodeType;
-use crate::graphql::loaders::WishHistory;
+use crate::graphql::loaders::{ById, WishHistory};
 
 /// A resident's small, concrete wish (微心愿): posted through the grid or community, reviewed
 /// and published by staff, claimed and fulfilled by a partner organisation or a Party member,
@@ -110,11 +112,17 @@ impl MicroWish {
         self.0.created_at
     }
 
-    /// Who did what to the wish, and when, oldest first. Only staff see which organisation
-    /// acted; everyone else sees what kind of caller it was.
+    /// Who did what to the wish, and when, oldest first. Only staff of the wish's own grid or
+    /// a unit above it see which organisation acted; everyone else sees what kind of caller it
+    /// was.
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<WishEvent>> {
         let request = ctx.request()?;
-        let staff = request.principal.units_with(STAFF_ROLES).next().is_some();
+        let staff = request.principal.units_with(STAFF_ROLES).next().is_some() && {
+            let grid = request
+                .fetch(ById::<admin_unit::Entity>::new(self.0.grid_id))
+                .await?;
+            grid.is_some_and(|grid| grants_cover(&request.principal, STAFF_ROLES, &grid))
+        };
         let events = request
             .fetch(WishHistory(self.0.id))
             .await?
@@ -170,7 +178,8 @@ impl WishEvent {
         self.event.actor_kind
     }
 
-    /// The organisation the actor acted for; shown to staff only.
+    /// The organisation the actor acted for; shown to the staff of the wish's grid or a unit
+    /// above it only.
     async fn actor_organization(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
         let organization = self.event.organization_id.filter(|_| self.identified);
         ctx.request()?.load_opt(organization).await

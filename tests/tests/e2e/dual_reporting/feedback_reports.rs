@@ -283,12 +283,14 @@ async fn a_quarterly_report_follows_the_unit_of_each_record(app: TestApp) {
     );
 
     // generated → signed → sent → acknowledged, each step by its side and in its turn.
+    // Until the community sends it, the unit may not read the report: for the unit it does not
+    // exist, in reads and mutations alike.
     let id = json!({ "id": old["generateFeedbackReport"]["report"]["id"] });
-    let data = app.query_as(Some(&unit_client), SIGN, id.clone()).await;
-    assert_eq!(
-        data["signFeedbackReport"]["userErrors"][0]["code"],
-        "NOT_COMMUNITY_STAFF"
-    );
+    let read = r#"query($id: ID!) { node(id: $id) { id } }"#;
+    for mutation in [read, SIGN, ACKNOWLEDGE] {
+        let (_, errors) = app.errors(Some(&unit_client), mutation, id.clone()).await;
+        assert_eq!(errors[0]["extensions"]["code"], "NOT_FOUND", "{errors:?}");
+    }
     let data = app.query_as(Some(&staff), SEND, id.clone()).await;
     assert_eq!(
         data["sendFeedbackReport"]["userErrors"][0]["code"],
@@ -303,6 +305,8 @@ async fn a_quarterly_report_follows_the_unit_of_each_record(app: TestApp) {
     );
     let data = app.query_as(Some(&staff), SEND, id.clone()).await;
     assert_eq!(data["sendFeedbackReport"]["report"]["status"], "SENT");
+    let sent = app.query_as(Some(&unit_client), read, id.clone()).await;
+    assert_eq!(sent["node"]["id"], id["id"]);
     let data = app
         .query_as(Some(&unit_client), ACKNOWLEDGE, id.clone())
         .await;

@@ -68,6 +68,21 @@ const REMOVE: &str = r#"mutation($id: ID!) {
     }
 }"#;
 
+/// A new team of the organisation of `owner` (its API client), led by `leader`: founded, joined
+/// by the leader, who the organisation then makes its leader. Returns the team's id and the
+/// leader's membership id.
+async fn team_led_by(app: &TestApp, owner: &str, leader: i64) -> (Value, Value) {
+    let created = mutate(app, owner, CREATE, team_input(app, json!({})).await).await;
+    assert_eq!(created["userErrors"], json!([]), "{created}");
+    assert_eq!(created["team"]["status"], "ACTIVE");
+    let id = created["team"]["id"].clone();
+    let joined = mutate(app, &app.person_token(leader), JOIN, json!({ "id": id })).await;
+    let membership = joined["membership"]["id"].clone();
+    let led = role(app, owner, &membership, "LEADER").await;
+    assert_eq!(led["membership"]["role"], "LEADER", "{led}");
+    (id, membership)
+}
+
 async fn teams_are_managed_by_their_organisation_and_community_staff(app: TestApp) {
     let partner = organization_of(&app, OrganizationKind::SocialOrganization).await;
     let other = organization_of(&app, OrganizationKind::Business).await;
@@ -106,31 +121,36 @@ async fn teams_are_managed_by_their_organisation_and_community_staff(app: TestAp
         .await,
     )
     .await;
-    let codes: Vec<_> = refused["userErrors"]
+    let found: Vec<_> = refused["userErrors"]
         .as_array()
         .expect("errors")
         .iter()
         .map(|error| (error["code"].clone(), error["field"].clone()))
         .collect();
     assert_eq!(
-        codes,
+        found,
         [
             (json!("NOT_A_COMMUNITY"), json!(["input", "communityId"])),
             (json!("UNKNOWN_LEADER"), json!(["input", "leaderId"])),
         ]
     );
 
-    let created = mutate(
+    // Nobody is made a leader without their consent: an existing person is refused as an id
+    // that names nobody, so the answer tells no ids apart.
+    let refused = mutate(
         &app,
         &owner,
         CREATE,
         team_input(&app, json!({ "leaderId": global_id("Person", leader) })).await,
     )
     .await;
-    assert_eq!(created["userErrors"], json!([]), "{created}");
-    assert_eq!(created["team"]["status"], "ACTIVE");
-    assert_eq!(created["team"]["members"][0]["role"], "LEADER");
-    let id = created["team"]["id"].clone();
+    assert_eq!(
+        refused["userErrors"][0]["code"], "UNKNOWN_LEADER",
+        "{refused}"
+    );
+    assert_eq!(refused["team"], Value::Null);
+
+    let (id, _) = team_led_by(&app, &owner, leader).await;
     let team_id = decoded(&id);
     assert_eq!(team(&app, team_id).await.leader_person_id, Some(leader));
 
@@ -224,7 +244,11 @@ async fn teams_are_managed_by_their_organisation_and_community_staff(app: TestAp
     assert!(membership.left_at.is_some());
     assert_eq!(
         actions(&app, "team_member", membership.id).await,
-        ["join_volunteer_team", "leave_with_team"]
+        [
+            "join_volunteer_team",
+            "set_team_member_role",
+            "leave_with_team"
+        ]
     );
 }
 
@@ -242,16 +266,8 @@ async fn people_join_and_leave_for_themselves_and_leaders_set_roles(app: TestApp
         people(&app, 4).await.try_into().expect("four people");
     let [first_token, second_token, third_token, outsider_token] =
         [first, second, third, outsider].map(|person| app.person_token(person));
-    let created = mutate(
-        &app,
-        &owner,
-        CREATE,
-        team_input(&app, json!({ "leaderId": global_id("Person", first) })).await,
-    )
-    .await;
-    let id = created["team"]["id"].clone();
+    let (id, leader_membership) = team_led_by(&app, &owner, first).await;
     let team_id = decoded(&id);
-    let leader_membership = created["team"]["members"][0]["id"].clone();
 
     // A person joins for themself, once; an organisation cannot join.
     let joined = mutate(&app, &second_token, JOIN, json!({ "id": id })).await;
@@ -379,6 +395,7 @@ async fn people_join_and_leave_for_themselves_and_leaders_set_roles(app: TestApp
         actions(&app, "team_member", first_membership).await,
         [
             "join_volunteer_team",
+            "set_team_member_role",
             "hand_over_team_leadership",
             "set_team_member_role",
         ]

@@ -25,7 +25,9 @@ pub struct CreateVolunteerTeamInput {
     pub area: VolunteerArea,
     /// The community the team is based in.
     pub community_id: ID,
-    /// The person who leads the team; they become its first member.
+    /// The caller themself, to lead the team as its first member (an administrator who is also
+    /// a volunteer). Anyone else is refused with `UNKNOWN_LEADER`: other leaders are appointed
+    /// with `setTeamMemberRole` once they have joined.
     pub leader_id: Option<ID>,
     /// Makes retries safe: a retry with the same key and input returns the first result and
     /// changes nothing; the key with another input is a CONFLICT. Keys are the caller's own and
