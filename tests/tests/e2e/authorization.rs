@@ -1,7 +1,8 @@
 //! The authorization matrix over HTTP with real tokens: every kind of caller against every
 //! resource. Each cell asserts the outcome — refused with the right code, or rows that all lie
 //! inside the caller's scope (and, where the caller has records, not none) — and ids outside a
-//! caller's scope are NOT_FOUND. Personal data is masked except for the staff of the person's
+//! caller's scope are NOT_FOUND. Every mutation, given an object its caller may not read, answers
+//! NOT_FOUND and nothing of it. Personal data is masked except for the staff of the person's
 //! own community or grid, and each unmasked read is audited.
 
 use std::collections::HashSet;
@@ -21,6 +22,7 @@ e2e!(
     every_caller_sees_exactly_its_scope,
     personal_data_is_masked_and_its_reads_audited,
     a_party_unit_sees_its_members_but_not_their_points,
+    every_mutation_reveals_nothing_of_objects_the_caller_cannot_read,
 );
 
 /// A caller of the matrix and what it may see beyond the public catalogue.
@@ -454,4 +456,322 @@ async fn a_party_unit_sees_its_members_but_not_their_points(app: TestApp) {
         .query_as(Some(&app.person_token(member.person_id)), POINTS, person)
         .await;
     assert!(own["volunteerPoints"]["balance"].is_number(), "{own}");
+}
+
+/// The target argument of mutations, by its name (and, where two types share a name, the
+/// mutation's): the node type it names.
+fn target_type(mutation: &str, field: &str) -> Option<&'static str> {
+    Some(match field {
+        "wishId" => "MicroWish",
+        "registrationId" if mutation.contains("OrgRegistration") => "OrgRegistration",
+        "registrationId" => "MemberRegistration",
+        "reportId" if mutation.contains("FeedbackReport") => "FeedbackReport",
+        "reportId" => "MemberReport",
+        "postId" => "ServicePost",
+        "claimId" => "PostClaim",
+        "activityId" => "VolunteerActivity",
+        "signupId" => "ActivitySignup",
+        "recordId" => "ServiceRecord",
+        "teamId" => "VolunteerTeam",
+        "membershipId" => "TeamMembership",
+        "volunteerId" | "beneficiaryId" => "Person",
+        "memberId" => "PartyMember",
+        _ => return None,
+    })
+}
+
+/// The table of each node type that mutations act on.
+const TABLES: &[(&str, &str)] = &[
+    ("MicroWish", "micro_wish"),
+    ("MemberRegistration", "member_registration"),
+    ("OrgRegistration", "org_registration"),
+    ("FeedbackReport", "feedback_report"),
+    ("MemberReport", "member_report"),
+    ("ServicePost", "service_post"),
+    ("PostClaim", "post_claim"),
+    ("VolunteerActivity", "volunteer_activity"),
+    ("ActivitySignup", "activity_signup"),
+    ("ServiceRecord", "service_record"),
+    ("VolunteerTeam", "volunteer_team"),
+    ("TeamMembership", "team_member"),
+    ("Person", "person"),
+    ("PartyMember", "party_member"),
+];
+
+const INTROSPECTION: &str = r#"{ __schema {
+    mutationType { fields { name args { name type { ...T } } type { ...T } } }
+    types { name kind inputFields { name type { ...T } } fields { name type { ...T } }
+            enumValues { name } }
+} }
+fragment T on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }"#;
+
+/// Every mutation, called by every caller with an object of its target type that the caller
+/// may not read (as `node(id:)` says), answers `NOT_FOUND` (or refuses before looking, as
+/// `UNAUTHENTICATED`, `FORBIDDEN` or a user error) and returns nothing of any object: no
+/// payload object, never the target's id.
+async fn every_mutation_reveals_nothing_of_objects_the_caller_cannot_read(app: TestApp) {
+    let schema = app.query(INTROSPECTION, json!({})).await;
+    let types: std::collections::HashMap<String, Value> = schema["__schema"]["types"]
+        .as_array()
+        .expect("types")
+        .iter()
+        .map(|ty| {
+            (
+                ty["name"].as_str().unwrap_or_default().to_owned(),
+                ty.clone(),
+            )
+        })
+        .collect();
+    let qiyi = gid("AdminUnit", app.unit_by_code(QIYI).await.id);
+    let mut checked = 0;
+    for caller in callers(&app).await {
+        let unreadable = unreadable_objects(&app, caller.token.as_deref()).await;
+        for mutation in schema["__schema"]["mutationType"]["fields"]
+            .as_array()
+            .expect("mutations")
+        {
+            let name = mutation["name"].as_str().expect("a name");
+            let Some((field, target)) = target_of(name, mutation, &types) else {
+                continue;
+            };
+            let Some(id) = unreadable.get(target) else {
+                continue;
+            };
+            let filler = Filler {
+                types: &types,
+                target_field: &field,
+                target_id: id,
+                unit_id: &qiyi,
+            };
+            let mut arguments = Vec::new();
+            let mut variables = serde_json::Map::new();
+            for argument in mutation["args"].as_array().expect("arguments") {
+                let argument_name = argument["name"].as_str().expect("a name");
+                if argument["type"]["kind"] != "NON_NULL" && argument_name != field {
+                    continue;
+                }
+                arguments.push(format!("{argument_name}: ${argument_name}"));
+                variables.insert(
+                    argument_name.to_owned(),
+                    filler.value(&argument["type"], argument_name),
+                );
+            }
+            let declarations: Vec<String> = mutation["args"]
+                .as_array()
+                .expect("arguments")
+                .iter()
+                .filter(|argument| {
+                    variables.contains_key(argument["name"].as_str().unwrap_or_default())
+                })
+                .map(|argument| {
+                    format!(
+                        "${}: {}",
+                        argument["name"].as_str().unwrap_or_default(),
+                        type_ref(&argument["type"])
+                    )
+                })
+                .collect();
+            let payload = named_type(&mutation["type"]);
+            let selection = payload_selection(&types[payload]);
+            let query = format!(
+                "mutation({}) {{ {name}({}) {{ {selection} }} }}",
+                declarations.join(", "),
+                arguments.join(", ")
+            );
+            let (status, body) = app
+                .post(caller.token.as_deref(), &query, Value::Object(variables))
+                .await;
+            let cell = format!("{} × {name} on an unreadable {target}", caller.name);
+            assert!(status < 500, "{cell}: {status} {body}");
+            if let Some(errors) = body["errors"].as_array() {
+                for error in errors {
+                    let code = error["extensions"]["code"].as_str().unwrap_or_default();
+                    assert!(
+                        [
+                            "NOT_FOUND",
+                            "UNAUTHENTICATED",
+                            "FORBIDDEN",
+                            "BAD_USER_INPUT"
+                        ]
+                        .contains(&code),
+                        "{cell}: {body}"
+                    );
+                }
+            }
+            let data = body["data"][name].clone();
+            if let Value::Object(payload) = &data {
+                for (field, value) in payload {
+                    if field != "userErrors" {
+                        assert!(
+                            value.is_null() || value == &json!([]),
+                            "{cell}: the payload carries `{field}`: {body}"
+                        );
+                    }
+                }
+            }
+            assert!(
+                !body["data"].to_string().contains(id.as_str()),
+                "{cell}: the answer names the object: {body}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 200, "only {checked} cells were checked");
+}
+
+/// For each node type, one object the caller may not read, by its global id.
+async fn unreadable_objects(
+    app: &TestApp,
+    token: Option<&str>,
+) -> std::collections::HashMap<&'static str, String> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let mut found = std::collections::HashMap::new();
+    for (ty, table) in TABLES {
+        let rows = app
+            .db()
+            .query_all_raw(Statement::from_string(
+                app.db().get_database_backend(),
+                format!("SELECT id FROM {table} ORDER BY id LIMIT 60"),
+            ))
+            .await
+            .expect("query ids");
+        let ids: Vec<String> = rows
+            .iter()
+            .map(|row| gid(ty, row.try_get::<i64>("", "id").expect("an id")))
+            .collect();
+        let (_, body) = app
+            .post(
+                token,
+                "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+                json!({ "ids": ids }),
+            )
+            .await;
+        let nodes = body["data"]["nodes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if let Some(index) = nodes.iter().position(Value::is_null) {
+            found.insert(*ty, ids[index].clone());
+        } else if nodes.is_empty() {
+            // Anonymous callers read no nodes of these types at all.
+            if let Some(first) = ids.first() {
+                found.insert(*ty, first.clone());
+            }
+        }
+    }
+    found
+}
+
+/// The mutation's target: the name of the argument (or input field) that names the object it
+/// acts on, and the object's type.
+fn target_of(
+    mutation: &str,
+    field: &Value,
+    types: &std::collections::HashMap<String, Value>,
+) -> Option<(String, &'static str)> {
+    for argument in field["args"].as_array()? {
+        let name = argument["name"].as_str()?;
+        if let Some(target) = target_type(mutation, name) {
+            return Some((name.to_owned(), target));
+        }
+        let input = &types[named_type(&argument["type"])];
+        for input_field in input["inputFields"].as_array().into_iter().flatten() {
+            let name = input_field["name"].as_str()?;
+            if named_type(&input_field["type"]) == "ID"
+                && let Some(target) = target_type(mutation, name)
+            {
+                return Some((name.to_owned(), target));
+            }
+        }
+    }
+    None
+}
+
+/// Fills arguments with plausible values of their types, the target with the object's id.
+struct Filler<'a> {
+    types: &'a std::collections::HashMap<String, Value>,
+    target_field: &'a str,
+    target_id: &'a str,
+    unit_id: &'a str,
+}
+
+impl Filler<'_> {
+    fn value(&self, ty: &Value, field: &str) -> Value {
+        match ty["kind"].as_str().unwrap_or_default() {
+            "NON_NULL" => self.value(&ty["ofType"], field),
+            "LIST" => json!([]),
+            "ENUM" => {
+                self.types[ty["name"].as_str().unwrap_or_default()]["enumValues"][0]["name"].clone()
+            }
+            "INPUT_OBJECT" => {
+                let input = &self.types[ty["name"].as_str().unwrap_or_default()];
+                let fields = input["inputFields"].as_array().cloned().unwrap_or_default();
+                let object: serde_json::Map<String, Value> = fields
+                    .iter()
+                    .filter_map(|input_field| {
+                        let name = input_field["name"].as_str()?;
+                        let wanted =
+                            input_field["type"]["kind"] == "NON_NULL" || name == self.target_field;
+                        wanted.then(|| (name.to_owned(), self.value(&input_field["type"], name)))
+                    })
+                    .collect();
+                Value::Object(object)
+            }
+            _ => match ty["name"].as_str().unwrap_or_default() {
+                "ID" if field == self.target_field => json!(self.target_id),
+                "ID" => json!(self.unit_id),
+                "Int" => json!(1),
+                "Float" => json!(1.0),
+                "Boolean" => json!(true),
+                "DateTime" => json!((chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339()),
+                "Date" => json!(
+                    (chrono::Utc::now() + chrono::Duration::days(2))
+                        .format("%Y-%m-%d")
+                        .to_string()
+                ),
+                _ => json!("试一试"),
+            },
+        }
+    }
+}
+
+/// The type as a variable declares it: `[ID!]!`.
+fn type_ref(ty: &Value) -> String {
+    match ty["kind"].as_str().unwrap_or_default() {
+        "NON_NULL" => format!("{}!", type_ref(&ty["ofType"])),
+        "LIST" => format!("[{}]", type_ref(&ty["ofType"])),
+        _ => ty["name"].as_str().unwrap_or_default().to_owned(),
+    }
+}
+
+fn named_type(ty: &Value) -> &str {
+    match ty["name"].as_str() {
+        Some(name) => name,
+        None => named_type(&ty["ofType"]),
+    }
+}
+
+/// Every object field of a payload (by its `__typename`), and its user errors' codes.
+fn payload_selection(payload: &Value) -> String {
+    payload["fields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|field| {
+            let kind = innermost_kind(&field["type"]);
+            kind == "OBJECT" || kind == "INTERFACE"
+        })
+        .map(|field| match field["name"].as_str().unwrap_or_default() {
+            "userErrors" => "userErrors { code }".to_owned(),
+            name => format!("{name} {{ __typename }}"),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn innermost_kind(ty: &Value) -> &str {
+    match ty["kind"].as_str().unwrap_or_default() {
+        "NON_NULL" | "LIST" => innermost_kind(&ty["ofType"]),
+        kind => kind,
+    }
 }
