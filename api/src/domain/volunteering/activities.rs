@@ -8,11 +8,11 @@ use entities::organization::{OrganizationKind, ServiceCategory};
 use entities::service_record::{self, RecordStatus};
 use entities::volunteer_activity::{self, ActivityStatus};
 use entities::volunteer_team::VolunteerArea;
-use entities::{admin_unit, organization, service_centre, volunteer_team};
+use entities::{admin_unit, organization, person, service_centre, volunteer_team};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 
@@ -22,7 +22,7 @@ use crate::domain::outcome::{Outcome, refuse};
 use crate::domain::permissions::{
     COMMUNITY_OR_ABOVE, ORGANISATION_ADMINS, acts_for, organizing_organization, staff_covers,
 };
-use crate::domain::rows::{find_visible, reload};
+use crate::domain::rows::{find_visible, lock_owners, reload};
 use crate::domain::transaction::{Db, begin_write};
 use crate::error::ApiError;
 
@@ -323,9 +323,13 @@ pub(super) async fn settle_signups(
     to: SignupStatus,
     action: &'static str,
 ) -> Result<(), DbErr> {
+    // Locked in id order: a volunteer cancelling at this moment waits, and then finds their
+    // sign-up settled (or this finds it cancelled), never both.
     let signups = activity_signup::Entity::find()
         .filter(activity_signup::Column::ActivityId.eq(activity_id))
         .filter(activity_signup::Column::Status.is_in(from.iter().copied()))
+        .order_by_asc(activity_signup::Column::Id)
+        .lock_exclusive()
         .all(txn)
         .await?;
     if signups.is_empty() {
@@ -335,6 +339,7 @@ pub(super) async fn settle_signups(
         .col_expr(activity_signup::Column::Status, Expr::value(to))
         .col_expr(activity_signup::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(activity_signup::Column::Id.is_in(signups.iter().map(|signup| signup.id)))
+        .filter(activity_signup::Column::Status.is_in(from.iter().copied()))
         .exec(txn)
         .await?;
     let transitions = signups
@@ -351,9 +356,13 @@ pub(super) async fn confirm_pending_records(
     activity_id: i64,
     rules: VolunteeringRules,
 ) -> Result<(), DbErr> {
+    // Locked in id order: a record confirmed on its own at this moment waits, and then finds
+    // it confirmed here (or this finds it confirmed there), so it is credited once.
     let pending = service_record::Entity::find()
         .filter(service_record::Column::ActivityId.eq(activity_id))
         .filter(service_record::Column::Status.eq(RecordStatus::Pending))
+        .order_by_asc(service_record::Column::Id)
+        .lock_exclusive()
         .all(txn)
         .await?;
     if pending.is_empty() {
@@ -368,6 +377,7 @@ pub(super) async fn confirm_pending_records(
         )
         .col_expr(service_record::Column::ConfirmedAt, Expr::value(now))
         .filter(service_record::Column::Id.is_in(pending.iter().map(|record| record.id)))
+        .filter(service_record::Column::Status.eq(RecordStatus::Pending))
         .exec(txn)
         .await?;
     let transitions = pending
@@ -383,6 +393,10 @@ pub(super) async fn confirm_pending_records(
         })
         .collect();
     Transition::record_all(transitions, txn, actor).await?;
+    // Every volunteer's balance at once, in id order, so that two activities confirmed
+    // together wait for each other instead of deadlocking over shared volunteers.
+    let volunteers: Vec<i64> = pending.iter().map(|record| record.person_id).collect();
+    lock_owners::<person::Entity>(txn, &volunteers).await?;
     for record in &pending {
         credit_points(txn, rules, record).await?;
     }

@@ -11,18 +11,19 @@ use gongzhi::graphql::ids::global_id;
 use gongzhi_tests::demo::{QIYI, organization_of, people};
 use gongzhi_tests::gql::{decoded, mutate};
 use gongzhi_tests::{Role, TestApp, e2e};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{Value, json};
 
 use super::common::{
     SERVICE_HOURS, SIGN_UP, VOLUNTEERING, attendance, minute, published_activity, record_of,
-    reschedule,
+    reschedule, status_after,
 };
 
 e2e!(
     confirmed_records_change_only_by_compensating_records,
     a_certificate_is_verified_by_number_without_personal_data,
     points_are_credited_by_confirmed_service_and_never_go_negative,
+    records_confirmed_alone_and_with_their_activity_at_once_earn_points_once,
 );
 
 /// A step of one service record, by mutation name.
@@ -458,4 +459,76 @@ async fn points_are_credited_by_confirmed_service_and_never_go_negative(app: Tes
     )
     .await;
     assert_eq!(overdrawn["userErrors"][0]["code"], "INSUFFICIENT_POINTS");
+}
+
+/// The organiser confirms an ended activity's records all at once while, on another instance,
+/// each record is confirmed on its own: every record is confirmed once and earns its points
+/// once.
+async fn records_confirmed_alone_and_with_their_activity_at_once_earn_points_once(app: TestApp) {
+    let (id, organiser) = published_activity(&app, 5, true).await;
+    let activity_id = decoded(&id);
+    let volunteers = people(&app, 4).await;
+    let mut signups = Vec::new();
+    for volunteer in &volunteers {
+        let signed = mutate(
+            &app,
+            &app.person_token(*volunteer),
+            SIGN_UP,
+            json!({ "id": id }),
+        )
+        .await;
+        signups.push(signed["signup"]["id"].clone());
+    }
+    let start = minute(Utc::now()) - Duration::hours(1);
+    reschedule(&app, activity_id, start, start + Duration::hours(2)).await;
+    assert_eq!(
+        status_after(&app, &organiser, "startVolunteerActivity", &id).await,
+        "IN_PROGRESS"
+    );
+    let mut records = Vec::new();
+    for signup in &signups {
+        for (step, at) in [
+            ("checkInVolunteer", start),
+            ("checkOutVolunteer", start + Duration::hours(1)),
+        ] {
+            mutate(
+                &app,
+                &organiser,
+                &attendance(step),
+                json!({ "id": signup, "at": at }),
+            )
+            .await;
+        }
+        records.push(record_of(&app, decoded(signup)).await.id);
+    }
+    assert_eq!(
+        status_after(&app, &organiser, "endVolunteerActivity", &id).await,
+        "ENDED"
+    );
+
+    let other = app.another_instance().await;
+    let confirm_all = async { status_after(&app, &organiser, "confirmActivityRecords", &id).await };
+    let confirm = record_step("confirmServiceRecord");
+    let confirm_each = join_all(records.iter().map(|record| {
+        mutate(
+            &other,
+            &organiser,
+            &confirm,
+            json!({ "id": global_id("ServiceRecord", *record) }),
+        )
+    }));
+    let (all, each) = futures::join!(confirm_all, confirm_each);
+    assert_eq!(all, "RECORDS_CONFIRMED");
+    for answer in &each {
+        let code = &answer["userErrors"][0]["code"];
+        assert!(code.is_null() || code == "RECORD_CONFIRMED", "{answer}");
+    }
+    for record in records {
+        let credits = entities::points_entry::Entity::find()
+            .filter(entities::points_entry::Column::ServiceRecordId.eq(record))
+            .count(app.db())
+            .await
+            .expect("count points");
+        assert_eq!(credits, 1, "record {record} earned points {credits} times");
+    }
 }
