@@ -13,7 +13,7 @@ use crate::auth::{Principal, PrincipalKind, Scope};
 use crate::domain::audit::{Actor, Transition};
 use crate::domain::outcome::Outcome;
 use crate::domain::permissions::{ORGANISATION_ADMINS, acts_for};
-use crate::domain::rows::find_visible;
+use crate::domain::rows::{find_visible, lock_owner};
 use crate::domain::transaction::{Db, begin_write};
 use crate::error::ApiError;
 
@@ -114,6 +114,9 @@ pub async fn issue_attendance_code(
         txn.rollback().await?;
         return Ok(Err(refusal));
     }
+    // The activity's row owns its one code per purpose: codes issued at once take turns, each
+    // replacing the one before, instead of the second failing on the unique index.
+    lock_owner::<volunteer_activity::Entity>(&txn, activity.id).await?;
     checkin_code::Entity::delete_many()
         .filter(checkin_code::Column::ActivityId.eq(activity.id))
         .filter(checkin_code::Column::Purpose.eq(purpose))

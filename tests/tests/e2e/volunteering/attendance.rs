@@ -24,7 +24,15 @@ use super::common::{
 e2e!(
     hours_are_rounded_capped_and_kept_inside_the_window,
     volunteers_check_in_and_out_with_the_organisers_code,
+    codes_issued_at_once_each_replace_the_last,
 );
+
+const ISSUE: &str = r#"mutation($id: ID!, $purpose: CodePurpose!) {
+    issueAttendanceCode(input: { activityId: $id, purpose: $purpose }) { code expiresAt userErrors { code } }
+}"#;
+const ATTEND: &str = r#"mutation($id: ID!, $code: String!) {
+    checkInWithCode(input: { activityId: $id, code: $code }) { signup { status } userErrors { field code } }
+}"#;
 
 async fn hours_are_rounded_capped_and_kept_inside_the_window(app: TestApp) {
     let (id, organiser) = published_activity(&app, 5, true).await;
@@ -188,12 +196,6 @@ async fn volunteers_check_in_and_out_with_the_organisers_code(app: TestApp) {
     let start = minute(Utc::now()) - Duration::minutes(20);
     reschedule(&app, decoded(&id), start, start + Duration::hours(2)).await;
 
-    const ISSUE: &str = r#"mutation($id: ID!, $purpose: CodePurpose!) {
-        issueAttendanceCode(input: { activityId: $id, purpose: $purpose }) { code expiresAt userErrors { code } }
-    }"#;
-    const ATTEND: &str = r#"mutation($id: ID!, $code: String!) {
-        checkInWithCode(input: { activityId: $id, code: $code }) { signup { status } userErrors { field code } }
-    }"#;
     let refused = mutate(
         &app,
         &volunteer,
@@ -274,4 +276,38 @@ async fn volunteers_check_in_and_out_with_the_organisers_code(app: TestApp) {
     let signup = signup_of(&app, decoded(&id), volunteer_id).await;
     // 20 minutes in: one 15-minute unit.
     assert_eq!(record_of(&app, signup.id).await.minutes, 15);
+}
+
+/// Organisers on two instances issue a check-in code at the same moment: each issue replaces
+/// the code before it, none fails, and exactly one code is left to check in with.
+async fn codes_issued_at_once_each_replace_the_last(app: TestApp) {
+    let (id, organiser) = published_activity(&app, 5, true).await;
+    let volunteer = app.person_token(people(&app, 1).await[0]);
+    mutate(&app, &volunteer, SIGN_UP, json!({ "id": id })).await;
+    let start = minute(Utc::now()) - Duration::minutes(20);
+    reschedule(&app, decoded(&id), start, start + Duration::hours(2)).await;
+    let other = app.another_instance().await;
+    let issue = json!({ "id": id, "purpose": "CHECK_IN" });
+    let issued = futures::future::join_all((0..6).map(|i| {
+        let instance = if i % 2 == 0 { &app } else { &other };
+        mutate(instance, &organiser, ISSUE, issue.clone())
+    }))
+    .await;
+    let codes: Vec<&str> = issued
+        .iter()
+        .map(|answer| {
+            answer["code"]
+                .as_str()
+                .unwrap_or_else(|| panic!("a code: {answer}"))
+        })
+        .collect();
+    let mut checked_in = 0;
+    for code in codes {
+        let answer = mutate(&app, &volunteer, ATTEND, json!({ "id": id, "code": code })).await;
+        match answer["userErrors"][0]["code"].as_str() {
+            None => checked_in += 1,
+            Some(refusal) => assert_eq!(refusal, "INVALID_CODE", "{answer}"),
+        }
+    }
+    assert_eq!(checked_in, 1, "exactly one code is valid");
 }
