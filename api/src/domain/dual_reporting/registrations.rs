@@ -291,6 +291,10 @@ pub async fn deregister(
     {
         return refuse(txn, Some(registration), RegistrationRefusal::NotRegistrant).await;
     }
+    // The member's row first, as every change of their registrations and post claims takes
+    // it: an application for a post of this community at this moment waits, then finds the
+    // member gone.
+    lock_owner::<party_member::Entity>(&txn, member.id).await?;
     if registration.status != MemberRegistrationStatus::Accepted {
         return refuse(txn, Some(registration), RegistrationRefusal::NotActive).await;
     }

@@ -5,19 +5,20 @@
 
 use chrono::Utc;
 use entities::member_registration::{self, MemberRegistrationStatus};
+use entities::party_member;
 use entities::post_claim::{self, PostClaimStatus};
 use entities::service_post::{self, PostStatus};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend,
-    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, SqlErr,
+    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
 };
 
 use crate::auth::{Principal, Scope};
 use crate::domain::audit::{Actor, Transition};
 use crate::domain::outcome::{Outcome, refusals, refuse};
 use crate::domain::permissions::{community_staff_of, own_membership};
-use crate::domain::rows::{find_visible, is_community, not_found, reload};
+use crate::domain::rows::{find_visible, is_community, lock, lock_owner, not_found, reload};
 use crate::domain::transaction::{Db, begin_write};
 use crate::error::ApiError;
 
@@ -113,6 +114,9 @@ pub async fn apply(db: &Db, principal: &Principal, post_id: i64) -> Result<Claim
     let member = own_membership(&txn, principal).await?;
     let registered = match &member {
         Some(member) => {
+            // The member's row owns where they are registered: a deregistration at this moment
+            // waits, or has left the community before this looks.
+            lock_owner::<party_member::Entity>(&txn, member.id).await?;
             member_registration::Entity::find()
                 .filter(member_registration::Column::PartyMemberId.eq(member.id))
                 .filter(member_registration::Column::CommunityId.eq(post.community_id))
@@ -126,6 +130,8 @@ pub async fn apply(db: &Db, principal: &Principal, post_id: i64) -> Result<Claim
     let Some(member) = member.filter(|_| registered) else {
         return refuse(txn, None, ServicePostRefusal::NotRegisteredHere).await;
     };
+    // Read again under the post's lock: a post closed at this moment takes no new claims.
+    let post = lock::<service_post::Entity>(&txn, post.id).await?;
     if post.status != PostStatus::Open {
         return refuse(txn, None, ServicePostRefusal::PostClosed).await;
     }
@@ -337,6 +343,8 @@ pub(super) async fn leave_community_posts(
         .from(service_post::Entity)
         .and_where(service_post::Column::CommunityId.eq(community_id))
         .to_owned();
+    // Locked in id order, so a decision on one of them at this moment waits, and each claim
+    // moves from the state it is in.
     let open = post_claim::Entity::find()
         .filter(post_claim::Column::PartyMemberId.eq(party_member_id))
         .filter(post_claim::Column::PostId.in_subquery(posts))
@@ -344,6 +352,8 @@ pub(super) async fn leave_community_posts(
             post_claim::Column::Status
                 .is_in([PostClaimStatus::Applied, PostClaimStatus::Confirmed]),
         )
+        .order_by_asc(post_claim::Column::Id)
+        .lock_exclusive()
         .all(txn)
         .await?;
     let now = Utc::now();
@@ -365,6 +375,7 @@ pub(super) async fn leave_community_posts(
             .col_expr(post_claim::Column::Status, Expr::value(to))
             .col_expr(post_claim::Column::ClosedAt, Expr::value(now))
             .filter(post_claim::Column::Id.is_in(ids.iter().copied()))
+            .filter(post_claim::Column::Status.eq(from))
             .exec(txn)
             .await?;
         transitions.extend(

@@ -20,6 +20,7 @@ use super::common::DEREGISTER;
 e2e!(
     concurrent_confirmations_never_exceed_a_posts_head_count,
     a_deregistered_member_leaves_the_communitys_posts,
+    an_application_racing_a_deregistration_leaves_no_claim_behind,
 );
 
 const PUBLISH: &str = r#"mutation($community: ID!, $title: String!, $headCount: Int!) {
@@ -472,4 +473,83 @@ async fn claimant_token(app: &TestApp, claim: i64) -> String {
         .expect("query members")
         .expect("the member");
     app.person_token(member.person_id)
+}
+
+/// Members apply for a post on one instance while, on another, staff deregister them from the
+/// community: whichever comes first, no member who left holds an open claim there.
+async fn an_application_racing_a_deregistration_leaves_no_claim_behind(app: TestApp) {
+    let qiyi = app.unit_by_code(QIYI).await;
+    let staff = app.staff_token(Role::CommunityStaff, QIYI).await;
+    let published = app
+        .query_as(
+            Some(&staff),
+            PUBLISH,
+            json!({ "community": global_id("AdminUnit", qiyi.id), "title": "楼栋长", "headCount": 20 }),
+        )
+        .await;
+    let post = published["publishServicePost"]["post"]["id"].clone();
+    let registrations = member_registration::Entity::find()
+        .filter(member_registration::Column::CommunityId.eq(qiyi.id))
+        .filter(member_registration::Column::Status.eq(MemberRegistrationStatus::Accepted))
+        .order_by_asc(member_registration::Column::Id)
+        .all(app.db())
+        .await
+        .expect("query registrations");
+    assert!(registrations.len() >= 4, "七一 has accepted registrations");
+    let mut members = Vec::new();
+    for registration in &registrations {
+        let member = party_member::Entity::find_by_id(registration.party_member_id)
+            .one(app.db())
+            .await
+            .expect("query members")
+            .expect("the member");
+        members.push((registration.id, member));
+    }
+    let other = app.another_instance().await;
+    let tokens: Vec<String> = members
+        .iter()
+        .map(|(_, member)| app.person_token(member.person_id))
+        .collect();
+    let races = members
+        .iter()
+        .zip(&tokens)
+        .map(|((registration, _), token)| {
+            let apply = app.query_as(Some(token), APPLY, json!({ "post": post }));
+            let deregister = other.query_as(
+                Some(&staff),
+                DEREGISTER,
+                json!({ "id": global_id("MemberRegistration", *registration) }),
+            );
+            async move { futures::join!(apply, deregister) }
+        });
+    for (_, deregistered) in join_all(races).await {
+        assert_eq!(
+            deregistered["deregisterMember"]["registration"]["status"], "DEREGISTERED",
+            "{deregistered}"
+        );
+    }
+    for (_, member) in &members {
+        let qiyi_posts = service_post::Entity::find()
+            .filter(service_post::Column::CommunityId.eq(qiyi.id))
+            .all(app.db())
+            .await
+            .expect("query posts")
+            .into_iter()
+            .map(|post| post.id);
+        let open = post_claim::Entity::find()
+            .filter(post_claim::Column::PartyMemberId.eq(member.id))
+            .filter(post_claim::Column::PostId.is_in(qiyi_posts))
+            .filter(
+                post_claim::Column::Status
+                    .is_in([PostClaimStatus::Applied, PostClaimStatus::Confirmed]),
+            )
+            .count(app.db())
+            .await
+            .expect("count claims");
+        assert_eq!(
+            open, 0,
+            "member {} left 七一 but holds an open claim there",
+            member.id
+        );
+    }
 }
