@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr,
-    EntityTrait, Iterable, ModelTrait, PrimaryKeyToColumn,
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, Iterable, ModelTrait, PrimaryKeyToColumn,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 use crate::config::DatabaseSettings;
@@ -59,6 +60,17 @@ pub async fn connect(
         tracing::trace!(sql = %info.statement, elapsed = ?info.elapsed, failed = info.failed, "statement");
     });
     Ok(db)
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at once (`BEGIN
+/// IMMEDIATE`), so concurrent writers queue behind each other instead of failing when a read
+/// turns into a write; PostgreSQL takes row locks as it goes.
+pub async fn begin_immediate(pool: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    pool.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }
 
 /// Applies every pending migration.

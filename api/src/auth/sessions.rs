@@ -6,14 +6,16 @@
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
+use entities::account;
 use entities::refresh_token::{self, RefreshTokenStatus};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, QuerySelect,
 };
 
 use super::secret;
+use crate::db;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
@@ -37,16 +39,22 @@ pub async fn start(
 
 /// Exchanges a refresh token for its successor in the same family, valid for `ttl`. Returns the
 /// account it belongs to and the new token. Of several concurrent exchanges of one token, one
-/// succeeds; the others count as reuse.
+/// succeeds; the others count as reuse, and reuse revokes the whole family — including a
+/// successor being issued at that very moment, because every change to an account's refresh
+/// tokens holds the account's row.
 pub async fn rotate(
     db: &DatabaseConnection,
     presented: &str,
     ttl: Duration,
 ) -> Result<(i64, String), SessionError> {
     let token = find(db, presented).await?.ok_or(SessionError::Invalid)?;
+    let txn = holding_account(db, token.account_id).await?;
+    // Read again under the account's lock: an exchange or a sign-out may have come first.
+    let token = find(&txn, presented).await?.ok_or(SessionError::Invalid)?;
     match token.status {
         RefreshTokenStatus::Rotated => {
-            revoke_family(db, &token.family_id).await?;
+            revoke_family(&txn, &token.family_id).await?;
+            txn.commit().await?;
             return Err(SessionError::Reused);
         }
         RefreshTokenStatus::Revoked => return Err(SessionError::Invalid),
@@ -55,24 +63,15 @@ pub async fn rotate(
         }
         RefreshTokenStatus::Active => {}
     }
-    let txn = db.begin().await?;
-    // Compare-and-set: only the exchange that still finds the token active may rotate it.
-    let rotated = refresh_token::Entity::update_many()
+    refresh_token::Entity::update_many()
         .set(refresh_token::ActiveModel {
             status: Set(RefreshTokenStatus::Rotated),
             rotated_at: Set(Some(Utc::now())),
             ..Default::default()
         })
         .filter(refresh_token::Column::Id.eq(token.id))
-        .filter(refresh_token::Column::Status.eq(RefreshTokenStatus::Active))
         .exec(&txn)
         .await?;
-    if rotated.rows_affected == 0 {
-        txn.rollback().await?;
-        // Another exchange got there first: this one presented a token already used.
-        revoke_family(db, &token.family_id).await?;
-        return Err(SessionError::Reused);
-    }
     let successor = insert(&txn, token.account_id, &token.family_id, ttl).await?;
     txn.commit().await?;
     Ok((token.account_id, successor))
@@ -80,11 +79,28 @@ pub async fn rotate(
 
 /// Signs out: revokes the family of the presented token. An unknown token changes nothing (as
 /// RFC 7009 has it, so a client cannot tell whether a token ever existed).
-pub async fn revoke(db: &impl ConnectionTrait, presented: &str) -> Result<(), DbErr> {
+pub async fn revoke(db: &DatabaseConnection, presented: &str) -> Result<(), DbErr> {
     if let Some(token) = find(db, presented).await? {
-        revoke_family(db, &token.family_id).await?;
+        let txn = holding_account(db, token.account_id).await?;
+        revoke_family(&txn, &token.family_id).await?;
+        txn.commit().await?;
     }
     Ok(())
+}
+
+/// A write transaction holding the account's row, which owns its refresh tokens: exchanges and
+/// revocations of one account's tokens take turns, on PostgreSQL across instances too (SQLite's
+/// `BEGIN IMMEDIATE` serialises every writer already).
+async fn holding_account(
+    db: &DatabaseConnection,
+    account_id: i64,
+) -> Result<DatabaseTransaction, DbErr> {
+    let txn = db::begin_immediate(db).await?;
+    account::Entity::find_by_id(account_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?;
+    Ok(txn)
 }
 
 async fn find(

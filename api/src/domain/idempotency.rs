@@ -17,7 +17,8 @@ use serde::de::DeserializeOwned;
 
 use crate::auth::Principal;
 use crate::auth::secret::digest;
-use crate::domain::transaction::{Db, begin_on_pool};
+use crate::db::begin_immediate;
+use crate::domain::transaction::Db;
 use crate::error::ApiError;
 
 /// The longest key accepted.
@@ -71,7 +72,7 @@ impl<I: Serialize> Idempotent<'_, I> {
         let input = serde_json::to_string(self.input).map_err(|_| ApiError::Internal)?;
         let fingerprint = digest(&format!("{}\n{input}", self.operation));
 
-        let txn = begin_on_pool(pool).await?;
+        let txn = begin_immediate(pool).await?;
         let reservation = match self.reserve(&txn, &caller, key, &fingerprint).await? {
             Reservation::Reserved(reservation) => reservation,
             Reservation::Replayed(result) => {

@@ -6,9 +6,11 @@ use std::sync::Arc;
 
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult,
-    QueryResult, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    QueryResult, Statement, TransactionTrait,
 };
 use tokio::sync::Semaphore;
+
+use crate::db;
 
 /// The database as a request sees it. Mostly the pool, or a share of it; for a request with an
 /// idempotency key, the request's own transaction, so that the key, the work and its stored
@@ -38,24 +40,14 @@ impl Db {
     }
 }
 
-/// Begins a transaction that will write. On the pool, on SQLite it takes the write lock at once
-/// (`BEGIN IMMEDIATE`), so concurrent writers queue behind each other instead of failing when a
-/// read turns into a write; PostgreSQL takes row locks as it goes. Inside a request's
-/// transaction it is a savepoint, which the surrounding transaction commits with it.
+/// Begins a transaction that will write: on the pool, one of its own
+/// ([`db::begin_immediate`]); inside a request's transaction, a savepoint, which the surrounding
+/// transaction commits with it.
 pub async fn begin_write(db: &Db) -> Result<DatabaseTransaction, DbErr> {
     match db {
-        Db::Pool(pool) | Db::Share(pool, _) => begin_on_pool(pool).await,
+        Db::Pool(pool) | Db::Share(pool, _) => db::begin_immediate(pool).await,
         Db::Within(txn) => txn.begin().await,
     }
-}
-
-/// [`begin_write`] on the pool itself.
-pub async fn begin_on_pool(pool: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    pool.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
 }
 
 #[async_trait::async_trait]

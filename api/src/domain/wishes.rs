@@ -21,8 +21,9 @@ use super::outcome::{Outcome, refusals, refuse};
 use super::permissions::{CARETAKERS, COMMUNITY_OR_ABOVE, organizing_organization, staff_covers};
 use super::rows::{find_visible, lock_owner, not_found, reload};
 use super::scope::Scoped;
-use super::transaction::{Db, begin_on_pool, begin_write};
+use super::transaction::{Db, begin_write};
 use crate::auth::{Principal, PrincipalKind, Scope};
+use crate::db::begin_immediate;
 use crate::error::ApiError;
 
 /// Limits of the claim workflow, from the configuration.
@@ -719,7 +720,7 @@ pub async fn revoke_overdue_claim(
     claim: &wish_claim::Model,
     now: DateTime<Utc>,
 ) -> Result<bool, ApiError> {
-    let txn = begin_on_pool(db).await?;
+    let txn = begin_immediate(db).await?;
     let Some(wish) = micro_wish::Entity::find_by_id(claim.wish_id)
         .lock_exclusive()
         .one(&txn)
@@ -793,7 +794,7 @@ pub async fn sweep(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<SweepR
         .all(db)
         .await?;
     for wish in expired {
-        let txn = begin_on_pool(db).await?;
+        let txn = begin_immediate(db).await?;
         let change = WishChange {
             txn,
             principal: &system,

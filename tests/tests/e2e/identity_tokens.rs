@@ -27,6 +27,7 @@ e2e!(
     refresh_tokens_rotate_and_reuse_revokes_the_family,
     signing_out_ends_the_sign_in,
     of_concurrent_refreshes_of_one_token_one_succeeds,
+    a_reuse_revokes_the_successor_issued_at_that_moment,
     forged_and_stale_tokens_are_refused_with_their_reason,
 );
 
@@ -605,4 +606,26 @@ async fn forged_and_stale_tokens_are_refused_with_their_reason(app: TestApp) {
     assert_refused(&app, &confused, "TOKEN_ALGORITHM").await;
 
     assert_refused(&app, "not-a-token", "TOKEN_MALFORMED").await;
+}
+
+/// A stolen refresh token is replayed on one instance at the moment its legitimate successor is
+/// exchanged on another: whichever comes first, the sign-in ends — no token issued in the race
+/// outlives the reuse.
+async fn a_reuse_revokes_the_successor_issued_at_that_moment(app: TestApp) {
+    let other = app.another_instance().await;
+    for _ in 0..8 {
+        let first = login(&app, "qiyi.staff", DEMO_PASSWORD)
+            .await
+            .token("refresh_token");
+        let second = refresh(&app, &first).await.token("refresh_token");
+        let (replayed, exchanged) = futures::join!(refresh(&other, &first), refresh(&app, &second));
+        replayed.assert_error(400, "invalid_grant");
+        if exchanged.status == 200 {
+            refresh(&app, &exchanged.token("refresh_token"))
+                .await
+                .assert_error(400, "invalid_grant");
+        } else {
+            exchanged.assert_error(400, "invalid_grant");
+        }
+    }
 }
