@@ -67,6 +67,13 @@ pub enum ApiError {
     /// The request conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
+    /// The request's transaction collided with concurrent ones (a deadlock or a serialisation
+    /// failure, see [`contended`]) and was rolled back: nothing was done, and it may be run
+    /// again.
+    #[error(
+        "the request collided with concurrent changes and was rolled back; nothing was done, send it again"
+    )]
+    Contended,
     /// The database is unreachable or every connection is busy (see [`unavailable`]).
     #[error(
         "the database is busy or unreachable; nothing was done, send the request again shortly"
@@ -92,7 +99,7 @@ impl ApiError {
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::BadUserInput { .. } => ErrorCode::BadUserInput,
             Self::Conflict(_) => ErrorCode::Conflict,
-            Self::Unavailable => ErrorCode::ServiceUnavailable,
+            Self::Unavailable | Self::Contended => ErrorCode::ServiceUnavailable,
             Self::Internal => ErrorCode::Internal,
         }
     }
@@ -100,7 +107,10 @@ impl ApiError {
     /// A database error, logged: [`ApiError::Unavailable`] when the database could not be
     /// reached in time, [`ApiError::Internal`] for anything else.
     pub fn from_db(err: &DbErr) -> Self {
-        if unavailable(err) {
+        if contended(err) {
+            tracing::warn!(error = %err, "transaction rolled back by the database");
+            Self::Contended
+        } else if unavailable(err) {
             tracing::warn!(error = %err, "database unavailable");
             Self::Unavailable
         } else {
@@ -113,6 +123,21 @@ impl ApiError {
 impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> Self {
         Self::from_db(&err)
+    }
+}
+
+/// Whether the database rolled the transaction back because it collided with others: a
+/// deadlock (SQLSTATE 40P01) or a serialisation failure (40001). Nothing of it was done, and the
+/// same work run again will most likely go through.
+pub fn contended(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as Sqlx;
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(err)) | DbErr::Query(RuntimeErr::SqlxError(err)) => {
+            matches!(err.as_ref(), Sqlx::Database(err)
+                if err.code().is_some_and(|code| code == "40P01" || code == "40001"))
+        }
+        _ => false,
     }
 }
 

@@ -324,10 +324,10 @@ impl OAuthError {
     /// could not be reached in time, as for GraphQL requests; a server error otherwise.
     fn database(err: &sea_orm::DbErr) -> Self {
         match ApiError::from_db(err) {
-            ApiError::Unavailable => Self::new(
+            error @ (ApiError::Unavailable | ApiError::Contended) => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "temporarily_unavailable",
-                ApiError::Unavailable.to_string(),
+                error.to_string(),
             ),
             _ => Self::new(
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -151,3 +151,42 @@ async fn a_grid_must_lie_inside_its_community(app: TestApp) {
         "a wish's grid must belong to its community"
     );
 }
+
+/// Two transactions that lock two rows in opposite orders deadlock; PostgreSQL rolls one back,
+/// and the server reads its error as contention, which mutations run again (and answer
+/// `SERVICE_UNAVAILABLE` if it persists), never as `INTERNAL`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deadlock_victim_is_contention_not_an_internal_error() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let ids: Vec<i64> = micro_wish::Entity::find()
+        .all(app.db())
+        .await
+        .expect("query wishes")
+        .iter()
+        .take(2)
+        .map(|wish| wish.id)
+        .collect();
+    let lock = |id: i64| format!("SELECT id FROM micro_wish WHERE id = {id} FOR UPDATE");
+    let first = app.db().begin().await.expect("a transaction");
+    let second = app.db().begin().await.expect("a transaction");
+    first.execute_unprepared(&lock(ids[0])).await.expect("lock");
+    second
+        .execute_unprepared(&lock(ids[1]))
+        .await
+        .expect("lock");
+    let (crossing_first, crossing_second) = (lock(ids[1]), lock(ids[0]));
+    let (a, b) = futures::join!(
+        first.execute_unprepared(&crossing_first),
+        second.execute_unprepared(&crossing_second)
+    );
+    let victim = match (a, b) {
+        (Err(err), Ok(_)) | (Ok(_), Err(err)) => err,
+        other => panic!("one of the two is rolled back: {other:?}"),
+    };
+    assert!(gongzhi::error::contended(&victim), "{victim}");
+    assert_eq!(
+        gongzhi::error::ApiError::from_db(&victim).code(),
+        gongzhi::error::ErrorCode::ServiceUnavailable
+    );
+}

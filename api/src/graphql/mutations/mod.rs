@@ -29,16 +29,21 @@ pub struct Mutation(
     wishes::WishMutation,
 );
 
+/// How many times a mutation runs when the database rolls it back for colliding with concurrent
+/// ones (a deadlock): the first run and two more.
+const ATTEMPTS: u32 = 3;
+
 /// Runs a mutation once per idempotency key — a retry with the key and the same input gets the
 /// first outcome without running it again — and shapes its payload. `mutation` does its work
 /// on the [`Db`] it is given: with a key, the transaction that also holds the key and stores
-/// the outcome.
+/// the outcome. A run the database rolled back as a deadlock victim did nothing, so it is run
+/// again, up to [`ATTEMPTS`] times, before the caller is told to retry.
 pub(super) async fn run_once<O, P, Fut>(
     ctx: &Context<'_>,
     key: &Option<String>,
     operation: &'static str,
     input: &impl Serialize,
-    mutation: impl FnOnce(Db) -> Fut,
+    mutation: impl Fn(Db) -> Fut,
 ) -> Result<P>
 where
     O: Serialize + DeserializeOwned,
@@ -47,16 +52,25 @@ where
 {
     let request = ctx.request()?;
     let KeyLifetime(lifetime) = *ctx.data::<KeyLifetime>()?;
-    Idempotent {
-        key: key.as_deref(),
-        operation,
-        input,
-        lifetime,
+    let mut attempt = 1;
+    loop {
+        let outcome = Idempotent {
+            key: key.as_deref(),
+            operation,
+            input,
+            lifetime,
+        }
+        .run(&request.pool, &request.principal, |db| {
+            Box::pin(mutation(db))
+        })
+        .await;
+        match outcome {
+            Err(ApiError::Contended) if attempt < ATTEMPTS => {
+                // A short, growing pause lets the transaction that won go first.
+                tokio::time::sleep(std::time::Duration::from_millis(10 * u64::from(attempt))).await;
+                attempt += 1;
+            }
+            outcome => return outcome.map(P::from).or_gql(),
+        }
     }
-    .run(&request.pool, &request.principal, |db| {
-        Box::pin(mutation(db))
-    })
-    .await
-    .map(P::from)
-    .or_gql()
 }

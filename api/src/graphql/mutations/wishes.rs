@@ -176,8 +176,9 @@ impl WishMutation {
         let fingerprint = serde_json::to_value(&new)
             .map_err(|_| ApiError::Internal)
             .or_gql()?;
+        let new = &new;
         let submit =
-            |db: Db| async move { wishes::submit_wish(&db, &request.principal, new).await };
+            |db: Db| async move { wishes::submit_wish(&db, &request.principal, new.clone()).await };
         run_once(
             ctx,
             &input.idempotency_key,

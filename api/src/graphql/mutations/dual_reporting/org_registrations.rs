@@ -104,13 +104,14 @@ impl OrgRegistrationMutation {
             projects: input.projects,
         };
         let key = (organization, community, commitments.clone());
+        let commitments = &commitments;
         let register = |db: Db| async move {
             org_registrations::register_organization(
                 &db,
                 &request.principal,
                 organization,
                 community,
-                commitments,
+                commitments.clone(),
             )
             .await
         };

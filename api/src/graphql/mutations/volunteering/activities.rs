@@ -143,8 +143,9 @@ impl ActivityMutation {
         let fingerprint = serde_json::to_value(&new)
             .map_err(|_| ApiError::Internal)
             .or_gql()?;
+        let new = &new;
         let create = |db: Db| async move {
-            volunteering::create_activity(&db, &request.principal, new).await
+            volunteering::create_activity(&db, &request.principal, new.clone()).await
         };
         run_once(
             ctx,

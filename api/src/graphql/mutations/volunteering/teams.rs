@@ -146,8 +146,10 @@ impl VolunteerTeamMutation {
         let fingerprint = serde_json::to_value(&new)
             .map_err(|_| ApiError::Internal)
             .or_gql()?;
-        let create =
-            |db: Db| async move { volunteering::create_team(&db, &request.principal, new).await };
+        let new = &new;
+        let create = |db: Db| async move {
+            volunteering::create_team(&db, &request.principal, new.clone()).await
+        };
         run_once(
             ctx,
             &input.idempotency_key,
@@ -176,8 +178,9 @@ impl VolunteerTeamMutation {
         let fingerprint = serde_json::to_value((team_id, &update))
             .map_err(|_| ApiError::Internal)
             .or_gql()?;
+        let update = &update;
         let change = |db: Db| async move {
-            volunteering::update_team(&db, &request.principal, team_id, update).await
+            volunteering::update_team(&db, &request.principal, team_id, update.clone()).await
         };
         run_once(
             ctx,
