@@ -63,6 +63,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=15, help="seconds per measured run")
     parser.add_argument("--rounds", type=int, default=2, help="A/B rounds per operation")
     parser.add_argument("--no-build", action="store_true", help="use the release binary as it is")
+    parser.add_argument("--soak", type=int, metavar="MINUTES", help="instead: a mixed load on two instances for MINUTES, minute by minute")
     args = parser.parse_args()
     duration, rounds = (2, 1) if args.smoke else (args.duration, args.rounds)
 
@@ -79,6 +80,11 @@ def main() -> None:
         seed_seconds = timed(lambda: run([binary, "seed", "--profile", "district"], env=env, quiet=True))
         print(f"seeded the district profile in {seed_seconds:.1f} s", flush=True)
         fixtures = load_fixtures(database_url)
+        if args.soak:
+            section = soak(binary, env, workdir, fixtures, processes, args.soak)
+            print(section)
+            write_soak_section(section)
+            return
         gongzhi = start(processes, [binary, "serve"], env, workdir / "gongzhi.log")
         wait_for(f"http://127.0.0.1:{GONGZHI_PORT}/health")
         postgraphile = start(processes, postgraphile_command(database_url), dict(os.environ), workdir / "postgraphile.log")
@@ -95,7 +101,11 @@ def main() -> None:
         report = render(results, peak_rss, seed_seconds, duration, rounds, args.smoke)
         print(report)
         if not args.smoke:
-            (BENCH / "RESULTS.md").write_text(report)
+            # The last soak stays at the end.
+            path = BENCH / "RESULTS.md"
+            previous = path.read_text().split("\n## Soak\n", 1) if path.exists() else []
+            soak_section = "\n## Soak\n" + previous[1] if len(previous) == 2 else ""
+            path.write_text(report + soak_section)
             print("wrote bench/RESULTS.md")
     finally:
         for process in processes:
@@ -206,14 +216,36 @@ def lua_list(values) -> str:
     return "{" + ",".join(json.dumps(value) for value in values) + "}"
 
 
-def graphql_request(query: str, variables_lua: str, token_lua: str = "nil", tables: dict | None = None) -> str:
+class GraphqlScript(str):
+    """A wrk Lua script making GraphQL requests, with the calls it makes (weight, query,
+    variables, token), so that the soak can mix the calls of several operations."""
+
+    calls: list
+    tables: dict
+
+
+def graphql_request(query: str, variables_lua: str, token_lua: str = "nil", tables: dict | None = None) -> GraphqlScript:
     """A wrk Lua script posting `query`, with variables built by the Lua expression
     `variables_lua` and a bearer token from `token_lua`, both of which may use `tables`."""
-    prefix = '{"query":' + json.dumps(query) + ',"variables":'
+    return graphql_script([(1, query, variables_lua, token_lua)], tables)
+
+
+def graphql_script(calls: list, tables: dict | None = None) -> GraphqlScript:
+    """A wrk Lua script posting one of `calls` (weight, query, variables, token) at random, each
+    as often as its weight says."""
     definitions = "\n".join(f"{name} = {lua_list(values)}" for name, values in (tables or {}).items())
-    return f"""
+    entries = "\n".join(
+        f"""  {{ weight = {weight}, prefix = [==[{{"query":{json.dumps(query)},"variables":]==],
+    variables = function() return {variables_lua} end, token = function() return {token_lua} end }},"""
+        for weight, query, variables_lua, token_lua in calls
+    )
+    script = GraphqlScript(f"""
 {definitions}
-local prefix = [==[{prefix}]==]
+local calls = {{
+{entries}
+}}
+local total_weight = 0
+for _, call in ipairs(calls) do total_weight = total_weight + call.weight end
 local threads = {{}}
 local next_id = 0
 function setup(thread)
@@ -227,11 +259,20 @@ function init(args)
   won = 0
   refused = 0
 end
--- Counts responses with GraphQL errors (HTTP 200 all the same) and, for claims, who won.
+-- Counts responses with GraphQL errors (HTTP 200 all the same) and, for claims, who won. A
+-- claim that lost is refused (ALREADY_CLAIMED), and its release then finds a wish the caller may
+-- not read (NOT_FOUND): both are refusals, not failures.
 function response(status, headers, body)
-  if body:find('"errors"', 1, true) then failed = failed + 1 end
+  if body:find('"errors"', 1, true) then
+    local refusal = false
+    for code in body:gmatch('"extensions":{{"code":"([A-Z_]+)"') do
+      refusal = code == "NOT_FOUND"
+      if not refusal then break end
+    end
+    if not refusal then failed = failed + 1 end
+  end
   if body:find('"claim":{{"userErrors":[]', 1, true) then won = won + 1
-  elseif body:find("ALREADY_CLAIMED", 1, true) then refused = refused + 1 end
+  elseif body:find("ALREADY_CLAIMED", 1, true) or body:find("NOT_FOUND", 1, true) then refused = refused + 1 end
 end
 function done(summary, latency, requests)
   local f, w, r = 0, 0, 0
@@ -244,12 +285,21 @@ function done(summary, latency, requests)
 end
 function pick(list) return list[math.random(#list)] end
 function request()
-  local headers = {{ ["content-type"] = "application/json", ["accept"] = "application/json" }}
-  local token = {token_lua}
-  if token then headers["authorization"] = "Bearer " .. token end
-  return wrk.format("POST", "/graphql", headers, prefix .. {variables_lua} .. "}}")
+  local choice = math.random(total_weight)
+  for _, call in ipairs(calls) do
+    if choice <= call.weight then
+      local headers = {{ ["content-type"] = "application/json", ["accept"] = "application/json" }}
+      local token = call.token()
+      if token then headers["authorization"] = "Bearer " .. token end
+      return wrk.format("POST", "/graphql", headers, call.prefix .. call.variables() .. "}}")
+    end
+    choice = choice - call.weight
+  end
 end
-"""
+""")
+    script.calls = calls
+    script.tables = tables or {}
+    return script
 
 
 def define_operations(fixtures: dict) -> list:
@@ -370,6 +420,96 @@ def check_answers(operations: list, fixtures: dict, workdir: Path) -> None:
     del community
 
 
+# --- soaking ------------------------------------------------------------------------------
+
+# The soak's mix: mostly reads, some writes, some of them contested.
+SOAK_MIX = [
+    (6, "first-20-open-wishes"),
+    (2, "community-grids"),
+    (2, "partner-own-claims"),
+    (1, "claim-release"),
+    (1, "claim-release-contested"),
+]
+SOAK_CONNECTIONS = 8  # per instance
+
+
+def soak(binary, env, workdir, fixtures, processes, minutes) -> str:
+    """Two instances on one database under the mixed load for `minutes`, each minute measured:
+    throughput, errors, p99 and each instance's resident memory."""
+    ports = (GONGZHI_PORT, GONGZHI_PORT + 1)
+    servers = []
+    for number, port in enumerate(ports, 1):
+        instance_env = dict(env, GONGZHI_LISTEN=f"127.0.0.1:{port}")
+        servers.append(start(processes, [binary, "serve"], instance_env, workdir / f"gongzhi-{number}.log"))
+        wait_for(f"http://127.0.0.1:{port}/health/ready")
+    fixtures["partner_tokens"] = partner_tokens(binary, env, fixtures["claiming_organizations"])
+    fixtures["staff_token"] = run_output([binary, "token", "--role", "district_staff", "--unit", "411002"], env).strip()
+    operations = {operation.name: operation for operation in define_operations(fixtures)}
+    calls = [(weight, *operations[name].gongzhi.calls[0][1:]) for weight, name in SOAK_MIX]
+    script_path = workdir / "soak.lua"
+    script_path.write_text(graphql_script(calls, operations[SOAK_MIX[0][1]].gongzhi.tables))
+    rows = []
+    for minute in range(1, minutes + 1):
+        runs = [
+            subprocess.Popen(
+                ["wrk", "-t", "1", "-c", str(SOAK_CONNECTIONS), "-d", "60s", "--latency", "-s", str(script_path), f"http://127.0.0.1:{port}"],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for port in ports
+        ]
+        outputs = [parse_wrk(run.communicate()[0]) for run in runs]
+        rows.append(
+            {
+                "minute": minute,
+                "rps": sum(output["rps"] for output in outputs),
+                "requests": sum(output["requests"] for output in outputs),
+                "errors": sum(output["errors"] for output in outputs),
+                "p99": max(output["p99"] for output in outputs),
+                "rss": [rss_mib(server.pid) for server in servers],
+            }
+        )
+        print(f"  minute {minute}: {rows[-1]}", flush=True)
+    return render_soak(rows)
+
+
+def rss_mib(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024
+
+
+def render_soak(rows: list) -> str:
+    mix = ", ".join(f"{weight}× {name}" for weight, name in SOAK_MIX)
+    lines = [
+        "## Soak",
+        "",
+        f"Two instances of the release build on one PostgreSQL database (district profile, pool "
+        f"{POOL_SIZE} each), {SOAK_CONNECTIONS} wrk connections on each, for {len(rows)} minutes; "
+        f"the mix: {mix}. Run on {datetime.date.today().isoformat()} with `bench/run --soak "
+        f"{len(rows)}`. Errors are transport errors, non-2xx answers and GraphQL errors other than "
+        "the refusals a contested claim expects; RSS is each instance's resident memory at the "
+        "end of the minute.",
+        "",
+        "| minute | requests/s | requests | errors | p99 ms | RSS instance 1 MiB | RSS instance 2 MiB |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['minute']} | {row['rps']:.0f} | {row['requests']} | {row['errors']} | "
+            f"{row['p99']:.1f} | {row['rss'][0]:.1f} | {row['rss'][1]:.1f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_soak_section(section: str) -> None:
+    """Puts the soak's section at the end of RESULTS.md, in place of an earlier one."""
+    path = BENCH / "RESULTS.md"
+    text = path.read_text() if path.exists() else ""
+    text = text.split("\n## Soak\n", 1)[0].rstrip("\n")
+    path.write_text(f"{text}\n\n{section}")
+    print("wrote the soak to bench/RESULTS.md")
+
+
 # --- measuring ----------------------------------------------------------------------------
 
 
@@ -462,6 +602,12 @@ def wrk(workdir, port, script, connections, duration, threads=2) -> dict:
     command = ["wrk", "-t", str(min(threads, connections)), "-c", str(connections), "-d", f"{duration}s", "--latency", "-s", str(path), f"http://127.0.0.1:{port}"]
     output = run_output(command, dict(os.environ))
     (workdir / "last-wrk.txt").write_text(output)
+    return parse_wrk(output)
+
+
+def parse_wrk(output: str) -> dict:
+    """Requests, rate, errors (transport, non-2xx and GraphQL), latencies and claim counts of
+    one wrk run's report."""
     requests = int(re.search(r"(\d+) requests in", output).group(1))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     errors = sum(int(value) for value in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))

@@ -24,7 +24,7 @@ use crate::domain::audit::{Actor, Transition};
 use crate::domain::calendar::HalfYear;
 use crate::domain::outcome::{Outcome, refusals, refuse};
 use crate::domain::permissions::own_membership;
-use crate::domain::rows::find_visible;
+use crate::domain::rows::{find_visible, reload};
 use crate::domain::transaction::{Db, begin_write};
 use crate::error::ApiError;
 
@@ -216,8 +216,10 @@ pub async fn submit(
     )
     .record(&txn, &Actor::from(principal))
     .await?;
+    // As it now stands: an edit that committed meanwhile is what was submitted.
+    let submitted = reload::<member_report::Entity>(&txn, report.id).await?;
     txn.commit().await?;
-    Ok(Outcome::done(next))
+    Ok(Outcome::done(submitted))
 }
 
 /// A report's figures as drafted.
