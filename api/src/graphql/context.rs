@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use async_graphql::{Context, ErrorExtensions};
+use entities::admin_unit;
 use futures::StreamExt;
 use futures::channel::mpsc;
 use futures::future::BoxFuture;
@@ -16,8 +17,9 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DbErr};
 
 use super::ids::NodeType;
 use super::loaders::{ById, ChildrenOf, Loaders};
-use crate::auth::Principal;
+use crate::auth::{Principal, STAFF_ROLES};
 use crate::domain::audit::PersonalDataReads;
+use crate::domain::permissions::grants_cover;
 use crate::domain::transaction::Db;
 use crate::error::ApiError;
 
@@ -93,6 +95,17 @@ impl RequestContext {
             Some(id) => self.load(id).await,
             None => Ok(None),
         }
+    }
+
+    /// Whether the caller is staff of the unit `unit_id` or of a unit above it: who may read the
+    /// fields of an object that belong to its own area (who acted on a wish, how a community
+    /// reviewed an organisation). Loads the unit only for a caller with a staff grant.
+    pub async fn staff_covers(&self, unit_id: i64) -> async_graphql::Result<bool> {
+        if self.principal.units_with(STAFF_ROLES).next().is_none() {
+            return Ok(false);
+        }
+        let unit = self.fetch(ById::<admin_unit::Entity>::new(unit_id)).await?;
+        Ok(unit.is_some_and(|unit| grants_cover(&self.principal, STAFF_ROLES, &unit)))
     }
 
     /// The rows whose `column` references `parent`, in id order, as the caller may see them.

@@ -13,6 +13,7 @@ use super::nodes::{
     PartyMember, PostClaim, ServicePost,
 };
 use crate::domain::dual_reporting::feedback_reports::report_csv;
+use crate::domain::permissions::{ORGANISATION_ADMINS, acts_for};
 use crate::error::ApiError;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::NodeType;
@@ -61,24 +62,43 @@ impl OrgRegistration {
         self.0.status
     }
 
-    /// The community's note from its review.
-    async fn review_note(&self) -> Option<&str> {
-        self.0.review_note.as_deref()
+    /// The community's note from its review. Shown to the organisation and to staff of the
+    /// community or a unit above it; null for anyone else.
+    async fn review_note(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(self
+            .review_readable(ctx)
+            .await?
+            .then_some(self.0.review_note.as_deref())
+            .flatten())
     }
 
-    /// The community's rating of the organisation in the yearly review, 1–5.
-    async fn community_rating(&self) -> Option<i16> {
-        self.0.community_rating
+    /// The community's rating of the organisation in the yearly review, 1–5. Shown as
+    /// `reviewNote` is.
+    async fn community_rating(&self, ctx: &Context<'_>) -> Result<Option<i16>> {
+        Ok(self
+            .review_readable(ctx)
+            .await?
+            .then_some(self.0.community_rating)
+            .flatten())
     }
 
-    /// The organisation's rating of the community in the yearly review, 1–5.
-    async fn organization_rating(&self) -> Option<i16> {
-        self.0.organization_rating
+    /// The organisation's rating of the community in the yearly review, 1–5. Shown as
+    /// `reviewNote` is.
+    async fn organization_rating(&self, ctx: &Context<'_>) -> Result<Option<i16>> {
+        Ok(self
+            .review_readable(ctx)
+            .await?
+            .then_some(self.0.organization_rating)
+            .flatten())
     }
 
-    /// When the community last reviewed the registration.
-    async fn reviewed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.reviewed_at
+    /// When the community last reviewed the registration. Shown as `reviewNote` is.
+    async fn reviewed_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
+        Ok(self
+            .review_readable(ctx)
+            .await?
+            .then_some(self.0.reviewed_at)
+            .flatten())
     }
 
     /// When the registration was submitted.
@@ -90,6 +110,22 @@ impl OrgRegistration {
     /// `updatedSince` filter that finds what changed since an instant.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
+    }
+}
+
+impl OrgRegistration {
+    /// Whether the caller may read the yearly review: the registration is public once accepted,
+    /// its review belongs to the organisation and the community (and the units above it).
+    async fn review_readable(&self, ctx: &Context<'_>) -> Result<bool> {
+        let request = ctx.request()?;
+        if acts_for(
+            &request.principal,
+            self.0.organization_id,
+            ORGANISATION_ADMINS,
+        ) {
+            return Ok(true);
+        }
+        request.staff_covers(self.0.community_id).await
     }
 }
 

@@ -1,6 +1,5 @@
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
-use entities::admin_unit;
 use entities::audit_log::{self, ActorKind};
 use entities::micro_wish::{WishCategory, WishStatus};
 use entities::wish_claim;
@@ -8,11 +7,9 @@ use entities::wish_claim::{ClaimStatus, ClaimantKind};
 use sea_orm::ActiveEnum;
 
 use super::nodes::{AdminUnit, MicroWish, Organization, Person, WishClaim};
-use crate::auth::STAFF_ROLES;
-use crate::domain::permissions::grants_cover;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::NodeType;
-use crate::graphql::loaders::{ById, WishHistory};
+use crate::graphql::loaders::WishHistory;
 
 /// A resident's small, concrete wish (微心愿): posted through the grid or community, reviewed
 /// and published by staff, claimed and fulfilled by a partner organisation or a Party member,
@@ -117,12 +114,7 @@ impl MicroWish {
     /// was.
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<WishEvent>> {
         let request = ctx.request()?;
-        let staff = request.principal.units_with(STAFF_ROLES).next().is_some() && {
-            let grid = request
-                .fetch(ById::<admin_unit::Entity>::new(self.0.grid_id))
-                .await?;
-            grid.is_some_and(|grid| grants_cover(&request.principal, STAFF_ROLES, &grid))
-        };
+        let staff = request.staff_covers(self.0.grid_id).await?;
         let events = request
             .fetch(WishHistory(self.0.id))
             .await?

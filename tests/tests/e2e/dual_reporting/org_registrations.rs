@@ -5,12 +5,15 @@
 use entities::organization;
 use gongzhi::auth::Scope;
 use gongzhi::graphql::ids::global_id;
-use gongzhi_tests::demo::{QIYI, grids_of};
+use gongzhi_tests::demo::{QIYI, grids_of, other_community, unit_by_id};
 use gongzhi_tests::{Role, TestApp, e2e};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
-e2e!(organisations_register_and_both_sides_review);
+e2e!(
+    organisations_register_and_both_sides_review,
+    a_registrations_review_is_read_by_its_two_sides_only,
+);
 
 const REGISTER_ORG: &str = r#"mutation($org: ID!, $community: ID!, $offers: String!) {
     registerOrganization(input: { organizationId: $org, communityId: $community,
@@ -229,3 +232,61 @@ const WITHDRAW_ORG: &str = r#"mutation($id: ID!) {
         registration { status } userErrors { field code }
     }
 }"#;
+
+/// An accepted registration is public, its yearly review is not: the organisation and the staff
+/// of its community (or above) read the note and the ratings, anyone else reads null.
+async fn a_registrations_review_is_read_by_its_two_sides_only(app: TestApp) {
+    use entities::org_registration::{self, OrgRegistrationStatus};
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let registration = org_registration::Entity::find()
+        .filter(org_registration::Column::Status.eq(OrgRegistrationStatus::Accepted))
+        .order_by_asc(org_registration::Column::Id)
+        .one(app.db())
+        .await
+        .expect("query registrations")
+        .expect("the demo district has an accepted organisation registration");
+    let mut reviewed: org_registration::ActiveModel = registration.clone().into();
+    reviewed.review_note = Set(Some("合作顺利".to_owned()));
+    reviewed.community_rating = Set(Some(5));
+    reviewed.organization_rating = Set(Some(4));
+    reviewed.reviewed_at = Set(Some(chrono::Utc::now()));
+    reviewed
+        .update(app.db())
+        .await
+        .expect("review the registration");
+
+    let community = unit_by_id(&app, registration.community_id).await;
+    let elsewhere = other_community(&app, community.id).await;
+    let query = r#"query($id: ID!) { node(id: $id) { ... on OrgRegistration {
+        status reviewNote communityRating organizationRating reviewedAt } } }"#;
+    let id = json!({ "id": global_id("OrgRegistration", registration.id) });
+    let sides = [
+        app.client_token(registration.organization_id, &[Scope::RegistrationsRead]),
+        app.staff_token(Role::CommunityStaff, &community.code).await,
+    ];
+    for token in &sides {
+        let read = app.query_as(Some(token), query, id.clone()).await;
+        assert_eq!(read["node"]["reviewNote"], "合作顺利", "{read}");
+        assert_eq!(read["node"]["communityRating"], 5);
+        assert_eq!(read["node"]["organizationRating"], 4);
+    }
+    let others = [
+        None,
+        Some(app.staff_token(Role::CommunityStaff, &elsewhere.code).await),
+    ];
+    for token in &others {
+        let read = app.query_as(token.as_deref(), query, id.clone()).await;
+        assert_eq!(
+            read["node"]["status"], "ACCEPTED",
+            "the registration is public: {read}"
+        );
+        for field in [
+            "reviewNote",
+            "communityRating",
+            "organizationRating",
+            "reviewedAt",
+        ] {
+            assert_eq!(read["node"][field], Value::Null, "{field}: {read}");
+        }
+    }
+}
