@@ -2,12 +2,14 @@
 //! all of the call or none of it, and after a restart a retry with the same idempotency key
 //! either replays the result that committed or does the work once — on SQLite and PostgreSQL.
 
-use std::net::TcpListener;
+mod common;
+
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use chrono::Utc;
+use common::{BINARY, Server, free_port, on_postgres};
 use entities::{member_registration, party_member, person};
 use gongzhi::graphql::ids::global_id;
 use sea_orm::ActiveValue::Set;
@@ -17,8 +19,6 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
-/// How long the server may take to migrate, load the demo district and become ready.
-const START_SECONDS: u64 = 120;
 /// 七一社区, where the rows register their members.
 const QIYI: &str = "411002001001";
 
@@ -34,54 +34,32 @@ async fn a_bulk_call_killed_midway_leaves_all_or_nothing_and_a_retry_does_it_onc
 
 #[tokio::test]
 async fn a_bulk_call_killed_midway_leaves_all_or_nothing_and_a_retry_does_it_once_on_postgres() {
-    let server = std::env::var("TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-    let name = format!("gongzhi_crash_{}", uuid::Uuid::new_v4().simple());
-    let admin = Database::connect(&server)
-        .await
-        .unwrap_or_else(|err| panic!("PostgreSQL does not answer at {server} ({err})"));
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .expect("create the database");
-    let url = match server.rsplit_once('/') {
-        Some((base, _)) => format!("{base}/{name}"),
-        None => panic!("TEST_POSTGRES_URL names no database: {server}"),
-    };
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let outcome = tokio::spawn({
-        let url = url.clone();
-        let dir = dir.path().to_owned();
-        async move { killed_midway(&dir, &url).await }
+    let path = dir.path().to_owned();
+    on_postgres("gongzhi_crash", |url| async move {
+        killed_midway(&path, &url).await
     })
     .await;
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await
-        .expect("drop the database");
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic.into_panic());
-    }
 }
 
 async fn killed_midway(dir: &Path, database_url: &str) {
     let started = Utc::now();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port();
+    let port = free_port();
     let mut server = Server::start(dir, database_url, port);
     let db = Database::connect(database_url)
         .await
         .expect("the database answers");
     let (unit, members) = busiest_unit(&db).await;
-    let token = server.command(&[
-        "token",
-        "--role",
-        "party_unit_admin",
-        "--org",
-        &unit.to_string(),
-    ]);
+    let token = command(
+        &server,
+        &[
+            "token",
+            "--role",
+            "party_unit_admin",
+            "--org",
+            &unit.to_string(),
+        ],
+    );
     let qiyi = community(&db).await;
     // A thousand rows, one for each member of the unit, worked through in one transaction.
     let rows: Vec<Value> = members
@@ -108,7 +86,7 @@ async fn killed_midway(dir: &Path, database_url: &str) {
     std::fs::write(&body_file, body.to_string()).expect("write the request");
 
     // The call is sent, and the server killed while it works.
-    let mut call = server.post_in_background(&token, &body_file);
+    let mut call = post_in_background(&server, &token, &body_file);
     work_begins(&db).await;
     server.kill();
     let _ = call.wait();
@@ -116,7 +94,7 @@ async fn killed_midway(dir: &Path, database_url: &str) {
 
     // Restarted, the same call with the same key finishes the work, once.
     let server = Server::start(dir, database_url, port);
-    let first = server.post(&token, &body_file);
+    let first = post(&server, &token, &body_file);
     let applied = first["data"]["bulkRegisterMembers"]["appliedCount"]
         .as_u64()
         .unwrap_or_else(|| panic!("the retry answers: {first}"));
@@ -127,7 +105,7 @@ async fn killed_midway(dir: &Path, database_url: &str) {
     );
     assert_eq!(registered_since(&db, &members, started).await, applied);
     // And again: the stored result, nothing done twice.
-    assert_eq!(server.post(&token, &body_file), first);
+    assert_eq!(post(&server, &token, &body_file), first);
     assert_eq!(registered_since(&db, &members, started).await, applied);
 }
 
@@ -256,102 +234,36 @@ async fn registered_since(
         .expect("count registrations")
 }
 
-/// The `gongzhi` binary serving `database_url` on `port`, killed when dropped.
-struct Server {
-    child: Child,
-    environment: Vec<(&'static str, String)>,
-    port: u16,
+/// Runs a `gongzhi` command against the server's database and returns what it printed.
+fn command(server: &Server, args: &[&str]) -> String {
+    let output = Command::new(BINARY)
+        .args(args)
+        .envs(server.environment.iter().cloned())
+        .output()
+        .expect("gongzhi runs");
+    assert!(output.status.success(), "gongzhi {args:?} failed");
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
-impl Server {
-    fn start(dir: &Path, database_url: &str, port: u16) -> Self {
-        let environment = vec![
-            ("DATABASE_URL", database_url.to_owned()),
-            ("GONGZHI_DATA_DIR", dir.display().to_string()),
-            ("GONGZHI_LISTEN", format!("127.0.0.1:{port}")),
-            ("GONGZHI_SWEEP_INTERVAL", "0".to_owned()),
-            ("NO_COLOR", "1".to_owned()),
-        ];
-        let child = Command::new(env!("CARGO_BIN_EXE_gongzhi"))
-            .envs(environment.iter().cloned())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the server starts");
-        let server = Self {
-            child,
-            environment,
-            port,
-        };
-        for _ in 0..START_SECONDS * 2 {
-            if server
-                .curl(&["-sf", &server.url("/health/ready")])
-                .status
-                .success()
-            {
-                return server;
-            }
-            std::thread::sleep(Duration::from_millis(500));
-        }
-        panic!("the server did not become ready");
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    /// Runs a `gongzhi` command against the same database and returns what it printed.
-    fn command(&self, args: &[&str]) -> String {
-        let output = Command::new(env!("CARGO_BIN_EXE_gongzhi"))
-            .args(args)
-            .envs(self.environment.iter().cloned())
-            .output()
-            .expect("gongzhi runs");
-        assert!(output.status.success(), "gongzhi {args:?} failed");
-        String::from_utf8_lossy(&output.stdout).trim().to_owned()
-    }
-
-    fn curl_args(&self, token: &str, body: &Path) -> Vec<String> {
-        vec![
-            "-s".to_owned(),
-            "-H".to_owned(),
-            "content-type: application/json".to_owned(),
-            "-H".to_owned(),
-            format!("authorization: Bearer {token}"),
-            "--data-binary".to_owned(),
-            format!("@{}", body.display()),
-            self.url("/graphql"),
-        ]
-    }
-
-    fn post_in_background(&self, token: &str, body: &Path) -> Child {
-        Command::new("curl")
-            .args(self.curl_args(token, body))
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("curl runs")
-    }
-
-    fn post(&self, token: &str, body: &Path) -> Value {
-        let args = self.curl_args(token, body);
-        let output = self.curl(&args.iter().map(String::as_str).collect::<Vec<_>>());
-        serde_json::from_slice(&output.stdout).expect("a JSON answer")
-    }
-
-    fn curl(&self, args: &[&str]) -> std::process::Output {
-        Command::new("curl").args(args).output().expect("curl runs")
-    }
-
-    /// `kill -9`: no shutdown, no rollback by the server.
-    fn kill(&mut self) {
-        self.child.kill().expect("the server is killed");
-        let _ = self.child.wait();
-    }
+/// curl posting the JSON in `body` to the server's `/graphql` with `token`.
+fn curl(server: &Server, token: &str, body: &Path) -> Command {
+    let mut curl = Command::new("curl");
+    curl.args(["-s", "-H", "content-type: application/json", "-H"])
+        .arg(format!("authorization: Bearer {token}"))
+        .arg("--data-binary")
+        .arg(format!("@{}", body.display()))
+        .arg(format!("http://127.0.0.1:{}/graphql", server.port));
+    curl
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn post_in_background(server: &Server, token: &str, body: &Path) -> Child {
+    curl(server, token, body)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("curl runs")
+}
+
+fn post(server: &Server, token: &str, body: &Path) -> Value {
+    let output = curl(server, token, body).output().expect("curl runs");
+    serde_json::from_slice(&output.stdout).expect("a JSON answer")
 }

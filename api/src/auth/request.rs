@@ -46,11 +46,12 @@ pub async fn authenticate(
     let claims = tokens.verify(token.trim())?;
     let in_good_standing = match SubjectRef::parse(&claims.sub).ok_or(TokenError::Malformed)? {
         SubjectRef::Client(client_id) => clients::active(db, client_id).await?.is_some(),
-        SubjectRef::Account(account_id) => {
-            accounts::active(db, account_id).await?.is_some()
-                && organizations_active(db, &claims).await?
-        }
-        SubjectRef::Other(_) => organizations_active(db, &claims).await?,
+        SubjectRef::Account(account_id) => match accounts::active(db, account_id).await? {
+            // The account's own organisation was checked with it.
+            Some(account) => organizations_active(db, &claims, account.organization_id).await?,
+            None => false,
+        },
+        SubjectRef::Other(_) => organizations_active(db, &claims, None).await?,
     };
     if !in_good_standing {
         return Err(TokenError::Revoked.into());
@@ -60,13 +61,19 @@ pub async fn authenticate(
 
 /// Whether every organisation a token acts for (its `org`, and the organisations of its role
 /// grants) is active, so that suspending an organisation stops every token that acts for it:
-/// development tokens, and accounts holding grants of another organisation. No query when the
-/// token names none.
-async fn organizations_active(db: &DatabaseConnection, claims: &Claims) -> Result<bool, DbErr> {
+/// development tokens, and accounts holding grants of another organisation. `checked` is known
+/// to be active already. No query when the token names no other, as on the request path of
+/// nearly every account.
+async fn organizations_active(
+    db: &DatabaseConnection,
+    claims: &Claims,
+    checked: Option<i64>,
+) -> Result<bool, DbErr> {
     let mut named: Vec<i64> = claims
         .org
         .into_iter()
         .chain(claims.grants.iter().filter_map(|grant| grant.org))
+        .filter(|organization| Some(*organization) != checked)
         .collect();
     named.sort_unstable();
     named.dedup();

@@ -251,6 +251,14 @@ async fn a_retried_claim_returns_its_first_result(app: TestApp) {
     );
 }
 
+/// A wish the resident submits and community staff publish: its global id.
+async fn published_wish(app: &TestApp, resident: &str, staff: &str) -> Value {
+    let wish = act(app, resident, "submitMicroWish", new_wish(None)).await["wish"]["id"].clone();
+    let review = json!({ "wishId": wish, "decision": "PUBLISH" });
+    act(app, staff, "reviewMicroWish", review).await;
+    wish
+}
+
 /// Runs the wish mutation `mutation` with `input` and returns its payload: the wish (its status,
 /// version, review note, active claim and claims) and the user errors.
 async fn act(app: &TestApp, token: &str, mutation: &str, input: Value) -> Value {
@@ -459,15 +467,7 @@ async fn disputes_go_back_to_the_claimant_or_reopen_the_wish(app: TestApp) {
     let [partner]: [String; 1] = claimants(&app, 1).await.try_into().expect("a claimant");
 
     for resolution in ["BACK_TO_CLAIMED", "REVOKE_CLAIM"] {
-        let wish =
-            act(&app, &resident, "submitMicroWish", new_wish(None)).await["wish"]["id"].clone();
-        act(
-            &app,
-            &staff,
-            "reviewMicroWish",
-            json!({ "wishId": wish, "decision": "PUBLISH" }),
-        )
-        .await;
+        let wish = published_wish(&app, &resident, &staff).await;
         let id = json!({ "wishId": wish });
         act(&app, &partner, "claimMicroWish", id.clone()).await;
         let settle = json!({ "wishId": wish, "resolution": resolution });
@@ -526,15 +526,7 @@ async fn unclaimed_wishes_are_withdrawn_or_taken_down(app: TestApp) {
     let [partner]: [String; 1] = claimants(&app, 1).await.try_into().expect("a claimant");
     let mut wishes = Vec::new();
     for _ in 0..3 {
-        let wish =
-            act(&app, &resident, "submitMicroWish", new_wish(None)).await["wish"]["id"].clone();
-        act(
-            &app,
-            &staff,
-            "reviewMicroWish",
-            json!({ "wishId": wish, "decision": "PUBLISH" }),
-        )
-        .await;
+        let wish = published_wish(&app, &resident, &staff).await;
         wishes.push(json!({ "wishId": wish }));
     }
 
@@ -704,14 +696,7 @@ async fn a_wish_keeps_its_history(app: TestApp) {
     let (_, resident) = qiyi_resident(&app).await;
     let staff = app.staff_token(Role::CommunityStaff, QIYI).await;
     let [partner]: [String; 1] = claimants(&app, 1).await.try_into().expect("a claimant");
-    let wish = act(&app, &resident, "submitMicroWish", new_wish(None)).await["wish"]["id"].clone();
-    act(
-        &app,
-        &staff,
-        "reviewMicroWish",
-        json!({ "wishId": wish, "decision": "PUBLISH" }),
-    )
-    .await;
+    let wish = published_wish(&app, &resident, &staff).await;
     act(&app, &partner, "claimMicroWish", json!({ "wishId": wish })).await;
 
     let query = r#"query($id: ID!) { node(id: $id) { ... on MicroWish {
@@ -857,15 +842,7 @@ async fn a_claimant_holds_at_most_five_open_claims(app: TestApp) {
     assert!(held < 5, "the claimant has room for a claim");
     let mut codes = Vec::new();
     for _ in 0..(6 - held) {
-        let wish =
-            act(&app, &resident, "submitMicroWish", new_wish(None)).await["wish"]["id"].clone();
-        act(
-            &app,
-            &staff,
-            "reviewMicroWish",
-            json!({ "wishId": wish, "decision": "PUBLISH" }),
-        )
-        .await;
+        let wish = published_wish(&app, &resident, &staff).await;
         codes.push(
             refusal(&act(&app, &partner, "claimMicroWish", json!({ "wishId": wish })).await)
                 .clone(),
@@ -924,15 +901,7 @@ async fn concurrent_claims_of_one_claimant_stop_at_the_cap(app: TestApp) {
     let staff = app.staff_token(Role::CommunityStaff, QIYI).await;
     let mut wishes = Vec::new();
     for _ in 0..10 {
-        let wish =
-            act(&app, &resident, "submitMicroWish", new_wish(None)).await["wish"]["id"].clone();
-        act(
-            &app,
-            &staff,
-            "reviewMicroWish",
-            json!({ "wishId": wish, "decision": "PUBLISH" }),
-        )
-        .await;
+        let wish = published_wish(&app, &resident, &staff).await;
         wishes.push(wish);
     }
     // A newcomer holds no claims, and none of these wishes is their own.
@@ -1019,14 +988,7 @@ async fn a_dispute_resolved_back_to_claimed_gives_a_new_claim_period(app: TestAp
     let (_, resident) = qiyi_resident(&app).await;
     let staff = app.staff_token(Role::CommunityStaff, QIYI).await;
     let [claimant]: [String; 1] = claimants(&app, 1).await.try_into().expect("a claimant");
-    let wish = act(&app, &resident, "submitMicroWish", new_wish(None)).await["wish"]["id"].clone();
-    act(
-        &app,
-        &staff,
-        "reviewMicroWish",
-        json!({ "wishId": wish, "decision": "PUBLISH" }),
-    )
-    .await;
+    let wish = published_wish(&app, &resident, &staff).await;
     act(&app, &claimant, "claimMicroWish", json!({ "wishId": wish })).await;
     let delivered = act(
         &app,

@@ -15,11 +15,12 @@
 use std::collections::HashMap;
 
 use async_graphql::parser::types::{
-    ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
+    BaseType, ExecutableDocument, Field, OperationDefinition, OperationType, Selection,
+    SelectionSet,
 };
 use async_graphql::{Name, Value, Variables};
 
-use super::shape::{Shape, named};
+use super::shape::{Shape, inline_type, named};
 use crate::graphql::connection::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 
 /// The items a list that is not a connection counts as: such lists (a unit's staff, a
@@ -95,13 +96,8 @@ impl<'a> Pricing<'a> {
             let cost = match &item.node {
                 Selection::Field(field) => self.field(&field.node, parent, page),
                 Selection::InlineFragment(fragment) => {
-                    let fragment = &fragment.node;
-                    let on = fragment
-                        .type_condition
-                        .as_ref()
-                        .map(|condition| condition.node.on.node.as_str())
-                        .or(parent);
-                    self.set(&fragment.selection_set.node, on, page)
+                    let on = inline_type(&fragment.node, parent);
+                    self.set(&fragment.node.selection_set.node, on, page)
                 }
                 Selection::FragmentSpread(spread) => {
                     let name = spread.node.fragment_name.node.as_str();
@@ -127,12 +123,7 @@ impl<'a> Pricing<'a> {
         cost
     }
 
-    fn field(
-        &mut self,
-        field: &'a async_graphql::parser::types::Field,
-        parent: Option<&'a str>,
-        page: u64,
-    ) -> u64 {
+    fn field(&mut self, field: &'a Field, parent: Option<&'a str>, page: u64) -> u64 {
         let name = field.name.node.as_str();
         let Some(shape) = parent.and_then(|parent| self.shape.field(parent, name)) else {
             return 0;
@@ -150,10 +141,7 @@ impl<'a> Pricing<'a> {
         let each = self
             .set(&field.selection_set.node, Some(ty), inner_page)
             .saturating_add(1);
-        let items = if !matches!(
-            shape.ty.base,
-            async_graphql::parser::types::BaseType::List(_)
-        ) {
+        let items = if !matches!(shape.ty.base, BaseType::List(_)) {
             1
         } else if parent.is_some_and(|parent| parent.ends_with("Connection")) {
             page
@@ -167,7 +155,7 @@ impl<'a> Pricing<'a> {
 
     /// The page a connection field asks for: `first` or `last`, within the page limit (a larger
     /// one is refused when the field runs), or the default page.
-    fn page(&self, field: &async_graphql::parser::types::Field) -> u64 {
+    fn page(&self, field: &Field) -> u64 {
         ["first", "last"]
             .iter()
             .filter_map(|argument| self.argument(field, argument))
@@ -182,7 +170,7 @@ impl<'a> Pricing<'a> {
     }
 
     /// How many ids `nodes(ids:)` is given.
-    fn ids(&self, field: &async_graphql::parser::types::Field) -> u64 {
+    fn ids(&self, field: &Field) -> u64 {
         match self.argument(field, "ids") {
             Some(Value::List(ids)) => ids.len() as u64,
             Some(Value::Null) | None => 0,
@@ -191,7 +179,7 @@ impl<'a> Pricing<'a> {
     }
 
     /// The value of an argument, with variables resolved.
-    fn argument(&self, field: &async_graphql::parser::types::Field, name: &str) -> Option<Value> {
+    fn argument(&self, field: &Field, name: &str) -> Option<Value> {
         let value = field.get_argument(name)?;
         value
             .node

@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 
 use async_graphql::parser::types::{
-    BaseType, FieldDefinition, InputValueDefinition, Type, TypeKind, TypeSystemDefinition,
+    BaseType, FieldDefinition, InlineFragment, InputValueDefinition, Type, TypeKind,
+    TypeSystemDefinition,
 };
 use async_graphql::parser::{Positioned, parse_schema};
 
@@ -71,6 +72,16 @@ impl Shape {
     pub fn input_field(&self, ty: &str, name: &str) -> Option<&InputShape> {
         self.inputs.get(ty)?.get(name)
     }
+}
+
+/// The type an inline fragment's selection is on: its type condition, or else `parent`, the
+/// type of the selection set it stands in.
+pub fn inline_type<'a>(fragment: &'a InlineFragment, parent: Option<&'a str>) -> Option<&'a str> {
+    fragment
+        .type_condition
+        .as_ref()
+        .map(|condition| condition.node.on.node.as_str())
+        .or(parent)
 }
 
 /// The name of the named type inside `ty`'s lists and non-nulls.

@@ -25,7 +25,7 @@ use async_graphql::parser::types::{
 };
 use async_graphql_value::{ConstValue, Name, Value};
 
-use super::shape::{Shape, named};
+use super::shape::{Shape, inline_type, named};
 
 /// How deep introspection may nest: graphql-js's standard introspection query needs 13.
 pub const INTROSPECTION_DEPTH: usize = 20;
@@ -237,13 +237,8 @@ impl<'a> Walk<'a> {
                     }
                 }
                 Selection::InlineFragment(fragment) => {
-                    let fragment = &fragment.node;
-                    let on = fragment
-                        .type_condition
-                        .as_ref()
-                        .map(|condition| condition.node.on.node.as_str())
-                        .or(parent);
-                    self.selection_set(&fragment.selection_set.node, on, inside_introspection)?
+                    let on = inline_type(&fragment.node, parent);
+                    self.selection_set(&fragment.node.selection_set.node, on, inside_introspection)?
                 }
                 Selection::FragmentSpread(spread) => {
                     let name = spread.node.fragment_name.node.as_str();
