@@ -60,6 +60,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartupError> {
         tokens: Arc::new(auth::TokenService::new(keys, &config.tokens)),
         refresh_token_ttl: config.tokens.refresh_token_ttl(),
         statements,
+        figures: Arc::default(),
     })
 }
 

@@ -4,8 +4,14 @@
 //!
 //! The figures cover public rows (open wishes) or aggregate counts that reveal no row; the
 //! GraphQL layer decides who may read them.
+//!
+//! The district-wide figures read every wish or registration below a unit, about 50 ms of
+//! PostgreSQL per request for the district's sub-districts; a burst of dashboards asking for the
+//! same figures queued behind each other for seconds. [`FiguresCache`] computes them once per
+//! database snapshot instead.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use entities::admin_unit;
 use entities::member_registration::{self, MemberRegistrationStatus};
@@ -18,9 +24,117 @@ use sea_orm::sea_query::{
     Alias, Asterisk, Expr, ExprTrait, Func, JoinType, Query, SelectStatement,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryFilter,
-    QueryResult, QuerySelect, StatementBuilder,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
+    FromQueryResult, QueryFilter, QueryResult, QuerySelect, StatementBuilder,
 };
+use tokio::sync::OnceCell;
+
+use super::transaction::{Db, SnapshotRead};
+
+/// The wish and registration figures already computed, by the database snapshot they were
+/// computed in. Two reads that see the same snapshot see the same rows (nothing committed, and
+/// no transaction began writing, in between), so the first one's figures are exactly the
+/// second's: a burst of identical reads costs the database one computation, those arriving
+/// while it runs wait for it, and any write makes the next read compute afresh. Each instance
+/// keeps its own, and none can go stale, because the key is the database's. On PostgreSQL; on
+/// SQLite (one embedded instance) every read computes.
+#[derive(Default)]
+pub struct FiguresCache {
+    wishes: Memo<UnitWishFigures>,
+    registrations: Memo<UnitRegistrationFigures>,
+}
+
+impl FiguresCache {
+    /// [`wish_figures`] of each of `units`, computed at most once per snapshot.
+    pub async fn wish_figures(
+        &self,
+        db: &Db,
+        units: &[i64],
+    ) -> Result<HashMap<i64, UnitWishFigures>, DbErr> {
+        self.wishes
+            .get_or_compute(db, units, async |txn, units| wish_figures(txn, units).await)
+            .await
+    }
+
+    /// [`registration_figures`] of each of `units`, computed at most once per snapshot.
+    pub async fn registration_figures(
+        &self,
+        db: &Db,
+        units: &[i64],
+    ) -> Result<HashMap<i64, UnitRegistrationFigures>, DbErr> {
+        self.registrations
+            .get_or_compute(db, units, async |txn, units| {
+                registration_figures(txn, units).await
+            })
+            .await
+    }
+}
+
+/// How many computations (snapshot and set of units) a [`Memo`] remembers: every write makes a
+/// new snapshot, so only the last few are ever asked for again.
+const REMEMBERED: usize = 16;
+
+/// Figures of sets of units by snapshot; the oldest are forgotten first.
+struct Memo<V>(Mutex<VecDeque<Computation<V>>>);
+
+/// The figures of `units` in `snapshot`, once someone has computed them.
+struct Computation<V> {
+    snapshot: String,
+    units: Vec<i64>,
+    figures: Arc<OnceCell<HashMap<i64, V>>>,
+}
+
+impl<V> Default for Memo<V> {
+    fn default() -> Self {
+        Self(Mutex::new(VecDeque::with_capacity(REMEMBERED)))
+    }
+}
+
+impl<V: Clone> Memo<V> {
+    async fn get_or_compute(
+        &self,
+        db: &Db,
+        units: &[i64],
+        compute: impl AsyncFnOnce(&DatabaseTransaction, &[i64]) -> Result<HashMap<i64, V>, DbErr>,
+    ) -> Result<HashMap<i64, V>, DbErr> {
+        let mut units = units.to_vec();
+        units.sort_unstable();
+        units.dedup();
+        let read = SnapshotRead::begin(db).await?;
+        let figures = match read.name().await? {
+            Some(snapshot) => self
+                .computation(snapshot, &units)
+                .get_or_try_init(|| compute(read.connection(), &units))
+                .await?
+                .clone(),
+            None => compute(read.connection(), &units).await?,
+        };
+        read.end().await?;
+        Ok(figures)
+    }
+
+    /// The computation of `units` in `snapshot`, begun now if nobody has asked for it yet.
+    fn computation(&self, snapshot: String, units: &[i64]) -> Arc<OnceCell<HashMap<i64, V>>> {
+        // A panic elsewhere cannot leave the list half-changed: every change below is one call.
+        let mut remembered = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(known) = remembered
+            .iter()
+            .find(|known| known.snapshot == snapshot && known.units == units)
+        {
+            return known.figures.clone();
+        }
+        if remembered.len() == REMEMBERED {
+            remembered.pop_front();
+        }
+        let figures = Arc::new(OnceCell::new());
+        remembered.push_back(Computation {
+            snapshot,
+            units: units.to_vec(),
+            figures: figures.clone(),
+        });
+        figures
+    }
+}
 
 /// The number of open wishes in each of `units` and everything below it; 0 for a unit with none.
 pub async fn open_wishes_below(

@@ -5,10 +5,10 @@
 use std::sync::Arc;
 
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult,
-    QueryResult, Statement, TransactionTrait,
+    AccessMode, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    ExecResult, IsolationLevel, QueryResult, Statement, TransactionOptions, TransactionTrait,
 };
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::db;
 
@@ -37,6 +37,87 @@ impl Db {
     /// The pool, of which one request uses at most `connections` at once.
     pub fn share(pool: &DatabaseConnection, connections: usize) -> Self {
         Self::Share(pool.clone(), Arc::new(Semaphore::new(connections.max(1))))
+    }
+}
+
+/// A transaction that only reads, and sees one snapshot of the database from its first
+/// statement to its last: figures computed from several statements agree with each other.
+/// Holds one connection of the request's share while it lasts.
+pub struct SnapshotRead {
+    txn: DatabaseTransaction,
+    /// Whether the snapshot is the database's alone: false inside a request's own transaction,
+    /// whose reads also see its uncommitted writes.
+    shared: bool,
+    _permit: Option<OwnedSemaphorePermit>,
+}
+
+impl SnapshotRead {
+    /// Begins one where `db` reads: on the pool a read-only transaction (on PostgreSQL
+    /// `REPEATABLE READ`, so every statement sees the first one's snapshot; SQLite's read
+    /// transactions always do); inside a request's transaction a savepoint.
+    pub async fn begin(db: &Db) -> Result<Self, DbErr> {
+        let (pool, share) = match db {
+            Db::Pool(pool) => (pool, None),
+            Db::Share(pool, share) => (pool, Some(share)),
+            Db::Within(txn) => {
+                return Ok(Self {
+                    txn: txn.begin().await?,
+                    shared: false,
+                    _permit: None,
+                });
+            }
+        };
+        // Closed only when the request is over, and then nobody reads any more.
+        let permit = match share {
+            Some(share) => Some(
+                share
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .map_err(|_| DbErr::Custom("the request is over".into()))?,
+            ),
+            None => None,
+        };
+        let options = match pool.get_database_backend() {
+            DbBackend::Postgres => TransactionOptions {
+                isolation_level: Some(IsolationLevel::RepeatableRead),
+                access_mode: Some(AccessMode::ReadOnly),
+                ..Default::default()
+            },
+            _ => TransactionOptions::default(),
+        };
+        Ok(Self {
+            txn: pool.begin_with_options(options).await?,
+            shared: true,
+            _permit: permit,
+        })
+    }
+
+    /// Where the reads run.
+    pub fn connection(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    /// A name of the snapshot this transaction sees, equal for two transactions exactly when
+    /// they see the same committed rows: PostgreSQL's `pg_current_snapshot()` (the oldest
+    /// transaction still running, the next transaction id, and those running in between).
+    /// `None` on SQLite, which has no such name, and inside a request's own transaction.
+    pub async fn name(&self) -> Result<Option<String>, DbErr> {
+        if !self.shared || self.txn.get_database_backend() != DbBackend::Postgres {
+            return Ok(None);
+        }
+        let statement = Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT pg_current_snapshot()::text AS snapshot",
+        );
+        let row = self.txn.query_one_raw(statement).await?;
+        row.map(|row| row.try_get::<String>("", "snapshot"))
+            .transpose()
+    }
+
+    /// Ends the transaction; it wrote nothing.
+    pub async fn end(self) -> Result<(), DbErr> {
+        self.txn.commit().await
     }
 }
 

@@ -20,6 +20,7 @@ use super::loaders::{ById, ChildrenOf, Loaders};
 use crate::auth::{Principal, STAFF_ROLES};
 use crate::domain::audit::PersonalDataReads;
 use crate::domain::permissions::grants_cover;
+use crate::domain::statistics::FiguresCache;
 use crate::domain::transaction::Db;
 use crate::error::ApiError;
 
@@ -38,15 +39,16 @@ pub struct RequestContext {
 
 impl RequestContext {
     /// The context of one request, and the driver that runs its loaders' batches. The request
-    /// uses at most `connections` of the pool at once.
+    /// uses at most `connections` of the pool at once, and shares the instance's `figures`.
     pub fn new(
         pool: DatabaseConnection,
         connections: usize,
         principal: Principal,
         personal_data_reads: PersonalDataReads,
+        figures: Arc<FiguresCache>,
     ) -> (Self, BatchDriver) {
         let db = Db::share(&pool, connections);
-        let loaders = Loaders::new(db.clone(), principal.clone());
+        let loaders = Loaders::new(db.clone(), principal.clone(), figures);
         let (sender, batches) = mpsc::unbounded::<BoxFuture<'static, ()>>();
         let spawn_on_request = move |batch| {
             // Fails only once the request is over, when nobody waits for the batch any more.

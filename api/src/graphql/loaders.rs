@@ -13,18 +13,24 @@ use sea_orm::{ColumnTrait, DbErr, EntityTrait, IdenStatic, ModelTrait, QueryFilt
 use crate::auth::Principal;
 use crate::db::{id_column, row_id};
 use crate::domain::scope::Scoped;
-use crate::domain::statistics::{self, UnitRegistrationFigures, UnitWishFigures};
+use crate::domain::statistics::{self, FiguresCache, UnitRegistrationFigures, UnitWishFigures};
 use crate::domain::transaction::Db;
 
 /// The loaders of one request, for one caller: everything they load is scoped to that caller.
 pub struct Loaders {
     db: Db,
     principal: Principal,
+    /// The instance's rolled-up figures, shared by every request.
+    figures: Arc<FiguresCache>,
 }
 
 impl Loaders {
-    pub fn new(db: Db, principal: Principal) -> Self {
-        Self { db, principal }
+    pub fn new(db: Db, principal: Principal, figures: Arc<FiguresCache>) -> Self {
+        Self {
+            db,
+            principal,
+            figures,
+        }
     }
 }
 
@@ -204,7 +210,7 @@ impl Loader<WishHistory> for Loaders {
 /// Declares a loader key that stands for a unit (by id) and loads one rolled-up figure of
 /// [`statistics`] for a whole batch of units at once.
 macro_rules! unit_figures {
-    ($(#[$doc:meta])* $key:ident => $load:path, $value:ty) => {
+    ($(#[$doc:meta])* $key:ident => |$loaders:ident, $units:ident| $load:expr, $value:ty) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub struct $key(pub i64);
@@ -214,8 +220,9 @@ macro_rules! unit_figures {
             type Error = Arc<DbErr>;
 
             async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, $value>, Self::Error> {
-                let units: Vec<i64> = keys.iter().map(|key| key.0).collect();
-                let figures = $load(&self.db, &units).await?;
+                let $loaders = self;
+                let $units: &[i64] = &keys.iter().map(|key| key.0).collect::<Vec<_>>();
+                let figures = $load.await?;
                 Ok(figures
                     .into_iter()
                     .map(|(unit, value)| ($key(unit), value))
@@ -228,17 +235,19 @@ macro_rules! unit_figures {
 unit_figures!(
     /// The number of open wishes in a unit and everything below it. Open wishes are public, so
     /// the count needs no further scoping.
-    OpenWishCount => statistics::open_wishes_below, u64
+    OpenWishCount => |loaders, units| statistics::open_wishes_below(&loaders.db, units), u64
 );
 unit_figures!(
     /// The number of open wishes of a grid.
-    OpenWishesInGrid => statistics::open_wishes_in_grids, u64
+    OpenWishesInGrid => |loaders, units| statistics::open_wishes_in_grids(&loaders.db, units), u64
 );
 unit_figures!(
     /// Wish figures of a unit and everything below it.
-    WishFigures => statistics::wish_figures, UnitWishFigures
+    WishFigures => |loaders, units| loaders.figures.wish_figures(&loaders.db, units),
+    UnitWishFigures
 );
 unit_figures!(
     /// Registration and service figures of a unit and everything below it.
-    RegistrationFigures => statistics::registration_figures, UnitRegistrationFigures
+    RegistrationFigures => |loaders, units| loaders.figures.registration_figures(&loaders.db, units),
+    UnitRegistrationFigures
 );

@@ -250,6 +250,7 @@ async fn execute(app: AppState, headers: HeaderMap, params: GraphqlParams) -> Re
         app.connections_per_request,
         principal,
         personal_data_reads.clone(),
+        app.figures.clone(),
     );
     let operation = params.operation_name.clone();
     let request_id = request_id(&headers);

@@ -8,6 +8,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::TokenService;
 use crate::db::StatementCounter;
+use crate::domain::statistics::FiguresCache;
 use crate::graphql::{GongzhiSchema, RequestChecks};
 
 /// The server's version, in `/health` and on every response.
@@ -41,4 +42,6 @@ pub struct AppState {
     /// How long a refresh token of a signed-in account lasts.
     pub refresh_token_ttl: Duration,
     pub statements: StatementCounter,
+    /// Rolled-up figures by database snapshot, shared by every request of this instance.
+    pub figures: Arc<FiguresCache>,
 }

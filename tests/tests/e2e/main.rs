@@ -10,6 +10,7 @@ mod corpus;
 mod database;
 mod discovery;
 mod dual_reporting;
+mod figures;
 mod foundation;
 mod graphiql;
 mod graphql_over_http;
