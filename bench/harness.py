@@ -63,6 +63,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=15, help="seconds per measured run")
     parser.add_argument("--rounds", type=int, default=2, help="A/B rounds per operation")
     parser.add_argument("--no-build", action="store_true", help="use the release binary as it is")
+    parser.add_argument("--only", action="append", metavar="OPERATION", help="measure only this operation (repeatable); the report is printed, RESULTS.md is left alone")
     parser.add_argument("--soak", type=int, metavar="MINUTES", help="instead: a mixed load on two instances for MINUTES, minute by minute")
     args = parser.parse_args()
     duration, rounds = (2, 1) if args.smoke else (args.duration, args.rounds)
@@ -91,7 +92,11 @@ def main() -> None:
         wait_for(f"http://127.0.0.1:{POSTGRAPHILE_PORT}/graphql", post={"query": "{ __typename }"})
         fixtures["partner_tokens"] = partner_tokens(binary, env, fixtures["claiming_organizations"])
         fixtures["staff_token"] = run_output([binary, "token", "--role", "district_staff", "--unit", "411002"], env).strip()
-        operations = define_operations(fixtures)
+        operations = [
+            operation for operation in define_operations(fixtures) if not args.only or operation.name in args.only
+        ]
+        if not operations:
+            sys.exit(f"no operation is named {args.only}")
         check_answers(operations, fixtures, workdir)
         results = measure(operations, fixtures, workdir, database_url, gongzhi, postgraphile, duration, rounds)
         peak_rss = {
@@ -100,7 +105,7 @@ def main() -> None:
         }
         report = render(results, peak_rss, seed_seconds, duration, rounds, args.smoke)
         print(report)
-        if not args.smoke:
+        if not args.smoke and not args.only:
             # The last soak stays at the end.
             path = BENCH / "RESULTS.md"
             previous = path.read_text().split("\n## Soak\n", 1) if path.exists() else []

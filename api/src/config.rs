@@ -32,6 +32,8 @@ pub struct Config {
     pub mutations: MutationSettings,
     #[command(flatten, next_help_heading = "Query limits")]
     pub query_limits: QueryLimits,
+    #[command(flatten, next_help_heading = "Traffic budgets")]
+    pub budgets: BudgetSettings,
 }
 
 /// The HTTP server and its files.
@@ -350,6 +352,62 @@ pub struct QueryLimits {
         default_value_t = 1_000
     )]
     pub max_cost: u64,
+}
+
+/// Every caller's budget of query-cost points: a leaky bucket, as the `Query` type's
+/// description explains.
+#[derive(Debug, Clone, Args)]
+pub struct BudgetSettings {
+    /// Points a caller's bucket holds, and so the most one of its queries may cost (an API
+    /// client may be given its own with `gongzhi client set-limits`).
+    #[arg(
+        long = "budget-capacity",
+        env = "GONGZHI_BUDGET_CAPACITY",
+        default_value_t = 1_000,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub capacity: u32,
+
+    /// Points a caller's bucket restores a second.
+    #[arg(
+        long = "budget-restore-rate",
+        env = "GONGZHI_BUDGET_RESTORE_RATE",
+        default_value_t = 50,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub restore_rate: u32,
+
+    /// Points the bucket of an anonymous source address holds.
+    #[arg(
+        long = "anonymous-budget-capacity",
+        env = "GONGZHI_ANONYMOUS_BUDGET_CAPACITY",
+        default_value_t = 500,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub anonymous_capacity: u32,
+
+    /// Points the bucket of an anonymous source address restores a second.
+    #[arg(
+        long = "anonymous-budget-restore-rate",
+        env = "GONGZHI_ANONYMOUS_BUDGET_RESTORE_RATE",
+        default_value_t = 25,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub anonymous_restore_rate: u32,
+
+    /// Redis (`redis://127.0.0.1:6379`) to keep the buckets in, so that every instance of a
+    /// deployment spends from the same ones; without it each instance keeps its own. When
+    /// Redis does not answer, instances fall back to their own buckets and say so in the log.
+    #[arg(long = "redis-url", env = "GONGZHI_REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// What the buckets' Redis keys start with, to share one Redis between deployments.
+    #[arg(
+        long = "redis-prefix",
+        env = "GONGZHI_REDIS_PREFIX",
+        default_value = "gongzhi"
+    )]
+    pub redis_prefix: String,
 }
 
 /// The settings alone, as a command line of their own.

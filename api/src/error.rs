@@ -23,6 +23,10 @@ pub enum ErrorCode {
     QueryTooComplex,
     /// The query costs more than one query may (see the `Query` type's description).
     QueryTooCostly,
+    /// The caller's budget of query-cost points does not hold this query's cost: nothing was
+    /// done, and the same request may be sent again after the HTTP `Retry-After` seconds
+    /// (`extensions.cost.throttleStatus` says where the budget stands).
+    Throttled,
     /// The database is unreachable or every connection is busy: nothing was done, and the
     /// same request may be sent again after the HTTP `Retry-After` seconds.
     ServiceUnavailable,
@@ -40,6 +44,7 @@ impl ErrorCode {
             Self::Conflict => "CONFLICT",
             Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
             Self::QueryTooCostly => "QUERY_TOO_COSTLY",
+            Self::Throttled => "THROTTLED",
             Self::ServiceUnavailable => "SERVICE_UNAVAILABLE",
             Self::Internal => "INTERNAL",
         }

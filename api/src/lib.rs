@@ -12,6 +12,7 @@ pub mod graphql;
 pub mod http;
 pub mod seed;
 pub mod telemetry;
+pub mod traffic;
 
 use std::sync::Arc;
 
@@ -30,6 +31,8 @@ pub enum StartupError {
     Keys(#[from] auth::KeyError),
     #[error("{0}")]
     Setting(String),
+    #[error("GONGZHI_REDIS_URL: {0}")]
+    Redis(#[from] redis::RedisError),
 }
 
 /// Connects to the database, brings its schema up to date, loads the token keys and (on an
@@ -61,7 +64,26 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartupError> {
         refresh_token_ttl: config.tokens.refresh_token_ttl(),
         statements,
         figures: Arc::default(),
+        budgets: Arc::new(traffic::Budgets::new(
+            config.budgets.redis_url.as_deref(),
+            &config.budgets.redis_prefix,
+        )?),
+        budget_policy: budget_policy(&config.budgets),
     })
+}
+
+/// The budgets' sizes, from the settings.
+fn budget_policy(settings: &config::BudgetSettings) -> traffic::Policy {
+    traffic::Policy {
+        callers: traffic::Limits {
+            capacity: f64::from(settings.capacity),
+            restore_rate: f64::from(settings.restore_rate),
+        },
+        anonymous: traffic::Limits {
+            capacity: f64::from(settings.anonymous_capacity),
+            restore_rate: f64::from(settings.anonymous_restore_rate),
+        },
+    }
 }
 
 /// The domain's rules, from the settings: the one place where settings become rules.

@@ -80,6 +80,18 @@ enum ClientCommand {
     Suspend { client_id: String },
     /// Activate a suspended client again.
     Activate { client_id: String },
+    /// Give a client a traffic budget of its own: the query-cost points its bucket holds (and
+    /// so the most one query may cost) and restores a second. A limit left out is the server's
+    /// default (`GONGZHI_BUDGET_CAPACITY`, `GONGZHI_BUDGET_RESTORE_RATE`).
+    SetLimits {
+        client_id: String,
+        /// Points the bucket holds.
+        #[arg(long, value_parser = clap::value_parser!(i32).range(1..))]
+        capacity: Option<i32>,
+        /// Points the bucket restores a second.
+        #[arg(long, value_parser = clap::value_parser!(i32).range(1..))]
+        restore_rate: Option<i32>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -303,6 +315,25 @@ async fn client(config: &Config, command: ClientCommand) -> anyhow::Result<()> {
             (client_id, ApiClientStatus::Suspended, "suspended")
         }
         ClientCommand::Activate { client_id } => (client_id, ApiClientStatus::Active, "active"),
+        ClientCommand::SetLimits {
+            client_id,
+            capacity,
+            restore_rate,
+        } => {
+            let limits = clients::BudgetLimits {
+                capacity,
+                restore_rate,
+            };
+            clients::set_limits(&db, &client_id, limits).await?;
+            let shown =
+                |limit: Option<i32>| limit.map_or("the default".to_owned(), |n| n.to_string());
+            println!(
+                "client {client_id}: a bucket of {} points, restoring {} a second",
+                shown(capacity),
+                shown(restore_rate)
+            );
+            return Ok(());
+        }
     };
     clients::set_status(&db, &client_id, status).await?;
     println!("client {client_id} is {now}");

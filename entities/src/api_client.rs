@@ -41,6 +41,10 @@ pub struct Model {
     pub status: ApiClientStatus,
     pub created_at: DateTimeUtc,
     pub revoked_at: Option<DateTimeUtc>,
+    /// Query-cost points the client's bucket holds; null for the server's default.
+    pub budget_capacity: Option<i32>,
+    /// Points the client's bucket restores a second; null for the server's default.
+    pub budget_restore_rate: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,7 @@ mod m20261128_000008_create_volunteer_credentials;
 mod m20261128_000009_create_member_reports;
 mod m20261128_000010_add_post_claim_closed_at;
 mod m20261129_000011_add_updated_at;
+mod m20261130_000012_add_api_client_budget;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000009_create_member_reports::Migration),
             Box::new(m20261128_000010_add_post_claim_closed_at::Migration),
             Box::new(m20261129_000011_add_updated_at::Migration),
+            Box::new(m20261130_000012_add_api_client_budget::Migration),
         ]
     }
 }

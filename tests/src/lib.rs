@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 pub use entities::role_grant::Role;
 
+pub mod clients;
 pub mod cluster;
 pub mod demo;
 pub mod gql;
@@ -120,7 +121,7 @@ impl TestApp {
                 (database_url_for(&name), Some(name))
             }
         };
-        let mut config = Config::new(database_url, data_dir.path());
+        let mut config = test_config(database_url, data_dir.path());
         configure(&mut config);
         let states = futures::future::join_all((0..count).map(|_| gongzhi::prepare(&config))).await;
         let mut apps = Vec::with_capacity(count);
@@ -137,7 +138,7 @@ impl TestApp {
     /// cluster's, say): migrated and seeded like any other, never dropped by the app.
     pub async fn spawn_on(database_url: String, configure: impl FnOnce(&mut Config)) -> Self {
         let data_dir = std::sync::Arc::new(tempfile::tempdir().expect("a temporary directory"));
-        let mut config = Config::new(database_url, data_dir.path());
+        let mut config = test_config(database_url, data_dir.path());
         configure(&mut config);
         let state = gongzhi::prepare(&config)
             .await
@@ -343,6 +344,17 @@ impl Drop for TestApp {
         .join()
         .ok();
     }
+}
+
+/// The server's defaults, except budgets that no test exhausts by accident: scenarios send
+/// hundreds of requests as one caller from one address within seconds. The budget tests set
+/// their own.
+fn test_config(database_url: String, data_dir: &std::path::Path) -> Config {
+    let mut config = Config::new(database_url, data_dir);
+    let budgets = &mut config.budgets;
+    (budgets.capacity, budgets.restore_rate) = (1_000_000, 1_000_000);
+    (budgets.anonymous_capacity, budgets.anonymous_restore_rate) = (1_000_000, 1_000_000);
+    config
 }
 
 /// Serves the API of `state` on a free port, as the server does, and returns its address,

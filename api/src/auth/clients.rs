@@ -135,6 +135,36 @@ pub async fn set_status(
     }
 }
 
+/// A client's own traffic budget (see `traffic`): the query-cost points its bucket holds and
+/// restores a second; `None` for the server's default.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BudgetLimits {
+    pub capacity: Option<i32>,
+    pub restore_rate: Option<i32>,
+}
+
+/// Sets a client's traffic budget; it holds from the client's next request, on every instance.
+pub async fn set_limits(
+    db: &impl ConnectionTrait,
+    client_id: &str,
+    limits: BudgetLimits,
+) -> Result<(), ClientError> {
+    let changes = api_client::ActiveModel {
+        budget_capacity: Set(limits.capacity),
+        budget_restore_rate: Set(limits.restore_rate),
+        ..Default::default()
+    };
+    let updated = api_client::Entity::update_many()
+        .set(changes)
+        .filter(api_client::Column::ClientId.eq(client_id))
+        .exec(db)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(ClientError::UnknownClient(client_id.to_owned()));
+    }
+    Ok(())
+}
+
 /// The client with this id if it and its organisation are active, in one indexed query (the
 /// request path runs it for every client token).
 pub async fn active(

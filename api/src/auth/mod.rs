@@ -12,7 +12,7 @@ mod token;
 
 pub use keys::{KeyError, KeySet};
 pub use principal::{Principal, STAFF_ROLES, Scope};
-pub use request::{AuthError, authenticate};
+pub use request::{AuthError, Caller, authenticate};
 pub use token::{
     Claims, Grant, PrincipalKind, Subject, SubjectRef, TokenError, TokenService, UnitRef,
 };

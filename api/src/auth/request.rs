@@ -3,6 +3,7 @@
 //! at once, on every server instance.
 
 use axum::http::HeaderValue;
+use entities::api_client;
 use entities::organization::{self, OrganizationStatus};
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
 
@@ -21,6 +22,14 @@ pub enum AuthError {
     Database(#[from] DbErr),
 }
 
+/// The caller of a request, and the API client it is, if it is one (whose row holds its traffic
+/// budget).
+#[derive(Debug, Clone, Default)]
+pub struct Caller {
+    pub principal: Principal,
+    pub client: Option<api_client::Model>,
+}
+
 /// The caller of a request with this `Authorization` header (`Bearer <token>`); anonymous
 /// without one. A token for an API client or an account stands only while that client (or
 /// account) and its organisation are active; other tokens (development tokens that `gongzhi
@@ -30,9 +39,9 @@ pub async fn authenticate(
     tokens: &TokenService,
     db: &DatabaseConnection,
     authorization: Option<&HeaderValue>,
-) -> Result<Principal, AuthError> {
+) -> Result<Caller, AuthError> {
     let Some(value) = authorization else {
-        return Ok(Principal::anonymous());
+        return Ok(Caller::default());
     };
     let token = value
         .to_str()
@@ -44,8 +53,12 @@ pub async fn authenticate(
         })
         .ok_or(TokenError::Malformed)?;
     let claims = tokens.verify(token.trim())?;
+    let mut client = None;
     let in_good_standing = match SubjectRef::parse(&claims.sub).ok_or(TokenError::Malformed)? {
-        SubjectRef::Client(client_id) => clients::active(db, client_id).await?.is_some(),
+        SubjectRef::Client(client_id) => {
+            client = clients::active(db, client_id).await?;
+            client.is_some()
+        }
         SubjectRef::Account(account_id) => match accounts::active(db, account_id).await? {
             // The account's own organisation was checked with it.
             Some(account) => organizations_active(db, &claims, account.organization_id).await?,
@@ -56,7 +69,10 @@ pub async fn authenticate(
     if !in_good_standing {
         return Err(TokenError::Revoked.into());
     }
-    Ok(Principal::from(claims))
+    Ok(Caller {
+        principal: Principal::from(claims),
+        client,
+    })
 }
 
 /// Whether every organisation a token acts for (its `org`, and the organisations of its role

@@ -20,6 +20,7 @@ pub use context::RequestContext;
 use mutations::AnyUserError;
 pub use mutations::Mutation;
 pub use queries::Query;
+pub use types::{RateLimit, points};
 
 use crate::domain::Rules;
 

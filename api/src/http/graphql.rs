@@ -5,24 +5,31 @@
 use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Query, Request, State};
+use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::header::{
     ACCEPT, ALLOW, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE,
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing;
-use axum::{RequestExt, Router};
+use axum::{Extension, RequestExt, Router};
 use sea_orm::DbErr;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+
+use chrono::Utc;
+
 use super::graphiql;
 use super::state::{AppState, RETRY_UNAVAILABLE_AFTER, X_REQUEST_ID};
+use super::throttle;
 use crate::auth::{self, AuthError, TokenError};
 use crate::domain::audit::{Actor, PersonalDataReads};
 use crate::error::{ApiError, ErrorCode};
+use crate::graphql::RateLimit;
 use crate::graphql::RequestContext;
+use crate::traffic::Decision;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
 const JSON: &str = "application/json; charset=utf-8";
@@ -65,8 +72,10 @@ struct GetParams {
 async fn get(
     State(app): State<AppState>,
     Query(params): Query<GetParams>,
+    connected: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
 ) -> Response {
+    let address = source_address(connected);
     let Some(query) = params.query else {
         if accepts_html(&headers) {
             return graphiql::page().into_response();
@@ -113,7 +122,7 @@ async fn get(
         variables,
         extensions,
     };
-    execute(app, headers, request).await
+    execute(app, headers, address, request).await
 }
 
 /// Whether reading the body failed because its deadline passed (see `router`).
@@ -131,6 +140,13 @@ fn timed_out(rejection: &BytesRejection) -> bool {
 async fn post(State(app): State<AppState>, request: Request) -> Response {
     let (mut parts, body) = request.into_parts();
     let headers = std::mem::take(&mut parts.headers);
+    let address = source_address(
+        parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .cloned()
+            .map(Extension),
+    );
     let too_large = || {
         request_error(
             &headers,
@@ -178,7 +194,7 @@ async fn post(State(app): State<AppState>, request: Request) -> Response {
         );
     }
     match GraphqlParams::from_body(&body) {
-        Ok(request) => execute(app, headers, request).await,
+        Ok(request) => execute(app, headers, address, request).await,
         Err(message) => request_error(&headers, StatusCode::BAD_REQUEST, &message),
     }
 }
@@ -223,7 +239,21 @@ impl GraphqlParams {
     }
 }
 
-async fn execute(app: AppState, headers: HeaderMap, params: GraphqlParams) -> Response {
+/// The address a request came from (the peer of its connection), which anonymous callers'
+/// budgets are kept by; unspecified where the server was not told.
+fn source_address(connected: Option<Extension<ConnectInfo<SocketAddr>>>) -> IpAddr {
+    connected.map_or(
+        IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+        |Extension(ConnectInfo(peer))| peer.ip().to_canonical(),
+    )
+}
+
+async fn execute(
+    app: AppState,
+    headers: HeaderMap,
+    address: IpAddr,
+    params: GraphqlParams,
+) -> Response {
     let Some(media_type) = negotiate(&headers) else {
         return (
             StatusCode::NOT_ACCEPTABLE,
@@ -236,13 +266,17 @@ async fn execute(app: AppState, headers: HeaderMap, params: GraphqlParams) -> Re
             .into_response();
     };
     let authorization = headers.get(AUTHORIZATION);
-    let principal = match auth::authenticate(&app.tokens, &app.db, authorization).await {
-        Ok(principal) => principal,
+    let caller = match auth::authenticate(&app.tokens, &app.db, authorization).await {
+        Ok(caller) => caller,
         Err(AuthError::Refused(err)) => return token_refused(media_type, err),
         Err(AuthError::Database(err)) => {
             return database_failure(media_type, &err, request_id(&headers));
         }
     };
+    let (bucket, limits) =
+        app.budget_policy
+            .bucket_of(&caller.principal, caller.client.as_ref(), address);
+    let principal = caller.principal;
     let actor = Actor::from(&principal);
     let personal_data_reads = PersonalDataReads::default();
     let (context, batches) = RequestContext::new(
@@ -272,12 +306,27 @@ async fn execute(app: AppState, headers: HeaderMap, params: GraphqlParams) -> Re
     let checked = match app.checks.check(&mut request) {
         Ok(checked) => checked,
         Err(refusal) => {
-            let response = async_graphql::Response::from_errors(vec![refusal]);
-            return graphql_response(media_type, response, request_id);
+            // Nothing ran, and nothing is spent; the answer still says where the caller stands.
+            let standing = app.budgets.take(&bucket, limits, 0.0).await.standing();
+            let mut response = async_graphql::Response::from_errors(vec![refusal]);
+            response
+                .extensions
+                .insert("cost".to_owned(), throttle::cost_extension(0, 0, standing));
+            let response = graphql_response(media_type, response, request_id);
+            return throttle::with_headers(response, standing);
         }
     };
+    let requested = checked.cost();
+    let standing = match app.budgets.take(&bucket, limits, requested as f64).await {
+        Decision::Granted(standing) => standing,
+        Decision::Refused(standing) => return throttle::refused(media_type, requested, standing),
+    };
+    let request = request.data(RateLimit {
+        cost: requested,
+        standing,
+        at: Utc::now(),
+    });
     let mut response = batches.drive(app.schema.execute(request)).await;
-    app.checks.complete(&checked, &mut response);
     // Personal data goes out only with its audit record.
     if let Err(err) = personal_data_reads
         .write(&app.db, &actor, operation.as_deref(), request_id)
@@ -286,7 +335,16 @@ async fn execute(app: AppState, headers: HeaderMap, params: GraphqlParams) -> Re
         tracing::error!("cannot audit personal data reads");
         return database_failure(media_type, &err, request_id);
     }
-    graphql_response(media_type, response, request_id)
+    app.checks.complete(&checked, &mut response);
+    let actual = app.checks.actual_cost(&checked, &response);
+    let unused = requested - actual;
+    app.budgets.give_back(bucket, limits, unused);
+    let standing = standing.with(unused as f64);
+    response.extensions.insert(
+        "cost".to_owned(),
+        throttle::cost_extension(requested, actual, standing),
+    );
+    throttle::with_headers(graphql_response(media_type, response, request_id), standing)
 }
 
 /// The media type of the answer: `application/graphql-response+json` when the client asks for

@@ -8,6 +8,7 @@ mod oauth;
 mod ops;
 mod serve;
 mod state;
+mod throttle;
 
 use axum::Router;
 use axum::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};

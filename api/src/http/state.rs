@@ -10,6 +10,7 @@ use crate::auth::TokenService;
 use crate::db::StatementCounter;
 use crate::domain::statistics::FiguresCache;
 use crate::graphql::{GongzhiSchema, RequestChecks};
+use crate::traffic::{Budgets, Policy};
 
 /// The server's version, in `/health` and on every response.
 pub(super) const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -44,4 +45,8 @@ pub struct AppState {
     pub statements: StatementCounter,
     /// Rolled-up figures by database snapshot, shared by every request of this instance.
     pub figures: Arc<FiguresCache>,
+    /// Every caller's budget of query-cost points.
+    pub budgets: Arc<Budgets>,
+    /// The budgets' sizes.
+    pub budget_policy: Policy,
 }

@@ -184,6 +184,8 @@ impl Seeder<'_> {
                 status: ApiClientStatus::Active,
                 created_at,
                 revoked_at: None,
+                budget_capacity: None,
+                budget_restore_rate: None,
             });
         }
         self.out

@@ -145,7 +145,7 @@ async fn stopping_finishes_the_requests_in_flight_and_exits(app: TestApp) {
     let answer = read_to_close(&mut in_flight).await;
     assert!(answer.starts_with("HTTP/1.1 200 "), "{answer}");
     assert!(
-        answer.contains(r#"{"data":{"__typename":"Query"}}"#),
+        answer.contains(r#"{"data":{"__typename":"Query"},"#),
         "{answer}"
     );
     tokio::time::timeout(STUCK, server)

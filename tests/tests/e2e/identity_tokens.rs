@@ -9,6 +9,7 @@ use entities::{account, api_client};
 use gongzhi::auth::clients::{self, ClientError, Credentials, NewClient};
 use gongzhi::auth::{Claims, PrincipalKind, Scope};
 use gongzhi::seed::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD};
+use gongzhi_tests::clients::{issued_token, new_client};
 use gongzhi_tests::demo::partner_organization;
 use gongzhi_tests::{Role, TestApp, e2e};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -89,21 +90,6 @@ impl Answer {
     }
 }
 
-/// A new client of the partner organisation, created as `gongzhi client create` does.
-async fn new_client(app: &TestApp, scopes: &str) -> Credentials {
-    let organization = partner_organization(app).await;
-    clients::create(
-        app.db(),
-        NewClient {
-            organization_id: organization.id,
-            name: "test partner".to_owned(),
-            scopes: scopes.to_owned(),
-        },
-    )
-    .await
-    .expect("the client is created")
-}
-
 /// POSTs a form to `/oauth/token`, with HTTP Basic credentials when given.
 async fn token_request(
     app: &TestApp,
@@ -118,17 +104,6 @@ async fn token_request(
         request = request.basic_auth(&credentials.client_id, Some(&credentials.secret));
     }
     Answer::from(request.send().await.expect("the server answers")).await
-}
-
-/// A token for `credentials` by `client_secret_basic`.
-async fn client_token(app: &TestApp, credentials: &Credentials) -> String {
-    token_request(
-        app,
-        Some(credentials),
-        &[("grant_type", "client_credentials")],
-    )
-    .await
-    .token("access_token")
 }
 
 /// POSTs JSON to one of the `/auth/…` endpoints.
@@ -246,7 +221,7 @@ async fn the_demo_partner_client_works_out_of_the_box(app: TestApp) {
         client_id: DEMO_CLIENT_ID.to_owned(),
         secret: DEMO_CLIENT_SECRET.to_owned(),
     };
-    let token = client_token(&app, &demo).await;
+    let token = issued_token(&app, &demo).await;
     app.query_as(Some(&token), WISHES, json!({})).await;
 }
 
@@ -320,7 +295,7 @@ async fn token_endpoint_errors_follow_rfc_6749(app: TestApp) {
 
 async fn a_revoked_or_suspended_client_is_refused_at_once(app: TestApp) {
     let credentials = new_client(&app, "wishes:read").await;
-    let token = client_token(&app, &credentials).await;
+    let token = issued_token(&app, &credentials).await;
     app.query_as(Some(&token), WISHES, json!({})).await;
 
     clients::set_status(
@@ -370,7 +345,7 @@ async fn a_revoked_or_suspended_client_is_refused_at_once(app: TestApp) {
 
 async fn a_suspended_organisation_is_refused_at_once(app: TestApp) {
     let credentials = new_client(&app, "wishes:read").await;
-    let client = client_token(&app, &credentials).await;
+    let client = issued_token(&app, &credentials).await;
     // `ngo.admin` administers the same organisation.
     let staff = login(&app, "ngo.admin", DEMO_PASSWORD)
         .await

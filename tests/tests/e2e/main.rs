@@ -4,6 +4,7 @@
 
 mod authorization;
 mod availability;
+mod budgets;
 mod connections;
 mod contract;
 mod corpus;

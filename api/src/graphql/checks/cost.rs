@@ -10,10 +10,17 @@
 //!   and `edges` hold its page (`first` or `last`, [`DEFAULT_PAGE_SIZE`] when neither is
 //!   given), `nodes(ids:)` as many as it is given ids, any other list [`LIST_ITEMS`];
 //! - each mutation field costs [`MUTATION_COST`] on top;
+//! - the fields of [`FIELD_COSTS`] cost what it says instead of 1 (or 0 for a scalar);
 //! - fragments count where they are spread, every type condition included.
+//!
+//! What a query actually cost ([`actual`]) is the same sum over its answer: each list at the
+//! items it returned, nothing for a null.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
+use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{
     BaseType, ExecutableDocument, Field, OperationDefinition, OperationType, Selection,
     SelectionSet,
@@ -30,6 +37,26 @@ pub const LIST_ITEMS: u64 = 5;
 /// The fixed cost of a mutation field, for the transaction, audit record and idempotency key it
 /// writes.
 pub const MUTATION_COST: u64 = 10;
+
+/// Fields priced apart from their kind: the points each costs in place of 1 (an object) or 0 (a
+/// scalar), before its selection. Rolled-up figures read every row below a unit; a report's CSV
+/// is rendered on each read; the caller's own rate limit reads nothing and is free, so that
+/// asking for it never spends.
+pub const FIELD_COSTS: &[(&str, &str, u64)] = &[
+    ("AdminUnit", "wishStatistics", 10),
+    ("AdminUnit", "registrationStatistics", 10),
+    ("FeedbackReport", "csv", 5),
+    ("Query", "rateLimit", 0),
+];
+
+/// The cost of the field `name` of `parent` itself, when [`FIELD_COSTS`] lists it.
+fn field_cost(parent: Option<&str>, name: &str) -> Option<u64> {
+    let parent = parent?;
+    FIELD_COSTS
+        .iter()
+        .find(|(ty, field, _)| *ty == parent && *field == name)
+        .map(|(_, _, cost)| *cost)
+}
 
 /// The cost of `operation` of `document`, with these `variables`.
 pub fn of(
@@ -128,9 +155,14 @@ impl<'a> Pricing<'a> {
         let Some(shape) = parent.and_then(|parent| self.shape.field(parent, name)) else {
             return 0;
         };
-        // Scalars, enums, and introspection, which reads no data.
-        if name.starts_with("__") || field.selection_set.node.items.is_empty() {
+        // Introspection reads no data.
+        if name.starts_with("__") {
             return 0;
+        }
+        let base = field_cost(parent, name);
+        // Scalars and enums.
+        if field.selection_set.node.items.is_empty() {
+            return base.unwrap_or(0);
         }
         let ty = named(&shape.ty);
         let inner_page = if ty.ends_with("Connection") {
@@ -140,7 +172,7 @@ impl<'a> Pricing<'a> {
         };
         let each = self
             .set(&field.selection_set.node, Some(ty), inner_page)
-            .saturating_add(1);
+            .saturating_add(base.unwrap_or(1));
         let items = if !matches!(shape.ty.base, BaseType::List(_)) {
             1
         } else if parent.is_some_and(|parent| parent.ends_with("Connection")) {
@@ -195,6 +227,150 @@ impl<'a> Pricing<'a> {
     }
 }
 
+/// What `operation` of `document` cost, counted from its answer `data`: the model of
+/// [`of`] with every list at the items it holds and nothing for a null, so never more than
+/// [`of`] said for a list that holds no more than it was priced at.
+pub fn actual(
+    document: &ExecutableDocument,
+    operation: &OperationDefinition,
+    shape: &Shape,
+    data: &Value,
+) -> u64 {
+    let Value::Object(answer) = data else {
+        return 0;
+    };
+    let (root, base) = match operation.ty {
+        OperationType::Query => ("Query", 0),
+        OperationType::Mutation => ("Mutation", MUTATION_COST),
+        OperationType::Subscription => ("Subscription", 0),
+    };
+    let fields = operation
+        .selection_set
+        .node
+        .items
+        .iter()
+        .filter(|item| matches!(item.node, Selection::Field(_)))
+        .count() as u64;
+    let counting = Counting {
+        document,
+        shape,
+        collected: RefCell::default(),
+    };
+    let root = [(&operation.selection_set.node, Some(root))];
+    base.saturating_mul(fields)
+        .saturating_add(counting.object(&root, answer))
+}
+
+/// A selection set and the type it selects on (`None` when unknown).
+type Selecting<'a> = (&'a SelectionSet, Option<&'a str>);
+
+/// A field as collected for an object of the answer: its response key, the field, and the type
+/// it was selected on.
+type Collected<'a> = Vec<(&'a str, &'a Field, Option<&'a str>)>;
+
+struct Counting<'a> {
+    document: &'a ExecutableDocument,
+    shape: &'a Shape,
+    /// The fields of each list of selection sets (by their addresses), collected once: every
+    /// object of a list has the same ones.
+    collected: RefCell<HashMap<Vec<usize>, Rc<Collected<'a>>>>,
+}
+
+impl<'a> Counting<'a> {
+    /// What an object of the answer cost, whose fields `sets` select.
+    fn object(&self, sets: &[Selecting<'a>], object: &IndexMap<Name, Value>) -> u64 {
+        let fields = self.fields(sets);
+        object
+            .iter()
+            .map(|(key, value)| {
+                let mut selected = fields.iter().filter(|(k, _, _)| *k == key.as_str());
+                let Some(&(_, field, on)) = selected.next() else {
+                    return 0;
+                };
+                let name = field.name.node.as_str();
+                if name.starts_with("__") {
+                    return 0;
+                }
+                let ty = on
+                    .and_then(|on| self.shape.field(on, name))
+                    .map(|shape| named(&shape.ty));
+                let children: Vec<Selecting<'a>> = std::iter::once(field)
+                    .chain(selected.map(|&(_, field, _)| field))
+                    .map(|field| (&field.selection_set.node, ty))
+                    .collect();
+                self.value(value, field_cost(on, name), &children)
+            })
+            .fold(0u64, u64::saturating_add)
+    }
+
+    fn value(&self, value: &Value, base: Option<u64>, children: &[Selecting<'a>]) -> u64 {
+        match value {
+            Value::Null => 0,
+            Value::List(items) => items
+                .iter()
+                .map(|item| self.value(item, base, children))
+                .fold(0u64, u64::saturating_add),
+            Value::Object(object) => base
+                .unwrap_or(1)
+                .saturating_add(self.object(children, object)),
+            _ => base.unwrap_or(0),
+        }
+    }
+
+    /// The fields `sets` select, fragments expanded, in order.
+    fn fields(&self, sets: &[Selecting<'a>]) -> Rc<Collected<'a>> {
+        let key: Vec<usize> = sets
+            .iter()
+            .map(|(set, _)| std::ptr::from_ref(*set) as usize)
+            .collect();
+        if let Some(fields) = self.collected.borrow().get(&key) {
+            return Rc::clone(fields);
+        }
+        let mut fields = Vec::new();
+        for &(set, on) in sets {
+            self.collect(set, on, &mut fields, &mut HashSet::new());
+        }
+        let fields = Rc::new(fields);
+        self.collected.borrow_mut().insert(key, Rc::clone(&fields));
+        fields
+    }
+
+    fn collect(
+        &self,
+        set: &'a SelectionSet,
+        on: Option<&'a str>,
+        into: &mut Collected<'a>,
+        spread: &mut HashSet<&'a str>,
+    ) {
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(field) => {
+                    let field = &field.node;
+                    let key = field.alias.as_ref().unwrap_or(&field.name).node.as_str();
+                    into.push((key, field, on));
+                }
+                Selection::InlineFragment(fragment) => {
+                    let fragment = &fragment.node;
+                    let on = inline_type(fragment, on);
+                    self.collect(&fragment.selection_set.node, on, into, spread);
+                }
+                Selection::FragmentSpread(fragment) => {
+                    let name = fragment.node.fragment_name.node.as_str();
+                    // Each fragment once per object, as the spec's field collection does.
+                    if !spread.insert(name) {
+                        continue;
+                    }
+                    if let Some(fragment) = self.document.fragments.get(name) {
+                        let fragment = &fragment.node;
+                        let on = Some(fragment.type_condition.node.on.node.as_str());
+                        self.collect(&fragment.selection_set.node, on, into, spread);
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use async_graphql::parser::parse_query;
@@ -203,7 +379,10 @@ mod tests {
 
     const SDL: &str = "
         type Query { units(first: Int, last: Int): UnitConnection! unit: Unit
-                     nodes(ids: [ID!]!): [Unit]! }
+                     nodes(ids: [ID!]!): [Unit]! rateLimit: RateLimit! }
+        type RateLimit { remaining: Int! }
+        type AdminUnit { wishStatistics: Figures! }
+        type Figures { total: Int! }
         type Mutation { rename(name: String!): Unit }
         type UnitConnection { nodes: [Unit!]! edges: [UnitEdge!]! totalCount: Int! }
         type UnitEdge { cursor: String! node: Unit! }
@@ -309,6 +488,68 @@ mod tests {
             ));
         }
         assert_eq!(cost(&document, serde_json::json!({})), 1 + (1u64 << 40));
+    }
+
+    #[test]
+    fn listed_fields_cost_what_the_table_says() {
+        assert_eq!(
+            cost("{ rateLimit { remaining } }", serde_json::json!({})),
+            0
+        );
+        assert_eq!(
+            cost(
+                "{ ... on Query { unit { ... on AdminUnit { wishStatistics { total } } } } }",
+                serde_json::json!({})
+            ),
+            1 + 10
+        );
+    }
+
+    /// The actual cost of `query` that answered `data`.
+    fn actual_cost(query: &str, data: serde_json::Value) -> u64 {
+        let shape = Shape::from_sdl(SDL);
+        let document = parse_query(query).expect("the test query parses");
+        let (_, operation) = document.operations.iter().next().expect("an operation");
+        let data = Value::from_json(data).expect("JSON data");
+        actual(&document, &operation.node, &shape, &data)
+    }
+
+    #[test]
+    fn the_actual_cost_counts_what_came_back() {
+        let page = "{ units(first: 100) { totalCount nodes { name parent { name } } } }";
+        let nodes = serde_json::json!([
+            { "name": "a", "parent": { "name": "p" } },
+            { "name": "b", "parent": null },
+        ]);
+        assert_eq!(
+            actual_cost(
+                page,
+                serde_json::json!({ "units": { "totalCount": 2, "nodes": nodes } })
+            ),
+            1 + 2 + 1
+        );
+        assert_eq!(
+            actual_cost("{ unit { name } }", serde_json::json!({ "unit": null })),
+            0
+        );
+        // Aliases, fragments spread into one object once, and the table's prices.
+        let query = "{ a: unit { ...u } b: unit { ...u ...u } rateLimit { remaining } }
+                     fragment u on Unit { children { name } }";
+        let unit = serde_json::json!({ "children": [{ "name": "x" }] });
+        assert_eq!(
+            actual_cost(
+                query,
+                serde_json::json!({ "a": unit, "b": unit, "rateLimit": { "remaining": 1 } })
+            ),
+            2 * (1 + 1)
+        );
+        assert_eq!(
+            actual_cost(
+                r#"mutation { rename(name: "x") { name } }"#,
+                serde_json::json!({ "rename": null })
+            ),
+            MUTATION_COST
+        );
     }
 
     #[test]

@@ -78,10 +78,11 @@ impl RequestChecks {
             };
             refusal(problem.to_string(), code, problem.pos())
         })?;
-        let checked = Checked {
+        let mut checked = Checked {
             // The executor takes the request's document; this copy shapes the answer.
             document: document.clone(),
             operation_name,
+            cost: 0,
         };
         if let Some(operation) = checked.operation() {
             let cost = cost::of(
@@ -106,8 +107,18 @@ impl RequestChecks {
                 }
                 return Err(error);
             }
+            checked.cost = cost;
         }
         Ok(checked)
+    }
+
+    /// What a checked request actually cost, counted from its answer; never more than it was
+    /// priced at.
+    pub fn actual_cost(&self, checked: &Checked, response: &Response) -> u64 {
+        checked.operation().map_or(0, |operation| {
+            cost::actual(&checked.document, operation, &self.shape, &response.data)
+                .min(checked.cost)
+        })
     }
 
     /// Completes the answer to a checked request: failed fields are `null` beside their errors,
@@ -127,9 +138,16 @@ impl RequestChecks {
 pub struct Checked {
     document: ExecutableDocument,
     operation_name: Option<String>,
+    /// What the request costs, as priced before it runs (see [`cost`]).
+    cost: u64,
 }
 
 impl Checked {
+    /// What the request costs, as priced before it runs.
+    pub fn cost(&self) -> u64 {
+        self.cost
+    }
+
     /// The operation the request runs: the one named, or the only one.
     fn operation(&self) -> Option<&OperationDefinition> {
         let operations = &self.document.operations;

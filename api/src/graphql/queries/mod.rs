@@ -4,6 +4,7 @@ mod dual_reporting;
 mod node;
 mod people;
 mod structure;
+mod traffic;
 mod volunteering;
 mod wishes;
 
@@ -19,8 +20,20 @@ use async_graphql::MergedObject;
 /// plus its selection; a connection's `nodes` and `edges` cost their selection once per item
 /// of the page asked for (`first` or `last`, 20 when neither is given), `nodes(ids:)` once per
 /// id, any other list 5 times; each mutation field adds 10. Aliases and fragments count
-/// where they appear. So `microWishes(first: 50) { nodes { id title grid { name } } }` costs
+/// where they appear. Some fields cost more: `AdminUnit.wishStatistics` and
+/// `AdminUnit.registrationStatistics` 10 (plus their selection), `FeedbackReport.csv` 5; and
+/// `rateLimit` costs 0. So `microWishes(first: 50) { nodes { id title grid { name } } }` costs
 /// 1 + 50 × 2 = 101.
+///
+/// **Budgets.** Every caller spends points from a bucket of its own: each API client (1,000
+/// points, restoring 50 a second, unless the district set other limits for it), each
+/// signed-in account or person, and each source address of anonymous callers (500, restoring
+/// 25). A query runs only if the bucket holds its cost; otherwise it is refused with HTTP 429,
+/// `Retry-After` and `THROTTLED`, and nothing runs. After it ran, the points it did not use
+/// (pages that came back short, nulls) go back into the bucket. Every response says where the
+/// caller stands in `extensions.cost { requestedQueryCost actualQueryCost throttleStatus {
+/// maximumAvailable currentlyAvailable restoreRate } }` and the `RateLimit` /
+/// `RateLimit-Policy` headers; `rateLimit` answers the same.
 #[derive(MergedObject, Default)]
 pub struct Query(
     node::NodeQuery,
@@ -29,4 +42,5 @@ pub struct Query(
     dual_reporting::DualReportingQuery,
     volunteering::VolunteeringQuery,
     wishes::WishQuery,
+    traffic::TrafficQuery,
 );

@@ -5,6 +5,7 @@ mod dual_reporting;
 mod nodes;
 mod people;
 mod structure;
+mod traffic;
 mod volunteering;
 mod wishes;
 
@@ -14,4 +15,5 @@ pub use nodes::{
     ServicePost, ServiceRecord, StaffAssignment, TeamMembership, VolunteerActivity, VolunteerTeam,
     WishClaim,
 };
+pub use traffic::{RateLimit, points};
 pub use volunteering::{PointsAccount, PointsEntry, ServiceCertificate, ServiceHours};

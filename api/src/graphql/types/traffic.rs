@@ -1,0 +1,55 @@
+//! The caller's budget of query-cost points, as the request found it.
+
+use async_graphql::Object;
+use chrono::{DateTime, Utc};
+
+use crate::traffic::Standing;
+
+/// The caller's budget as this request found it.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimit {
+    /// What this request costs, as priced before it ran.
+    pub cost: u64,
+    /// The bucket after that cost was taken.
+    pub standing: Standing,
+    /// When the request was decided.
+    pub at: DateTime<Utc>,
+}
+
+/// Where the caller's budget stands: a leaky bucket of query-cost points, like Shopify's per
+/// app (the `Query` type's description gives the model). The same figures come back with every
+/// response in `extensions.cost.throttleStatus` and the `RateLimit` header.
+#[Object]
+impl RateLimit {
+    /// This request's cost in points, as priced before it ran; asking only for `rateLimit`
+    /// costs 0.
+    async fn cost(&self) -> u64 {
+        self.cost
+    }
+
+    /// The most points the caller's bucket holds, and so the most one query may cost.
+    async fn limit(&self) -> u64 {
+        points(self.standing.limits.capacity)
+    }
+
+    /// The points left in the bucket after this request, rounded down.
+    async fn remaining(&self) -> u64 {
+        points(self.standing.available)
+    }
+
+    /// The points the bucket restores each second.
+    async fn restore_rate(&self) -> u64 {
+        points(self.standing.limits.restore_rate)
+    }
+
+    /// When the bucket will be full again if the caller sends nothing more.
+    async fn reset_at(&self) -> DateTime<Utc> {
+        self.at + self.standing.until_full()
+    }
+}
+
+/// A count of points, rounded down.
+pub fn points(points: f64) -> u64 {
+    // A float to an integer saturates in Rust, and the bucket's points are never negative.
+    points.floor() as u64
+}

@@ -1,0 +1,108 @@
+//! How a request's budget shows in its answer: `extensions.cost` in Shopify's shape, the IETF
+//! `RateLimit` and `RateLimit-Policy` headers (draft-ietf-httpapi-ratelimit-headers), and the
+//! 429 of a request its caller's bucket cannot pay for.
+
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::Response;
+use serde_json::json;
+
+use crate::error::ErrorCode;
+use crate::graphql::points;
+use crate::traffic::Standing;
+
+static RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
+static RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
+
+/// `extensions.cost` of a response: what the request was priced at, what it cost, and the
+/// caller's bucket after it.
+pub fn cost_extension(requested: u64, actual: u64, standing: Standing) -> async_graphql::Value {
+    let value = json!({
+        "requestedQueryCost": requested,
+        "actualQueryCost": actual,
+        "throttleStatus": {
+            "maximumAvailable": standing.limits.capacity,
+            "currentlyAvailable": points(standing.available),
+            "restoreRate": standing.limits.restore_rate,
+        },
+    });
+    async_graphql::Value::from_json(value).unwrap_or_default()
+}
+
+/// Adds the `RateLimit-Policy` (the bucket's size in points, and the seconds it takes to fill
+/// from empty) and `RateLimit` headers (the points left, and the seconds until the bucket is
+/// full again) to `response`.
+pub fn with_headers(mut response: Response, standing: Standing) -> Response {
+    let limits = standing.limits;
+    let window = (limits.capacity / limits.restore_rate).ceil();
+    let policy = format!("\"budget\";q={};w={window}", points(limits.capacity));
+    let state = format!(
+        "\"budget\";r={};t={}",
+        points(standing.available),
+        standing.until_full().as_secs_f64().ceil()
+    );
+    let headers = response.headers_mut();
+    for (name, value) in [(&RATELIMIT_POLICY, policy), (&RATELIMIT, state)] {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name.clone(), value);
+        }
+    }
+    response
+}
+
+/// The answer to a request whose cost (`requested`) the caller's bucket does not hold: 429
+/// `THROTTLED`, with `Retry-After` the whole seconds until it does — or, when it never can (the
+/// query costs more than the bucket holds), `QUERY_TOO_COSTLY`, naming the bucket's size.
+pub fn refused(media_type: &'static str, requested: u64, standing: Standing) -> Response {
+    let capacity = points(standing.limits.capacity);
+    let (status, message, code, wait) = if requested > capacity {
+        (
+            StatusCode::BAD_REQUEST,
+            format!(
+                "the query costs {requested} points, more than the {capacity} your budget holds: \
+                 ask for smaller pages (`first`/`last`) or fewer fields, or split it"
+            ),
+            ErrorCode::QueryTooCostly,
+            None,
+        )
+    } else {
+        let wait = standing
+            .until(requested as f64)
+            .as_secs_f64()
+            .ceil()
+            .max(1.0);
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "the query costs {requested} points and your budget holds {available}: \
+                 try again in {wait} s (it restores {rate} points a second)",
+                available = points(standing.available),
+                rate = standing.limits.restore_rate,
+            ),
+            ErrorCode::Throttled,
+            Some(wait),
+        )
+    };
+    let mut extensions = json!({ "code": code.as_str() });
+    if code == ErrorCode::QueryTooCostly {
+        extensions["cost"] = json!(requested);
+        extensions["maximumCost"] = json!(capacity);
+    }
+    let body = json!({
+        "errors": [{ "message": message, "extensions": extensions }],
+        "extensions": { "cost": cost_extension(requested, 0, standing) },
+    });
+    let mut response = Response::new(body.to_string().into());
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static(media_type),
+    );
+    if let Some(wait) = wait
+        && let Ok(value) = HeaderValue::from_str(&wait.to_string())
+    {
+        headers.insert(RETRY_AFTER, value);
+    }
+    with_headers(response, standing)
+}

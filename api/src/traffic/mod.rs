@@ -1,0 +1,12 @@
+//! Traffic governance: every caller spends query-cost points from a leaky bucket of its own
+//! ([`bucket`]), kept in Redis across instances or in this process ([`budgets`]), sized by who
+//! the caller is ([`callers`]). It sits between HTTP, which asks it before a query runs, and
+//! auth, whose principal names the caller.
+
+pub mod bucket;
+pub mod budgets;
+pub mod callers;
+
+pub use bucket::{Decision, Limits, Standing};
+pub use budgets::Budgets;
+pub use callers::Policy;
