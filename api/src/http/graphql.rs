@@ -326,12 +326,28 @@ async fn execute(
         standing,
         at: Utc::now(),
     });
-    let mut response = batches.drive(app.schema.execute(request)).await;
+    // The request runs to its end even if its client hangs up: dropped halfway, it could leave
+    // a pooled connection inside a transaction (sqlx 0.9 does not roll back a `BEGIN` whose
+    // answer it was still waiting for), or a change done and its audit record not.
+    let (schema, db) = (app.schema.clone(), app.db.clone());
+    let audit = (actor, operation, request_id.to_owned());
+    let running = tokio::spawn(async move {
+        let response = batches.drive(schema.execute(request)).await;
+        let (actor, operation, request_id) = audit;
+        let audited = personal_data_reads
+            .write(&db, &actor, operation.as_deref(), &request_id)
+            .await;
+        (response, audited)
+    });
+    let (mut response, audited) = match running.await {
+        Ok(finished) => finished,
+        Err(failure) => {
+            tracing::error!(error = %failure, "a request failed inside the server");
+            return internal_failure(media_type, request_id);
+        }
+    };
     // Personal data goes out only with its audit record.
-    if let Err(err) = personal_data_reads
-        .write(&app.db, &actor, operation.as_deref(), request_id)
-        .await
-    {
+    if let Err(err) = audited {
         tracing::error!("cannot audit personal data reads");
         return database_failure(media_type, &err, request_id);
     }
@@ -488,6 +504,21 @@ fn request_id(headers: &HeaderMap) -> &str {
 /// A database failure outside execution (checking the caller, auditing what it read): 503
 /// `SERVICE_UNAVAILABLE` with `Retry-After` when the database could not be reached in time, 500
 /// `INTERNAL` with the request id otherwise.
+/// A request that failed inside the server: 500 `INTERNAL`, with the request id that finds
+/// its log.
+fn internal_failure(media_type: &'static str, request_id: &str) -> Response {
+    let body = json!({ "errors": [{
+        "message": "internal error",
+        "extensions": { "code": ErrorCode::Internal.as_str(), "requestId": request_id },
+    }] });
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [(CONTENT_TYPE, media_type)],
+        body.to_string(),
+    )
+        .into_response()
+}
+
 fn database_failure(media_type: &'static str, err: &DbErr, request_id: &str) -> Response {
     let error = ApiError::from_db(err);
     let code = error.code();

@@ -17,6 +17,8 @@ e2e!(
     a_saturated_pool_answers_503_and_stays_ready,
 );
 
+e2e!(requests_abandoned_mid_flight_leave_no_transaction_open);
+
 const QUERY: &str = "{ adminUnits(first: 1) { totalCount } }";
 
 /// Posts [`QUERY`] and returns the status, the `Retry-After` header and the body.
@@ -133,4 +135,49 @@ async fn a_stopped_database_answers_503_until_it_is_back() {
     assert!(ready, "the server is ready again once the database is back");
     let (status, _, body) = ask(&app).await;
     assert_eq!(status, 200, "{body}");
+}
+
+/// Clients that hang up while their request reads or writes (a timeout, a closed tab) must not
+/// leave a pooled connection inside a transaction: the next request to get it would fail, or
+/// worse, run inside a transaction nobody commits.
+async fn requests_abandoned_mid_flight_leave_no_transaction_open(app: TestApp) {
+    let statistics = "{ adminUnits(filter: {level: SUBDISTRICT}) { nodes { \
+                      wishStatistics { total } registrationStatistics { servingMembers } } } }";
+    for round in 0..100u64 {
+        let impatient = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_micros(200 + round * 100))
+            .build()
+            .expect("a client");
+        let abandoned = (0..16).map(|_| {
+            impatient
+                .post(format!("{}/graphql", app.address))
+                .json(&json!({ "query": statistics }))
+                .send()
+        });
+        // Most are cut off before their answer comes: that is the point.
+        let _ = futures::future::join_all(abandoned).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let answers =
+        futures::future::join_all((0..30).map(|_| app.post(None, statistics, json!({})))).await;
+    for (status, body) in answers {
+        assert_eq!(status, 200, "{body}");
+        assert!(body.get("errors").is_none(), "{body}");
+    }
+    if app.backend == gongzhi_tests::Backend::Postgres {
+        use sea_orm::{ConnectionTrait, Statement};
+        let row = app
+            .db()
+            .query_one_raw(Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "SELECT count(*) AS open FROM pg_stat_activity \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid() \
+                 AND state LIKE 'idle in transaction%'",
+            ))
+            .await
+            .expect("ask PostgreSQL")
+            .expect("a row");
+        let open: i64 = row.try_get("", "open").expect("a count");
+        assert_eq!(open, 0, "connections left inside a transaction");
+    }
 }
