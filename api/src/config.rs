@@ -401,6 +401,27 @@ pub struct BudgetSettings {
     #[arg(long = "redis-url", env = "GONGZHI_REDIS_URL")]
     pub redis_url: Option<String>,
 
+    /// Failed sign-ins (wrong passwords at `/auth/login`, wrong client secrets at
+    /// `/oauth/token`) one account or client may have from one address before further attempts
+    /// are refused with 429; each failure is answered more slowly than the last. An address has
+    /// ten times as many, whatever the credential.
+    #[arg(
+        long = "sign-in-attempts",
+        env = "GONGZHI_SIGN_IN_ATTEMPTS",
+        default_value_t = 5,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub sign_in_attempts: u32,
+
+    /// Seconds after which one failed sign-in is forgiven (an address: a tenth of that).
+    #[arg(
+        long = "sign-in-attempt-seconds",
+        env = "GONGZHI_SIGN_IN_ATTEMPT_SECONDS",
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub sign_in_attempt_seconds: u32,
+
     /// What the buckets' Redis keys start with, to share one Redis between deployments.
     #[arg(
         long = "redis-prefix",

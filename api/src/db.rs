@@ -2,11 +2,10 @@
 //! shares: a single `BIGINT` primary key named `id`.
 
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
+use prometheus_client::metrics::counter::Counter;
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
     DatabaseTransaction, DbErr, EntityTrait, Iterable, ModelTrait, PrimaryKeyToColumn,
@@ -18,11 +17,16 @@ use crate::config::DatabaseSettings;
 /// Counts the SQL statements the server runs; `/metrics` shows it, and tests use it to prove
 /// that a query's statement count does not grow with its page size.
 #[derive(Debug, Clone, Default)]
-pub struct StatementCounter(Arc<AtomicU64>);
+pub struct StatementCounter(Counter);
 
 impl StatementCounter {
     pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
+        self.0.get()
+    }
+
+    /// The counter itself, for `/metrics` to show.
+    pub fn counter(&self) -> Counter {
+        self.0.clone()
     }
 }
 
@@ -56,7 +60,7 @@ pub async fn connect(
     let mut db = Database::connect(options).await?;
     let statements = counter.0.clone();
     db.set_metric_callback(move |info| {
-        statements.fetch_add(1, Ordering::Relaxed);
+        statements.inc();
         tracing::trace!(sql = %info.statement, elapsed = ?info.elapsed, failed = info.failed, "statement");
     });
     Ok(db)

@@ -62,6 +62,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartupError> {
         schema,
         tokens: Arc::new(auth::TokenService::new(keys, &config.tokens)),
         refresh_token_ttl: config.tokens.refresh_token_ttl(),
+        metrics: Arc::new(http::Metrics::new(&statements)),
         statements,
         figures: Arc::default(),
         budgets: Arc::new(traffic::Budgets::new(
@@ -69,6 +70,10 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartupError> {
             &config.budgets.redis_prefix,
         )?),
         budget_policy: budget_policy(&config.budgets),
+        attempt_limits: traffic::AttemptLimits::new(
+            config.budgets.sign_in_attempts,
+            config.budgets.sign_in_attempt_seconds,
+        ),
     })
 }
 

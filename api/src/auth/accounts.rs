@@ -14,8 +14,15 @@ use sea_orm::{
 use super::secret;
 use super::token::{Grant, PrincipalKind, Subject, SubjectRef, UnitRef};
 
-/// The shortest password accepted.
+/// The shortest password accepted (NIST SP 800-63B §3.1.1.2: at least 8).
 pub const MIN_PASSWORD_CHARS: usize = 8;
+/// The longest password accepted: NIST asks for at least 64; more only costs hashing time.
+pub const MAX_PASSWORD_CHARS: usize = 256;
+
+/// Passwords too common to accept, lower-cased: the 8-character-or-longer entries of the
+/// 20,000 most common passwords Django ships (`django/contrib/auth/common-passwords.txt.gz`,
+/// BSD licence), from breach corpora, as NIST SP 800-63B asks passwords to be checked against.
+const COMMON_PASSWORDS: &str = include_str!("common-passwords.txt");
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -23,6 +30,14 @@ pub enum AccountError {
     UnknownUsername(String),
     #[error("a password needs at least {MIN_PASSWORD_CHARS} characters")]
     PasswordTooShort,
+    #[error("a password may have at most {MAX_PASSWORD_CHARS} characters")]
+    PasswordTooLong,
+    /// NIST SP 800-63B: no composition rules, but no password that is commonly used, found in
+    /// breaches, or made of the account's own name or the service's.
+    #[error(
+        "this password is too common or too easy to guess (it is on a list of breached passwords, or made of the username); choose a longer, unusual phrase"
+    )]
+    PasswordTooCommon,
     /// The same for an unknown username as for a wrong password, so that usernames cannot be
     /// probed.
     #[error("wrong username or password")]
@@ -41,9 +56,7 @@ pub async fn set_password(
     username: &str,
     password: &str,
 ) -> Result<(), AccountError> {
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(AccountError::PasswordTooShort);
-    }
+    acceptable(username, password)?;
     let changes = account::ActiveModel {
         password_hash: Set(Some(secret::hash(password).await?)),
         ..Default::default()
@@ -55,6 +68,28 @@ pub async fn set_password(
         .await?;
     if updated.rows_affected == 0 {
         return Err(AccountError::UnknownUsername(username.to_owned()));
+    }
+    Ok(())
+}
+
+/// Whether `password` may be `username`'s, as NIST SP 800-63B §5.1.1.2 says: long enough, not
+/// too long, and neither a common password nor the username or the service's name with fewer
+/// than 5 characters besides, whatever the case. No rules on what characters it must have.
+fn acceptable(username: &str, password: &str) -> Result<(), AccountError> {
+    let length = password.chars().count();
+    if length < MIN_PASSWORD_CHARS {
+        return Err(AccountError::PasswordTooShort);
+    }
+    if length > MAX_PASSWORD_CHARS {
+        return Err(AccountError::PasswordTooLong);
+    }
+    let lower = password.to_lowercase();
+    let guessable = COMMON_PASSWORDS.lines().any(|common| common == lower)
+        || [username.to_lowercase(), "gongzhi".to_owned()]
+            .iter()
+            .any(|word| !word.is_empty() && lower.replace(word.as_str(), "").chars().count() < 5);
+    if guessable {
+        return Err(AccountError::PasswordTooCommon);
     }
     Ok(())
 }
@@ -154,4 +189,49 @@ pub async fn subject(
         grants,
         scopes: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_follow_nist_sp_800_63b() {
+        assert!(matches!(
+            acceptable("qiyi.staff", "short"),
+            Err(AccountError::PasswordTooShort)
+        ));
+        assert!(matches!(
+            acceptable("qiyi.staff", &"x".repeat(MAX_PASSWORD_CHARS + 1)),
+            Err(AccountError::PasswordTooLong)
+        ));
+        let refused = [
+            "password",
+            "Password1",
+            "12345678",
+            "qwertyuiop",
+            "iloveyou",
+            "qiyi.staff",
+            "QIYI.STAFF123",
+            "gongzhi2026",
+            "Gongzhi!",
+        ];
+        for guessable in refused {
+            assert!(
+                matches!(
+                    acceptable("qiyi.staff", guessable),
+                    Err(AccountError::PasswordTooCommon)
+                ),
+                "{guessable}"
+            );
+        }
+        // No composition rules: a phrase of lower-case letters is fine, and so is Chinese.
+        for good in [
+            "correct horse battery staple",
+            "七一社区的网格员",
+            "gongzhi-demo",
+        ] {
+            assert!(acceptable("qiyi.staff", good).is_ok(), "{good}");
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! The audit log: who, acting for which organisation, did what to what, and when.
 
 use std::collections::BTreeSet;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::Utc;
@@ -91,6 +92,33 @@ impl PersonalDataReads {
             .await
             .map(drop)
     }
+}
+
+/// Records a failed sign-in: a wrong password for the username `tried` (`credential`
+/// "account") or a wrong secret for the client id `tried` ("api_client"), from `address`. No
+/// one is the actor: the server records what it refused. `tried` is kept to its first 200
+/// characters.
+pub async fn failed_sign_in(
+    db: &impl ConnectionTrait,
+    credential: &'static str,
+    tried: &str,
+    address: IpAddr,
+    request_id: &str,
+) -> Result<(), DbErr> {
+    let tried: String = tried.chars().take(200).collect();
+    let detail = serde_json::json!({ "tried": tried, "address": address.to_string() });
+    audit_log::ActiveModel {
+        occurred_at: Set(Utc::now()),
+        actor_kind: Set(ActorKind::System),
+        action: Set("sign_in_failed".to_owned()),
+        entity_type: Set(credential.to_owned()),
+        detail: Set(Some(detail.to_string())),
+        request_id: Set(Some(request_id.to_owned())),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map(drop)
 }
 
 /// A change of an object's state, as the audit log records it.

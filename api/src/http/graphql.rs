@@ -17,12 +17,13 @@ use sea_orm::DbErr;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 
 use chrono::Utc;
 
 use super::graphiql;
-use super::state::{AppState, RETRY_UNAVAILABLE_AFTER, X_REQUEST_ID};
+use super::metrics;
+use super::state::{AppState, RETRY_UNAVAILABLE_AFTER, request_id, source_address};
 use super::throttle;
 use crate::auth::{self, AuthError, TokenError};
 use crate::domain::audit::{Actor, PersonalDataReads};
@@ -75,7 +76,7 @@ async fn get(
     connected: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
 ) -> Response {
-    let address = source_address(connected);
+    let address = source_address(connected.as_ref().map(|Extension(peer)| peer));
     let Some(query) = params.query else {
         if accepts_html(&headers) {
             return graphiql::page().into_response();
@@ -140,13 +141,7 @@ fn timed_out(rejection: &BytesRejection) -> bool {
 async fn post(State(app): State<AppState>, request: Request) -> Response {
     let (mut parts, body) = request.into_parts();
     let headers = std::mem::take(&mut parts.headers);
-    let address = source_address(
-        parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .cloned()
-            .map(Extension),
-    );
+    let address = source_address(parts.extensions.get());
     let too_large = || {
         request_error(
             &headers,
@@ -239,15 +234,6 @@ impl GraphqlParams {
     }
 }
 
-/// The address a request came from (the peer of its connection), which anonymous callers'
-/// budgets are kept by; unspecified where the server was not told.
-fn source_address(connected: Option<Extension<ConnectInfo<SocketAddr>>>) -> IpAddr {
-    connected.map_or(
-        IpAddr::V6(Ipv6Addr::UNSPECIFIED),
-        |Extension(ConnectInfo(peer))| peer.ip().to_canonical(),
-    )
-}
-
 async fn execute(
     app: AppState,
     headers: HeaderMap,
@@ -273,6 +259,7 @@ async fn execute(
             return database_failure(media_type, &err, request_id(&headers));
         }
     };
+    let counted_as = metrics::caller_label(&caller.principal);
     let (bucket, limits) =
         app.budget_policy
             .bucket_of(&caller.principal, caller.client.as_ref(), address);
@@ -319,7 +306,13 @@ async fn execute(
     let requested = checked.cost();
     let standing = match app.budgets.take(&bucket, limits, requested as f64).await {
         Decision::Granted(standing) => standing,
-        Decision::Refused(standing) => return throttle::refused(media_type, requested, standing),
+        Decision::Refused(standing) => {
+            let refused = throttle::refused(media_type, requested, standing);
+            if refused.status() == StatusCode::TOO_MANY_REQUESTS {
+                app.metrics.throttled(&counted_as);
+            }
+            return refused;
+        }
     };
     let request = request.data(RateLimit {
         cost: requested,
@@ -353,6 +346,8 @@ async fn execute(
     }
     app.checks.complete(&checked, &mut response);
     let actual = app.checks.actual_cost(&checked, &response);
+    app.metrics
+        .graphql_request(&counted_as, checked.operation_name(), requested, actual);
     let unused = requested - actual;
     app.budgets.give_back(bucket, limits, unused);
     let standing = standing.with(unused as f64);
@@ -493,17 +488,6 @@ fn graphql_response(
     response
 }
 
-/// The request's id, as the request-id layer set it.
-fn request_id(headers: &HeaderMap) -> &str {
-    headers
-        .get(&X_REQUEST_ID)
-        .and_then(|id| id.to_str().ok())
-        .unwrap_or_default()
-}
-
-/// A database failure outside execution (checking the caller, auditing what it read): 503
-/// `SERVICE_UNAVAILABLE` with `Retry-After` when the database could not be reached in time, 500
-/// `INTERNAL` with the request id otherwise.
 /// A request that failed inside the server: 500 `INTERNAL`, with the request id that finds
 /// its log.
 fn internal_failure(media_type: &'static str, request_id: &str) -> Response {
@@ -519,6 +503,9 @@ fn internal_failure(media_type: &'static str, request_id: &str) -> Response {
         .into_response()
 }
 
+/// A database failure outside execution (checking the caller, auditing what it read): 503
+/// `SERVICE_UNAVAILABLE` with `Retry-After` when the database could not be reached in time, 500
+/// `INTERNAL` with the request id otherwise.
 fn database_failure(media_type: &'static str, err: &DbErr, request_id: &str) -> Response {
     let error = ApiError::from_db(err);
     let code = error.code();

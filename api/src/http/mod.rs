@@ -4,6 +4,7 @@
 
 mod graphiql;
 mod graphql;
+mod metrics;
 mod oauth;
 mod ops;
 mod serve;
@@ -21,6 +22,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyDeadlineLayer;
 use tower_http::trace::TraceLayer;
 
+pub use metrics::Metrics;
 pub use serve::serve;
 pub use state::AppState;
 use state::{VERSION, X_REQUEST_ID};
@@ -34,6 +36,10 @@ pub fn router(state: AppState) -> Router {
         .merge(graphiql::routes())
         .merge(oauth::routes())
         .merge(ops::routes())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .with_state(state)
         // A body not sent in time fails its reading, and the handler answers 408.
         .layer(RequestBodyDeadlineLayer::new(body_timeout))

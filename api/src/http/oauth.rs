@@ -5,10 +5,13 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Duration;
 
+use axum::Extension;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::header::{
     AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, PRAGMA, RETRY_AFTER, WWW_AUTHENTICATE,
 };
@@ -22,12 +25,14 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::state::{AppState, RETRY_UNAVAILABLE_AFTER};
+use super::state::{AppState, RETRY_UNAVAILABLE_AFTER, request_id, source_address};
 use crate::auth::accounts::{self, AccountError};
 use crate::auth::clients::{self, ClientError, Credentials};
 use crate::auth::sessions::{self, SessionError};
 use crate::auth::{Scope, Subject};
+use crate::domain::audit;
 use crate::error::ApiError;
+use crate::traffic::{Attempts, Credential};
 
 /// The token routes, to merge into the application's router.
 pub(super) fn routes() -> Router<AppState> {
@@ -69,6 +74,7 @@ async fn metadata(State(app): State<AppState>, headers: HeaderMap) -> Response {
 /// Client credentials: a partner system's client id and secret for an access token.
 async fn token(
     State(app): State<AppState>,
+    connected: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, OAuthError> {
@@ -105,12 +111,19 @@ async fn token(
              and `client_secret` in the body (client_secret_post)",
         )
     })?;
-    let subject = clients::exchange(
-        &app.db,
-        &credentials,
-        params.get("scope").map(String::as_str),
-    )
-    .await?;
+    let address = source_address(connected.as_ref().map(|Extension(peer)| peer));
+    let credential = Credential::Client(&credentials.client_id);
+    let attempts = Attempts::new(&app.budgets, app.attempt_limits, credential, address);
+    attempts.allowed().await.map_err(OAuthError::slow_down)?;
+    let requested_scope = params.get("scope").map(String::as_str);
+    let subject = match clients::exchange(&app.db, &credentials, requested_scope).await {
+        Err(ClientError::InvalidCredentials) => {
+            let tried = &credentials.client_id;
+            failed(&app, &attempts, "api_client", tried, request_id(&headers)).await;
+            return Err(ClientError::InvalidCredentials.into());
+        }
+        exchanged => exchanged?,
+    };
     let (access_token, claims) = app.tokens.issue(subject, None);
     Ok(no_store(
         StatusCode::OK,
@@ -136,9 +149,25 @@ struct RefreshRequest {
 
 /// Password sign-in of a staff member or person: an access token and the first refresh token
 /// of a new sign-in.
-async fn login(State(app): State<AppState>, body: Bytes) -> Result<Response, OAuthError> {
+async fn login(
+    State(app): State<AppState>,
+    connected: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, OAuthError> {
     let request: LoginRequest = json_body(&body, r#"{"username": …, "password": …}"#)?;
-    let account = accounts::sign_in(&app.db, &request.username, &request.password).await?;
+    let address = source_address(connected.as_ref().map(|Extension(peer)| peer));
+    let credential = Credential::Account(&request.username);
+    let attempts = Attempts::new(&app.budgets, app.attempt_limits, credential, address);
+    attempts.allowed().await.map_err(OAuthError::slow_down)?;
+    let account = match accounts::sign_in(&app.db, &request.username, &request.password).await {
+        Err(AccountError::WrongCredentials) => {
+            let tried = &request.username;
+            failed(&app, &attempts, "account", tried, request_id(&headers)).await;
+            return Err(AccountError::WrongCredentials.into());
+        }
+        signed_in => signed_in?,
+    };
     let subject = accounts::subject(&app.db, &account).await?;
     let refresh_token = sessions::start(&app.db, account.id, app.refresh_token_ttl).await?;
     Ok(signed_in(&app, subject, refresh_token))
@@ -164,6 +193,25 @@ async fn logout(State(app): State<AppState>, body: Bytes) -> Result<StatusCode, 
     let request: RefreshRequest = json_body(&body, r#"{"refresh_token": …}"#)?;
     sessions::revoke(&app.db, &request.refresh_token).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A wrong password or client secret (`credential`: "account" or "api_client"), for the
+/// username or client id `tried`: counted in the attempts' buckets and in `/metrics`, audited,
+/// and answered the later the more failures came before it.
+async fn failed(
+    app: &AppState,
+    attempts: &Attempts<'_>,
+    credential: &'static str,
+    tried: &str,
+    request_id: &str,
+) {
+    app.metrics.failed_sign_in(credential);
+    let address = attempts.address();
+    if let Err(err) = audit::failed_sign_in(&app.db, credential, tried, address, request_id).await {
+        // The refusal stands; only its record is missing, which the log says.
+        tracing::error!(error = %err, "cannot audit a failed sign-in");
+    }
+    tokio::time::sleep(attempts.failed().await).await;
 }
 
 fn signed_in(app: &AppState, subject: Subject, refresh_token: String) -> Response {
@@ -283,6 +331,8 @@ struct OAuthError {
     status: StatusCode,
     error: &'static str,
     description: String,
+    /// Whole seconds to wait before trying again, for a 429.
+    retry_after: Option<u64>,
 }
 
 impl OAuthError {
@@ -291,6 +341,21 @@ impl OAuthError {
             status,
             error,
             description: description.into(),
+            retry_after: None,
+        }
+    }
+
+    /// Too many failed attempts for this credential or from this address: 429 with the wait
+    /// in `Retry-After`, as OAuth's device flow (RFC 8628 §3.5) names it.
+    fn slow_down(wait: Duration) -> Self {
+        let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+        Self {
+            retry_after: Some(seconds),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "slow_down",
+                format!("too many failed attempts: try again in {seconds} s"),
+            )
         }
     }
 
@@ -349,6 +414,11 @@ impl IntoResponse for OAuthError {
             response
                 .headers_mut()
                 .insert(RETRY_AFTER, RETRY_UNAVAILABLE_AFTER.clone());
+        }
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(seconds));
         }
         // A 401 names the scheme to use (RFC 9110 §15.5.2): for a client, HTTP Basic.
         if challenge {

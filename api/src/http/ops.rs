@@ -50,17 +50,14 @@ async fn ready(State(app): State<AppState>) -> Response {
     }
 }
 
-/// Counters in the Prometheus text format.
+/// The instance's metrics, for Prometheus (see `metrics`).
 async fn metrics(State(app): State<AppState>) -> Response {
-    let body = format!(
-        "# HELP gongzhi_db_statements_total SQL statements the server has run.\n\
-         # TYPE gongzhi_db_statements_total counter\n\
-         gongzhi_db_statements_total {}\n",
-        app.statements.get()
-    );
     (
-        [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        body,
+        [(
+            CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        app.metrics.encode(),
     )
         .into_response()
 }

@@ -3,14 +3,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::{HeaderName, HeaderValue};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use sea_orm::DatabaseConnection;
 
+use super::metrics::Metrics;
 use crate::auth::TokenService;
 use crate::db::StatementCounter;
 use crate::domain::statistics::FiguresCache;
 use crate::graphql::{GongzhiSchema, RequestChecks};
-use crate::traffic::{Budgets, Policy};
+use crate::traffic::{AttemptLimits, Budgets, Policy};
 
 /// The server's version, in `/health` and on every response.
 pub(super) const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -49,4 +53,25 @@ pub struct AppState {
     pub budgets: Arc<Budgets>,
     /// The budgets' sizes.
     pub budget_policy: Policy,
+    /// How many failed sign-ins a credential and an address may have.
+    pub attempt_limits: AttemptLimits,
+    /// What `/metrics` shows.
+    pub metrics: Arc<Metrics>,
+}
+
+/// The address a request came from (the peer of its connection, which `serve` records), which
+/// anonymous callers' budgets and failed sign-ins are kept by; unspecified where the server was
+/// not told.
+pub(super) fn source_address(peer: Option<&ConnectInfo<SocketAddr>>) -> IpAddr {
+    peer.map_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED), |ConnectInfo(peer)| {
+        peer.ip().to_canonical()
+    })
+}
+
+/// The request's id (`X-Request-Id`, set by the router when the client sent none).
+pub(super) fn request_id(headers: &HeaderMap) -> &str {
+    headers
+        .get(&X_REQUEST_ID)
+        .and_then(|id| id.to_str().ok())
+        .unwrap_or_default()
 }

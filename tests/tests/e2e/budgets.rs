@@ -175,7 +175,7 @@ async fn every_answer_says_what_it_cost_and_where_the_budget_stands(app: TestApp
 }
 
 /// 21 points: a page of 20 units, which the demo district always fills.
-const TWENTY_UNITS: &str = "{ adminUnits(first: 20) { nodes { name } } }";
+const TWENTY_UNITS: &str = "query TwentyUnits { adminUnits(first: 20) { nodes { name } } }";
 
 async fn a_client_that_empties_its_bucket_is_throttled_until_it_refills(app: TestApp) {
     let credentials = new_client(&app, "wishes:read").await;
@@ -233,6 +233,30 @@ async fn a_client_that_empties_its_bucket_is_throttled_until_it_refills(app: Tes
     // Another client of the same organisation has a bucket of its own.
     let other = issued_token(&app, &new_client(&app, "wishes:read").await).await;
     assert_eq!(ask(&app, Some(&other), TWENTY_UNITS).await.status, 200);
+
+    // Operators see it all per client: requests by operation, points asked for and spent, the
+    // throttle, and the 429 among the HTTP statuses.
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .expect("the server answers")
+        .text()
+        .await
+        .expect("the metrics");
+    let caller = format!("client:{}", credentials.client_id);
+    for line in [
+        format!(r#"gongzhi_graphql_requests_total{{caller="{caller}",operation="TwentyUnits"}} 3"#),
+        format!(r#"gongzhi_graphql_requested_cost_points_total{{caller="{caller}"}} 63"#),
+        format!(r#"gongzhi_graphql_actual_cost_points_total{{caller="{caller}"}} 63"#),
+        format!(r#"gongzhi_graphql_throttled_total{{caller="{caller}"}} 1"#),
+        r#"gongzhi_http_requests_total{route="/graphql",status="429"} 1"#.to_owned(),
+        r#"gongzhi_http_request_duration_seconds_count{route="/graphql"}"#.to_owned(),
+        "gongzhi_db_statements_total ".to_owned(),
+    ] {
+        assert!(metrics.contains(&line), "{line} in {metrics}");
+    }
 }
 
 async fn anonymous_callers_spend_from_their_address_s_bucket(app: TestApp) {

@@ -8,6 +8,7 @@ mod budgets;
 mod connections;
 mod contract;
 mod corpus;
+mod credential_guessing;
 mod database;
 mod discovery;
 mod dual_reporting;

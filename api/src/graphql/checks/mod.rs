@@ -150,6 +150,15 @@ impl Checked {
 
     /// The operation the request runs: the one named, or the only one.
     fn operation(&self) -> Option<&OperationDefinition> {
+        self.named_operation().map(|(_, operation)| operation)
+    }
+
+    /// The name of the operation the request runs, if it has one.
+    pub fn operation_name(&self) -> Option<&str> {
+        self.named_operation().and_then(|(name, _)| name)
+    }
+
+    fn named_operation(&self) -> Option<(Option<&str>, &OperationDefinition)> {
         let operations = &self.document.operations;
         let found = match self.operation_name.as_deref() {
             Some(name) => operations.iter().find(|(operation, _)| {
@@ -157,7 +166,7 @@ impl Checked {
             }),
             None => operations.iter().next(),
         };
-        found.map(|(_, operation)| &operation.node)
+        found.map(|(name, operation)| (name.map(|name| name.as_str()), &operation.node))
     }
 }
 
