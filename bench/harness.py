@@ -24,6 +24,9 @@ ROOT = BENCH.parent
 DATABASE = "gongzhi_bench"
 GONGZHI_PORT = 18080
 POSTGRAPHILE_PORT = 18081
+# The same build with budgets off (GONGZHI_BUDGETS=false), for the first-20 A/B.
+UNMETERED_PORT = 18083
+UNMETERED_OPERATION = "first-20-open-wishes"
 POOL_SIZE = 10
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -97,8 +100,13 @@ def main() -> None:
         ]
         if not operations:
             sys.exit(f"no operation is named {args.only}")
+        # The same build without budgets, to measure what cost accounting and the bucket check
+        # cost on the first-20 read.
+        unmetered_env = dict(env, GONGZHI_BUDGETS="false", GONGZHI_LISTEN=f"127.0.0.1:{UNMETERED_PORT}")
+        unmetered = start(processes, [binary, "serve"], unmetered_env, workdir / "gongzhi-unmetered.log")
+        wait_for(f"http://127.0.0.1:{UNMETERED_PORT}/health")
         check_answers(operations, fixtures, workdir)
-        results = measure(operations, fixtures, workdir, database_url, gongzhi, postgraphile, duration, rounds)
+        results = measure(operations, fixtures, workdir, database_url, gongzhi, postgraphile, unmetered, duration, rounds)
         peak_rss = {
             "gongzhi": peak_rss_mib(gongzhi.pid),
             "postgraphile": peak_rss_mib(postgraphile.pid),
@@ -156,6 +164,12 @@ def server_env(database_url: str, workdir: Path) -> dict:
         GONGZHI_ACCESS_TOKEN_TTL="86400",
         # Claims are released at once, but many connections share a partner.
         GONGZHI_MAX_OPEN_CLAIMS="1000",
+        # Budgets are kept and every request is checked against its bucket, but the load tool's
+        # thousands of requests a second are never refused.
+        GONGZHI_BUDGET_CAPACITY="1000000000",
+        GONGZHI_BUDGET_RESTORE_RATE="1000000000",
+        GONGZHI_ANONYMOUS_BUDGET_CAPACITY="1000000000",
+        GONGZHI_ANONYMOUS_BUDGET_RESTORE_RATE="1000000000",
         RUST_LOG="warn",
     )
     return env
@@ -518,11 +532,13 @@ def write_soak_section(section: str) -> None:
 # --- measuring ----------------------------------------------------------------------------
 
 
-def measure(operations, fixtures, workdir, database_url, gongzhi, postgraphile, duration, rounds) -> list:
+def measure(operations, fixtures, workdir, database_url, gongzhi, postgraphile, unmetered, duration, rounds) -> list:
     results = []
     for concurrency in (16, 64):
         for operation in operations:
             targets = [("gongzhi", GONGZHI_PORT, operation.gongzhi, gongzhi)]
+            if operation.name == UNMETERED_OPERATION:
+                targets.append(("gongzhi-unmetered", UNMETERED_PORT, operation.gongzhi, unmetered))
             if operation.postgraphile:
                 targets.append(("postgraphile", POSTGRAPHILE_PORT, operation.postgraphile, postgraphile))
             for round_number in range(rounds):
@@ -720,6 +736,20 @@ def render(results, peak_rss, seed_seconds, duration, rounds, smoke) -> str:
                 f"{cell(s and s.requests_per_second, 0)} | {ratio(g and g.requests_per_second, p and p.requests_per_second)} | "
                 f"{ratio(g and g.requests_per_second, s and s.requests_per_second)} | {ratio(g and g.p99_ms, p and p.p99_ms)} |"
             )
+    budgets = []
+    for concurrency in (16, 64):
+        metered, unmetered = (best(t, UNMETERED_OPERATION, concurrency) for t in ("gongzhi", "gongzhi-unmetered"))
+        if metered and unmetered:
+            budgets.append(
+                f"{ratio(metered.requests_per_second, unmetered.requests_per_second)} at c{concurrency} "
+                f"(server CPU {cell(metered.server_cpu_ms_per_request, 3)} against {cell(unmetered.server_cpu_ms_per_request, 3)} ms a request)"
+            )
+    if budgets:
+        lines += [
+            "",
+            f"Budgets: {UNMETERED_OPERATION} with cost accounting and the bucket check (in process) ÷ the same build "
+            f"with `GONGZHI_BUDGETS=false`, requests per second: {'; '.join(budgets)}.",
+        ]
     lines += [
         "",
         "Raw figures (every run): latency in ms; CPU in ms per request of the server, of PostgreSQL (all its processes) and of the load tool; SQL statements per request from the server's own counter (pgbench: the script's).",

@@ -358,6 +358,18 @@ pub struct QueryLimits {
 /// description explains.
 #[derive(Debug, Clone, Args)]
 pub struct BudgetSettings {
+    /// Whether callers spend query-cost points from budgets. Off, no query is throttled,
+    /// answers carry no `extensions.cost` and no `RateLimit` headers, and `rateLimit` is null:
+    /// for a deployment that governs traffic in front of Gongzhi, and to measure what budgets
+    /// cost. Failed sign-ins are limited either way.
+    #[arg(
+        long = "budgets",
+        env = "GONGZHI_BUDGETS",
+        default_value_t = true,
+        action = clap::ArgAction::Set
+    )]
+    pub enabled: bool,
+
     /// Points a caller's bucket holds, and so the most one of its queries may cost (an API
     /// client may be given its own with `gongzhi client set-limits`).
     #[arg(

@@ -65,11 +65,14 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartupError> {
         metrics: Arc::new(http::Metrics::new(&statements)),
         statements,
         figures: Arc::default(),
-        budgets: Arc::new(traffic::Budgets::new(
+        buckets: Arc::new(traffic::Budgets::new(
             config.budgets.redis_url.as_deref(),
             &config.budgets.redis_prefix,
         )?),
-        budget_policy: budget_policy(&config.budgets),
+        budget_policy: config
+            .budgets
+            .enabled
+            .then(|| budget_policy(&config.budgets)),
         attempt_limits: traffic::AttemptLimits::new(
             config.budgets.sign_in_attempts,
             config.budgets.sign_in_attempt_seconds,

@@ -18,19 +18,20 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use chrono::Utc;
 
 use super::graphiql;
 use super::metrics;
 use super::state::{AppState, RETRY_UNAVAILABLE_AFTER, request_id, source_address};
-use super::throttle;
+use super::throttle::{self, Meter};
 use crate::auth::{self, AuthError, TokenError};
 use crate::domain::audit::{Actor, PersonalDataReads};
 use crate::error::{ApiError, ErrorCode};
 use crate::graphql::RateLimit;
 use crate::graphql::RequestContext;
-use crate::traffic::Decision;
+use crate::traffic::{Decision, Standing};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
 const JSON: &str = "application/json; charset=utf-8";
@@ -260,9 +261,10 @@ async fn execute(
         }
     };
     let counted_as = metrics::caller_label(&caller.principal);
-    let (bucket, limits) =
-        app.budget_policy
-            .bucket_of(&caller.principal, caller.client.as_ref(), address);
+    let meter = app.budget_policy.map(|policy| {
+        let (bucket, limits) = policy.bucket_of(&caller.principal, caller.client.as_ref(), address);
+        Meter::new(Arc::clone(&app.buckets), bucket, limits)
+    });
     let principal = caller.principal;
     let actor = Actor::from(&principal);
     let personal_data_reads = PersonalDataReads::default();
@@ -294,31 +296,34 @@ async fn execute(
         Ok(checked) => checked,
         Err(refusal) => {
             // Nothing ran, and nothing is spent; the answer still says where the caller stands.
-            let standing = app.budgets.take(&bucket, limits, 0.0).await.standing();
-            let mut response = async_graphql::Response::from_errors(vec![refusal]);
-            response
-                .extensions
-                .insert("cost".to_owned(), throttle::cost_extension(0, 0, standing));
-            let response = graphql_response(media_type, response, request_id);
-            return throttle::with_headers(response, standing);
+            let response = async_graphql::Response::from_errors(vec![refusal]);
+            let standing = match &meter {
+                Some(meter) => Some(meter.standing().await),
+                None => None,
+            };
+            let cost = standing.map(|standing| (0, 0, standing));
+            return metered(graphql_response, media_type, response, request_id, cost);
         }
     };
     let requested = checked.cost();
-    let standing = match app.budgets.take(&bucket, limits, requested as f64).await {
-        Decision::Granted(standing) => standing,
-        Decision::Refused(standing) => {
-            let refused = throttle::refused(media_type, requested, standing);
-            if refused.status() == StatusCode::TOO_MANY_REQUESTS {
-                app.metrics.throttled(&counted_as);
+    let charged = match &meter {
+        None => None,
+        Some(meter) => match meter.charge(requested).await {
+            Decision::Granted(standing) => Some(standing),
+            Decision::Refused(standing) => {
+                let refused = throttle::refused(media_type, requested, standing);
+                if refused.status() == StatusCode::TOO_MANY_REQUESTS {
+                    app.metrics.throttled(&counted_as);
+                }
+                return refused;
             }
-            return refused;
-        }
+        },
     };
-    let request = request.data(RateLimit {
+    let request = request.data(charged.map(|standing| RateLimit {
         cost: requested,
         standing,
         at: Utc::now(),
-    });
+    }));
     // The request runs to its end even if its client hangs up: dropped halfway, it could leave
     // a pooled connection inside a transaction (sqlx 0.9 does not roll back a `BEGIN` whose
     // answer it was still waiting for), or a change done and its audit record not.
@@ -345,17 +350,37 @@ async fn execute(
         return database_failure(media_type, &err, request_id);
     }
     app.checks.complete(&checked, &mut response);
-    let actual = app.checks.actual_cost(&checked, &response);
     app.metrics
-        .graphql_request(&counted_as, checked.operation_name(), requested, actual);
-    let unused = requested - actual;
-    app.budgets.give_back(bucket, limits, unused);
-    let standing = standing.with(unused as f64);
+        .graphql_request(&counted_as, checked.operation_name());
+    let cost = match (meter, charged) {
+        (Some(meter), Some(charged)) => {
+            let actual = app.checks.actual_cost(&checked, &response);
+            app.metrics.cost(&counted_as, requested, actual);
+            Some((requested, actual, meter.settle(charged, requested, actual)))
+        }
+        _ => None,
+    };
+    metered(graphql_response, media_type, response, request_id, cost)
+}
+
+/// `answer`'s response, with what the request cost (requested, actual, and the caller's
+/// standing after it) in `extensions.cost` and the `RateLimit` headers; as it is where budgets
+/// are off.
+fn metered(
+    answer: fn(&'static str, async_graphql::Response, &str) -> Response,
+    media_type: &'static str,
+    mut response: async_graphql::Response,
+    request_id: &str,
+    cost: Option<(u64, u64, Standing)>,
+) -> Response {
+    let Some((requested, actual, standing)) = cost else {
+        return answer(media_type, response, request_id);
+    };
     response.extensions.insert(
         "cost".to_owned(),
         throttle::cost_extension(requested, actual, standing),
     );
-    throttle::with_headers(graphql_response(media_type, response, request_id), standing)
+    throttle::with_headers(answer(media_type, response, request_id), standing)
 }
 
 /// The media type of the answer: `application/graphql-response+json` when the client asks for

@@ -155,20 +155,17 @@ impl Metrics {
         text
     }
 
-    /// A GraphQL request by `caller`, running `operation`, which asked for `requested` points
-    /// and spent `actual`.
-    pub fn graphql_request(
-        &self,
-        caller: &str,
-        operation: Option<&str>,
-        requested: u64,
-        actual: u64,
-    ) {
+    /// A GraphQL request by `caller`, running `operation`.
+    pub fn graphql_request(&self, caller: &str, operation: Option<&str>) {
         let labels = OperationLabels {
             caller: caller.to_owned(),
             operation: self.operation_label(operation),
         };
         self.graphql_requests.get_or_create(&labels).inc();
+    }
+
+    /// What a request by `caller` asked for (`requested` points) and spent (`actual`).
+    pub fn cost(&self, caller: &str, requested: u64, actual: u64) {
         let caller = CallerLabel {
             caller: caller.to_owned(),
         };

@@ -113,7 +113,7 @@ async fn token(
     })?;
     let address = source_address(connected.as_ref().map(|Extension(peer)| peer));
     let credential = Credential::Client(&credentials.client_id);
-    let attempts = Attempts::new(&app.budgets, app.attempt_limits, credential, address);
+    let attempts = Attempts::new(&app.buckets, app.attempt_limits, credential, address);
     attempts.allowed().await.map_err(OAuthError::slow_down)?;
     let requested_scope = params.get("scope").map(String::as_str);
     let subject = match clients::exchange(&app.db, &credentials, requested_scope).await {
@@ -158,7 +158,7 @@ async fn login(
     let request: LoginRequest = json_body(&body, r#"{"username": …, "password": …}"#)?;
     let address = source_address(connected.as_ref().map(|Extension(peer)| peer));
     let credential = Credential::Account(&request.username);
-    let attempts = Attempts::new(&app.budgets, app.attempt_limits, credential, address);
+    let attempts = Attempts::new(&app.buckets, app.attempt_limits, credential, address);
     attempts.allowed().await.map_err(OAuthError::slow_down)?;
     let account = match accounts::sign_in(&app.db, &request.username, &request.password).await {
         Err(AccountError::WrongCredentials) => {

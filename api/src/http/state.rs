@@ -49,10 +49,10 @@ pub struct AppState {
     pub statements: StatementCounter,
     /// Rolled-up figures by database snapshot, shared by every request of this instance.
     pub figures: Arc<FiguresCache>,
-    /// Every caller's budget of query-cost points.
-    pub budgets: Arc<Budgets>,
-    /// The budgets' sizes.
-    pub budget_policy: Policy,
+    /// The buckets: callers' budgets of query-cost points, and failed sign-ins.
+    pub buckets: Arc<Budgets>,
+    /// The budgets' sizes; `None` where budgets are off.
+    pub budget_policy: Option<Policy>,
     /// How many failed sign-ins a credential and an address may have.
     pub attempt_limits: AttemptLimits,
     /// What `/metrics` shows.

@@ -2,6 +2,8 @@
 //! `RateLimit` and `RateLimit-Policy` headers (draft-ietf-httpapi-ratelimit-headers), and the
 //! 429 of a request its caller's bucket cannot pay for.
 
+use std::sync::Arc;
+
 use axum::http::header::RETRY_AFTER;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
@@ -9,7 +11,46 @@ use serde_json::json;
 
 use crate::error::ErrorCode;
 use crate::graphql::points;
-use crate::traffic::Standing;
+use crate::traffic::{Budgets, Decision, Limits, Standing};
+
+/// A request's dealings with its caller's bucket.
+pub struct Meter {
+    budgets: Arc<Budgets>,
+    bucket: String,
+    limits: Limits,
+}
+
+impl Meter {
+    pub fn new(budgets: Arc<Budgets>, bucket: String, limits: Limits) -> Self {
+        Self {
+            budgets,
+            bucket,
+            limits,
+        }
+    }
+
+    /// Where the bucket stands, without spending: for a request refused before it was priced.
+    pub async fn standing(&self) -> Standing {
+        self.budgets
+            .take(&self.bucket, self.limits, 0.0)
+            .await
+            .standing()
+    }
+
+    /// Takes what the request was priced at, or refuses it.
+    pub async fn charge(&self, requested: u64) -> Decision {
+        self.budgets
+            .take(&self.bucket, self.limits, requested as f64)
+            .await
+    }
+
+    /// Gives back what the request did not use of what it was charged; the standing after.
+    pub fn settle(self, charged: Standing, requested: u64, actual: u64) -> Standing {
+        let unused = requested.saturating_sub(actual);
+        self.budgets.give_back(self.bucket, self.limits, unused);
+        charged.with(unused as f64)
+    }
+}
 
 static RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
 static RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");

@@ -28,6 +28,16 @@ e2e!(
     anonymous_callers_spend_from_their_address_s_bucket,
 );
 
+// Budgets off, and buckets so small that any query would be throttled if they were on.
+e2e!(
+    configured: |config| {
+        config.budgets.enabled = false;
+        config.budgets.anonymous_capacity = 1;
+        config.budgets.anonymous_restore_rate = 1;
+    };
+    with_budgets_off_nothing_is_charged_or_throttled,
+);
+
 /// The status, headers and JSON body of a GraphQL POST.
 struct Answer {
     status: u16,
@@ -172,6 +182,35 @@ async fn every_answer_says_what_it_cost_and_where_the_budget_stands(app: TestApp
         "priced, then refused and refunded"
     );
     assert!(available(&answer) >= before);
+}
+
+async fn with_budgets_off_nothing_is_charged_or_throttled(app: TestApp) {
+    for _ in 0..5 {
+        let answer = ask(&app, None, TWENTY_UNITS).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert!(answer.body.get("extensions").is_none(), "{}", answer.body);
+        assert_eq!(answer.header("ratelimit"), "");
+        assert_eq!(answer.header("ratelimit-policy"), "");
+    }
+    let answer = ask(&app, None, "{ rateLimit { remaining } }").await;
+    assert_eq!(
+        answer.body["data"]["rateLimit"],
+        Value::Null,
+        "{}",
+        answer.body
+    );
+    // The most one query may cost still holds.
+    let answer = ask(
+        &app,
+        None,
+        "{ adminUnits(first: 100) { nodes { children { children { name } } } } }",
+    )
+    .await;
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    assert_eq!(
+        answer.body["errors"][0]["extensions"]["code"],
+        "QUERY_TOO_COSTLY"
+    );
 }
 
 /// 21 points: a page of 20 units, which the demo district always fills.

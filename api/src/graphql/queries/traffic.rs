@@ -8,9 +8,10 @@ pub struct TrafficQuery;
 #[Object]
 impl TrafficQuery {
     /// Where the caller's budget of query-cost points stands after this request, without
-    /// spending any: the field itself costs 0.
-    async fn rate_limit(&self, ctx: &Context<'_>) -> Result<RateLimit> {
-        // Every request is decided by its caller's bucket before it runs.
-        Ok(*ctx.data::<RateLimit>()?)
+    /// spending any: the field itself costs 0. Null where the server keeps no budgets
+    /// (`GONGZHI_BUDGETS=false`).
+    async fn rate_limit(&self, ctx: &Context<'_>) -> Result<Option<RateLimit>> {
+        // Every request is decided by its caller's bucket, if any, before it runs.
+        Ok(*ctx.data::<Option<RateLimit>>()?)
     }
 }
