@@ -24,6 +24,9 @@ use super::state::AppState;
 use crate::auth::{Principal, PrincipalKind, SubjectRef};
 use crate::db::StatementCounter;
 
+/// The caller label of requests without a token.
+const ANONYMOUS: &str = "anonymous";
+
 /// How many operation names an instance labels separately.
 const OPERATIONS: usize = 200;
 
@@ -76,7 +79,7 @@ pub fn caller_label(principal: &Principal) -> String {
         principal.subject.as_deref().and_then(SubjectRef::parse),
     ) {
         (_, Some(SubjectRef::Client(client_id))) => format!("client:{client_id}"),
-        (None, _) => "anonymous".to_owned(),
+        (None, _) => ANONYMOUS.to_owned(),
         (Some(PrincipalKind::Client), _) => "development_client".to_owned(),
         (Some(PrincipalKind::Staff), _) => "account".to_owned(),
         (Some(PrincipalKind::Person), _) => "person".to_owned(),
@@ -155,8 +158,10 @@ impl Metrics {
         text
     }
 
-    /// A GraphQL request by `caller`, running `operation`.
+    /// A GraphQL request by `caller`, running `operation`. Operation names are kept for
+    /// callers with a token only: anonymous ones could fill the labels with names of their own.
     pub fn graphql_request(&self, caller: &str, operation: Option<&str>) {
+        let operation = operation.filter(|_| caller != ANONYMOUS);
         let labels = OperationLabels {
             caller: caller.to_owned(),
             operation: self.operation_label(operation),

@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use axum::Extension;
@@ -113,16 +113,28 @@ async fn token(
     })?;
     let address = source_address(connected.as_ref().map(|Extension(peer)| peer));
     let credential = Credential::Client(&credentials.client_id);
-    let attempts = Attempts::new(&app.buckets, app.attempt_limits, credential, address);
-    attempts.allowed().await.map_err(OAuthError::slow_down)?;
+    let attempts = Attempts::new(app.buckets.clone(), app.attempt_limits, credential, address);
+    let reserved = attempts.reserve().await.map_err(OAuthError::slow_down)?;
     let requested_scope = params.get("scope").map(String::as_str);
     let subject = match clients::exchange(&app.db, &credentials, requested_scope).await {
         Err(ClientError::InvalidCredentials) => {
             let tried = &credentials.client_id;
-            failed(&app, &attempts, "api_client", tried, request_id(&headers)).await;
+            let delay = attempts.failed(reserved);
+            failed(
+                &app,
+                "api_client",
+                tried,
+                address,
+                request_id(&headers),
+                delay,
+            )
+            .await;
             return Err(ClientError::InvalidCredentials.into());
         }
-        exchanged => exchanged?,
+        exchanged => {
+            attempts.succeeded();
+            exchanged?
+        }
     };
     let (access_token, claims) = app.tokens.issue(subject, None);
     Ok(no_store(
@@ -158,15 +170,19 @@ async fn login(
     let request: LoginRequest = json_body(&body, r#"{"username": …, "password": …}"#)?;
     let address = source_address(connected.as_ref().map(|Extension(peer)| peer));
     let credential = Credential::Account(&request.username);
-    let attempts = Attempts::new(&app.buckets, app.attempt_limits, credential, address);
-    attempts.allowed().await.map_err(OAuthError::slow_down)?;
+    let attempts = Attempts::new(app.buckets.clone(), app.attempt_limits, credential, address);
+    let reserved = attempts.reserve().await.map_err(OAuthError::slow_down)?;
     let account = match accounts::sign_in(&app.db, &request.username, &request.password).await {
         Err(AccountError::WrongCredentials) => {
             let tried = &request.username;
-            failed(&app, &attempts, "account", tried, request_id(&headers)).await;
+            let delay = attempts.failed(reserved);
+            failed(&app, "account", tried, address, request_id(&headers), delay).await;
             return Err(AccountError::WrongCredentials.into());
         }
-        signed_in => signed_in?,
+        signed_in => {
+            attempts.succeeded();
+            signed_in?
+        }
     };
     let subject = accounts::subject(&app.db, &account).await?;
     let refresh_token = sessions::start(&app.db, account.id, app.refresh_token_ttl).await?;
@@ -196,22 +212,22 @@ async fn logout(State(app): State<AppState>, body: Bytes) -> Result<StatusCode, 
 }
 
 /// A wrong password or client secret (`credential`: "account" or "api_client"), for the
-/// username or client id `tried`: counted in the attempts' buckets and in `/metrics`, audited,
-/// and answered the later the more failures came before it.
+/// username or client id `tried` from `address`: counted in `/metrics`, audited, and answered
+/// after `delay`.
 async fn failed(
     app: &AppState,
-    attempts: &Attempts<'_>,
     credential: &'static str,
     tried: &str,
+    address: IpAddr,
     request_id: &str,
+    delay: Duration,
 ) {
     app.metrics.failed_sign_in(credential);
-    let address = attempts.address();
     if let Err(err) = audit::failed_sign_in(&app.db, credential, tried, address, request_id).await {
         // The refusal stands; only its record is missing, which the log says.
         tracing::error!(error = %err, "cannot audit a failed sign-in");
     }
-    tokio::time::sleep(attempts.failed().await).await;
+    tokio::time::sleep(delay).await;
 }
 
 fn signed_in(app: &AppState, subject: Subject, refresh_token: String) -> Response {

@@ -44,11 +44,22 @@ impl Meter {
             .await
     }
 
-    /// Gives back what the request did not use of what it was charged; the standing after.
+    /// Settles the request once it ran at `actual` points: gives back what it did not use of
+    /// the `requested` it was charged, or takes what it used beyond (a list that held more
+    /// than it was priced at), into debt if need be. The standing after.
     pub fn settle(self, charged: Standing, requested: u64, actual: u64) -> Standing {
-        let unused = requested.saturating_sub(actual);
-        self.budgets.give_back(self.bucket, self.limits, unused);
-        charged.with(unused as f64)
+        if actual > requested {
+            let more = actual - requested;
+            self.budgets.charge_more(self.bucket, self.limits, more);
+            Standing {
+                available: charged.available - more as f64,
+                ..charged
+            }
+        } else {
+            let unused = requested - actual;
+            self.budgets.give_back(self.bucket, self.limits, unused);
+            charged.with(unused as f64)
+        }
     }
 }
 

@@ -1,15 +1,17 @@
 //! Guessing credentials: failed sign-ins (a password at `/auth/login`, a client secret at
 //! `/oauth/token`) spend from two buckets, kept like every budget ([`Budgets`]): a strict one
-//! per credential *and* source address, and a wider one per address. Each failure is answered
-//! more slowly than the last; once either bucket is empty, attempts are refused with 429
-//! before the credential is even checked, until a point comes back. The strict bucket is keyed
+//! per credential *and* source address, and a wider one per address. Each attempt is counted
+//! before its credential is checked and given back if the credential was right; each failure
+//! is answered more slowly than the last; once either bucket is empty, attempts are refused
+//! with 429 before the credential is even checked, until a point comes back. The strict bucket is keyed
 //! on the address too, so that someone guessing from elsewhere cannot lock the real holder
 //! out; the address bucket stops one address trying many accounts.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use super::bucket::Limits;
+use super::bucket::{Decision, Limits};
 use super::budgets::Budgets;
 
 /// How many failures the buckets hold, and how fast they forget them.
@@ -50,17 +52,24 @@ pub enum Credential<'a> {
 }
 
 /// The attempts of one credential from one address.
-pub struct Attempts<'a> {
-    budgets: &'a Budgets,
+pub struct Attempts {
+    budgets: Arc<Budgets>,
     limits: AttemptLimits,
-    address: IpAddr,
     credential_key: String,
     address_key: String,
 }
 
-impl<'a> Attempts<'a> {
+/// An attempt counted before its credential is checked: attempts sent together are counted
+/// together, so none slips through while another is being checked.
+#[derive(Debug, Clone, Copy)]
+pub struct Reserved {
+    /// Attempts the credential's bucket holds from this address, this one included.
+    attempts: f64,
+}
+
+impl Attempts {
     pub fn new(
-        budgets: &'a Budgets,
+        budgets: Arc<Budgets>,
         limits: AttemptLimits,
         credential: Credential<'_>,
         address: IpAddr,
@@ -72,45 +81,45 @@ impl<'a> Attempts<'a> {
         Self {
             budgets,
             limits,
-            address,
             credential_key: format!("attempts:{credential}:{address}"),
             address_key: format!("attempts:address:{address}"),
         }
     }
 
-    /// Where the attempts come from.
-    pub fn address(&self) -> IpAddr {
-        self.address
-    }
-
-    /// `Err` with how long to wait when either bucket holds no attempt now.
-    pub async fn allowed(&self) -> Result<(), Duration> {
-        let mut wait = Duration::ZERO;
-        for (key, limits) in self.buckets() {
-            let standing = self.budgets.take(key, limits, 0.0).await.standing();
-            wait = wait.max(standing.until(1.0));
+    /// Counts an attempt in both buckets, or says how long to wait when either is empty (and
+    /// then counts it in neither).
+    pub async fn reserve(&self) -> Result<Reserved, Duration> {
+        let credential = self.limits.per_credential;
+        let standing = match self
+            .budgets
+            .take(&self.credential_key, credential, 1.0)
+            .await
+        {
+            Decision::Granted(standing) => standing,
+            Decision::Refused(standing) => return Err(standing.until(1.0)),
+        };
+        let address = self.limits.per_address;
+        if let Decision::Refused(refused) = self.budgets.take(&self.address_key, address, 1.0).await
+        {
+            Arc::clone(&self.budgets).give_back(self.credential_key.clone(), credential, 1);
+            return Err(refused.until(1.0));
         }
-        if wait.is_zero() { Ok(()) } else { Err(wait) }
+        Ok(Reserved {
+            attempts: (credential.capacity - standing.available).round().max(1.0),
+        })
     }
 
-    /// Counts a failed attempt, and says how long to hold its answer back: a step more for
-    /// every failure the credential's bucket holds.
-    pub async fn failed(&self) -> Duration {
-        let mut delay = Duration::ZERO;
-        for (key, limits) in self.buckets() {
-            let standing = self.budgets.take(key, limits, 1.0).await.standing();
-            if key == self.credential_key {
-                let failures = (limits.capacity - standing.available).round().max(0.0);
-                delay = DELAY_STEP.mul_f64(failures);
-            }
-        }
-        delay
+    /// The credential was right: its attempt is not held against it.
+    pub fn succeeded(self) {
+        let budgets = Arc::clone(&self.budgets);
+        budgets.give_back(self.credential_key, self.limits.per_credential, 1);
+        let budgets = Arc::clone(&self.budgets);
+        budgets.give_back(self.address_key, self.limits.per_address, 1);
     }
 
-    fn buckets(&self) -> [(&str, Limits); 2] {
-        [
-            (&self.credential_key, self.limits.per_credential),
-            (&self.address_key, self.limits.per_address),
-        ]
+    /// The credential was wrong: how long to hold the answer back, a step for every attempt
+    /// the credential's bucket holds.
+    pub fn failed(&self, reserved: Reserved) -> Duration {
+        DELAY_STEP.mul_f64(reserved.attempts)
     }
 }

@@ -75,10 +75,26 @@ impl Decision {
     }
 }
 
+/// How a cost is taken from a bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taking {
+    /// Only if the bucket holds it; otherwise nothing is taken.
+    IfHeld,
+    /// Whatever the bucket holds, even into debt: for work already done that cost more than it
+    /// was priced at. A bucket in debt refills like any other, from below zero.
+    Regardless,
+}
+
 /// Takes `cost` points from the bucket at `level` (`None`: full) at `now_ms`, or refuses if it
-/// does not hold them; a negative cost gives points back. Returns the decision and the level to
-/// keep.
-pub fn take(level: Option<Level>, limits: Limits, cost: f64, now_ms: u64) -> (Decision, Level) {
+/// does not hold them and `taking` is [`Taking::IfHeld`]; a negative cost gives points back.
+/// Returns the decision and the level to keep.
+pub fn take(
+    level: Option<Level>,
+    limits: Limits,
+    cost: f64,
+    taking: Taking,
+    now_ms: u64,
+) -> (Decision, Level) {
     let available = match level {
         None => limits.capacity,
         Some(level) => {
@@ -86,7 +102,7 @@ pub fn take(level: Option<Level>, limits: Limits, cost: f64, now_ms: u64) -> (De
             (level.available + elapsed * limits.restore_rate).min(limits.capacity)
         }
     };
-    let (decision, available) = if cost > available {
+    let (decision, available) = if cost > available && taking == Taking::IfHeld {
         (Decision::Refused(Standing { limits, available }), available)
     } else {
         let left = (available - cost).min(limits.capacity);
@@ -118,10 +134,10 @@ mod tests {
 
     #[test]
     fn a_new_bucket_is_full_and_pays_until_it_is_empty() {
-        let (decision, level) = take(None, LIMITS, 60.0, 0);
+        let (decision, level) = take(None, LIMITS, 60.0, Taking::IfHeld, 0);
         assert_eq!(decision.standing().available, 40.0);
         assert!(matches!(decision, Decision::Granted(_)));
-        let (decision, level) = take(Some(level), LIMITS, 60.0, 0);
+        let (decision, level) = take(Some(level), LIMITS, 60.0, Taking::IfHeld, 0);
         assert!(matches!(decision, Decision::Refused(_)), "{decision:?}");
         assert_eq!(level.available, 40.0, "a refusal takes nothing");
         assert_eq!(
@@ -133,19 +149,37 @@ mod tests {
 
     #[test]
     fn the_bucket_refills_at_the_restore_rate_up_to_its_capacity() {
-        let (_, level) = take(None, LIMITS, 100.0, 1_000);
-        let (decision, _) = take(Some(level), LIMITS, 0.0, 3_500);
+        let (_, level) = take(None, LIMITS, 100.0, Taking::IfHeld, 1_000);
+        let (decision, _) = take(Some(level), LIMITS, 0.0, Taking::IfHeld, 3_500);
         assert_eq!(decision.standing().available, 25.0);
-        let (decision, _) = take(Some(level), LIMITS, 0.0, 60_000);
+        let (decision, _) = take(Some(level), LIMITS, 0.0, Taking::IfHeld, 60_000);
         assert_eq!(decision.standing().available, 100.0);
     }
 
     #[test]
+    fn work_that_cost_more_than_priced_puts_the_bucket_into_debt() {
+        let (_, level) = take(None, LIMITS, 90.0, Taking::IfHeld, 0);
+        let (decision, level) = take(Some(level), LIMITS, 50.0, Taking::Regardless, 0);
+        assert_eq!(
+            decision,
+            Decision::Granted(Standing {
+                limits: LIMITS,
+                available: -40.0
+            })
+        );
+        // Four seconds to get out of debt, one more for the next 10 points.
+        let (decision, _) = take(Some(level), LIMITS, 10.0, Taking::IfHeld, 4_000);
+        assert!(matches!(decision, Decision::Refused(_)), "{decision:?}");
+        let (decision, _) = take(Some(level), LIMITS, 10.0, Taking::IfHeld, 5_000);
+        assert!(matches!(decision, Decision::Granted(_)), "{decision:?}");
+    }
+
+    #[test]
     fn points_given_back_never_overfill_the_bucket() {
-        let (_, level) = take(None, LIMITS, 30.0, 0);
-        let (decision, level) = take(Some(level), LIMITS, -20.0, 0);
+        let (_, level) = take(None, LIMITS, 30.0, Taking::IfHeld, 0);
+        let (decision, level) = take(Some(level), LIMITS, -20.0, Taking::IfHeld, 0);
         assert_eq!(decision.standing().available, 90.0);
-        let (decision, _) = take(Some(level), LIMITS, -50.0, 0);
+        let (decision, _) = take(Some(level), LIMITS, -50.0, Taking::IfHeld, 0);
         assert_eq!(decision.standing().available, 100.0);
     }
 }

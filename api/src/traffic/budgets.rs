@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::OnceCell;
 
-use super::bucket::{self, Decision, Level, Limits};
+use super::bucket::{self, Decision, Level, Limits, Taking};
 
 /// How long a call to Redis may take before the instance decides on its own.
 const REDIS_TIMEOUT: Duration = Duration::from_millis(250);
@@ -44,33 +44,47 @@ impl Budgets {
     /// Takes `cost` points from `caller`'s bucket, or refuses; a cost of 0 only reads the
     /// standing, and a negative one gives points back.
     pub async fn take(&self, caller: &str, limits: Limits, cost: f64) -> Decision {
+        self.take_as(caller, limits, cost, Taking::IfHeld).await
+    }
+
+    async fn take_as(&self, caller: &str, limits: Limits, cost: f64, taking: Taking) -> Decision {
         if let Some(shared) = &self.shared
-            && let Some(decision) = shared.take(caller, limits, cost).await
+            && let Some(decision) = shared.take(caller, limits, cost, taking).await
         {
             return decision;
         }
-        self.local.take(caller, limits, cost)
+        self.local.take(caller, limits, cost, taking)
     }
 
-    /// Puts `points` a request did not use back into `caller`'s bucket. In Redis this happens
-    /// beside the response, not before it: the request already has its answer.
+    /// Puts `points` a request did not use back into `caller`'s bucket.
     pub fn give_back(self: &Arc<Self>, caller: String, limits: Limits, points: u64) {
-        if points == 0 {
+        self.settle(caller, limits, -(points as f64), Taking::IfHeld);
+    }
+
+    /// Takes `points` more for work a request did beyond what it was priced at, into debt if
+    /// need be.
+    pub fn charge_more(self: &Arc<Self>, caller: String, limits: Limits, points: u64) {
+        self.settle(caller, limits, points as f64, Taking::Regardless);
+    }
+
+    /// Settles a request's account after it ran: in Redis beside the response, not before it,
+    /// for the request already has its answer.
+    fn settle(self: &Arc<Self>, caller: String, limits: Limits, points: f64, taking: Taking) {
+        if points == 0.0 {
             return;
         }
-        let points = -(points as f64);
         match &self.shared {
             Some(shared) if !shared.is_down() => {
                 let budgets = Arc::clone(self);
                 tokio::spawn(async move {
                     if let Some(shared) = &budgets.shared {
-                        // Lost if Redis fails now: the caller was charged what it asked for.
-                        let _ = shared.take(&caller, limits, points).await;
+                        // Lost if Redis fails just now, as a request's charge would be.
+                        let _ = shared.take(&caller, limits, points, taking).await;
                     }
                 });
             }
             _ => {
-                self.local.take(&caller, limits, points);
+                self.local.take(&caller, limits, points, taking);
             }
         }
     }
@@ -92,15 +106,15 @@ impl Default for LocalBuckets {
 }
 
 impl LocalBuckets {
-    fn take(&self, caller: &str, limits: Limits, cost: f64) -> Decision {
+    fn take(&self, caller: &str, limits: Limits, cost: f64, taking: Taking) -> Decision {
         let now_ms = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
         // Every change below is one call, so a panic elsewhere leaves the map whole.
         let mut levels = self.levels.lock().unwrap_or_else(PoisonError::into_inner);
         let known = levels.get(caller).map(|(level, _)| *level);
-        let (decision, level) = bucket::take(known, limits, cost, now_ms);
+        let (decision, level) = bucket::take(known, limits, cost, taking, now_ms);
         if levels.len() >= LOCAL_BUCKETS && known.is_none() {
             levels.retain(|_, (level, limits)| {
-                bucket::take(Some(*level), *limits, 0.0, now_ms)
+                bucket::take(Some(*level), *limits, 0.0, Taking::IfHeld, now_ms)
                     .0
                     .standing()
                     .available
@@ -128,13 +142,15 @@ struct SharedBuckets {
 }
 
 /// The bucket's arithmetic of [`bucket::take`] on Redis's clock: `KEYS[1]` the bucket (a hash of
-/// `available` and `at_ms`), ARGV the capacity, the restore rate and the cost. Returns whether
-/// the cost was granted and the points left, as a string (Redis would truncate a number). The
-/// key expires once the bucket would be full again, when it is the same as no bucket.
+/// `available` and `at_ms`), ARGV the capacity, the restore rate, the cost, and 1 to take it
+/// regardless (into debt). Returns whether the cost was granted and the points left, as a
+/// string (Redis would truncate a number). The key expires once the bucket would be full
+/// again, when it is the same as no bucket.
 const SCRIPT: &str = r"
 local capacity = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
 local cost = tonumber(ARGV[3])
+local regardless = ARGV[4] == '1'
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local level = redis.call('HMGET', KEYS[1], 'available', 'at_ms')
@@ -144,7 +160,7 @@ if level[1] then
   available = math.min(capacity, tonumber(level[1]) + elapsed * rate)
 end
 local granted = 0
-if cost <= available then
+if cost <= available or regardless then
   granted = 1
   available = math.min(capacity, available - cost)
 end
@@ -178,11 +194,18 @@ impl SharedBuckets {
     }
 
     /// The decision of the shared bucket; `None` when Redis did not give one in time.
-    async fn take(&self, caller: &str, limits: Limits, cost: f64) -> Option<Decision> {
+    async fn take(
+        &self,
+        caller: &str,
+        limits: Limits,
+        cost: f64,
+        taking: Taking,
+    ) -> Option<Decision> {
         if self.is_down() {
             return None;
         }
-        match tokio::time::timeout(REDIS_TIMEOUT, self.call(caller, limits, cost)).await {
+        let call = self.call(caller, limits, cost, taking);
+        match tokio::time::timeout(REDIS_TIMEOUT, call).await {
             Ok(Ok(decision)) => {
                 if self.warned.swap(false, Ordering::Relaxed) {
                     tracing::info!("Redis answers again: budgets are shared across instances");
@@ -213,6 +236,7 @@ impl SharedBuckets {
         caller: &str,
         limits: Limits,
         cost: f64,
+        taking: Taking,
     ) -> Result<Decision, redis::RedisError> {
         let connection = self
             .connection
@@ -230,6 +254,7 @@ impl SharedBuckets {
             .arg(limits.capacity)
             .arg(limits.restore_rate)
             .arg(cost)
+            .arg(u8::from(taking == Taking::Regardless))
             .invoke_async(&mut connection.clone())
             .await?;
         let available = available.parse::<f64>().unwrap_or(0.0);

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 e2e!(
     every_answer_says_what_it_cost_and_where_the_budget_stands,
     a_client_that_empties_its_bucket_is_throttled_until_it_refills,
+    work_beyond_the_price_is_charged_and_failed_fields_are_not_refunded,
 );
 
 // Anonymous callers get a small bucket, signed-in ones the default.
@@ -296,6 +297,56 @@ async fn a_client_that_empties_its_bucket_is_throttled_until_it_refills(app: Tes
     ] {
         assert!(metrics.contains(&line), "{line} in {metrics}");
     }
+}
+
+/// A list that is not a connection is priced at 5 items; one that holds more is charged for
+/// what it held, into debt if need be. A field error keeps the price: it may have nulled out
+/// work done beside it.
+async fn work_beyond_the_price_is_charged_and_failed_fields_are_not_refunded(app: TestApp) {
+    use entities::activity_signup;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryOrder, QuerySelect};
+    let staff = app.staff_token(Role::DistrictStaff, DISTRICT).await;
+    let (activity, signups): (i64, i64) = activity_signup::Entity::find()
+        .select_only()
+        .column(activity_signup::Column::ActivityId)
+        .column_as(activity_signup::Column::Id.count(), "signups")
+        .group_by(activity_signup::Column::ActivityId)
+        .order_by_desc(activity_signup::Column::Id.count())
+        .into_tuple()
+        .one(app.db())
+        .await
+        .expect("count sign-ups")
+        .expect("an activity with sign-ups");
+    assert!(
+        signups > 5,
+        "the demo's busiest activity has {signups} sign-ups"
+    );
+    let query = format!(
+        r#"{{ node(id: "{}") {{ ... on VolunteerActivity {{ signups {{ id }} }} }} }}"#,
+        gongzhi::graphql::ids::global_id("VolunteerActivity", activity).0
+    );
+    let answer = ask(&app, Some(&staff), &query).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let cost = answer.cost();
+    assert_eq!(cost["requestedQueryCost"], 1 + 5);
+    assert_eq!(
+        cost["actualQueryCost"].as_i64(),
+        Some(1 + signups),
+        "{cost}"
+    );
+    let available = cost["throttleStatus"]["currentlyAvailable"].as_i64();
+    assert!(available <= Some(1_000_000 - 1 - signups), "{cost}");
+
+    // `first: 101` fails when the field runs, after its sibling did its work.
+    let failing =
+        "{ adminUnits(first: 20) { nodes { name } } organizations(first: 101) { totalCount } }";
+    let answer = ask(&app, Some(&staff), failing).await;
+    assert!(answer.body["errors"].is_array(), "{}", answer.body);
+    let cost = answer.cost();
+    assert_eq!(
+        cost["actualQueryCost"], cost["requestedQueryCost"],
+        "{cost}"
+    );
 }
 
 async fn anonymous_callers_spend_from_their_address_s_bucket(app: TestApp) {

@@ -21,6 +21,7 @@ e2e!(
     };
     wrong_passwords_are_slowed_then_refused_while_another_address_signs_in,
     wrong_client_secrets_are_slowed_then_refused_while_another_address_gets_a_token,
+    guesses_sent_together_are_counted_together,
 );
 
 /// A client whose requests come from `address` (any 127.x.y.z reaches the test server).
@@ -159,4 +160,24 @@ async fn wrong_client_secrets_are_slowed_then_refused_while_another_address_gets
         metrics.contains(r#"gongzhi_failed_sign_ins_total{credential="api_client"} 3"#),
         "{metrics}"
     );
+}
+
+/// Twenty guesses at once, the right password among them: only as many are checked as the
+/// limit allows, the others are refused before their password is looked at.
+async fn guesses_sent_together_are_counted_together(app: TestApp) {
+    let attacker = from([127, 0, 0, 4]);
+    let guesses = (0..20).map(|guess| {
+        let password = if guess == 19 {
+            DEMO_PASSWORD.to_owned()
+        } else {
+            format!("guess-{guess}")
+        };
+        let attacker = attacker.clone();
+        let app = &app;
+        async move { login(app, &attacker, &password).await }
+    });
+    let answers = futures::future::join_all(guesses).await;
+    let checked = answers.iter().filter(|answer| answer.status != 429).count();
+    assert!(checked <= 3, "{checked} guesses were checked");
+    assert!(answers.iter().filter(|answer| answer.status == 429).count() >= 17);
 }

@@ -73,6 +73,7 @@ impl RequestChecks {
             let code = match problem {
                 validation::Problem::TooDeep { .. }
                 | validation::Problem::IntrospectionTooDeep { .. }
+                | validation::Problem::TooMuchIntrospection { .. }
                 | validation::Problem::TooManyFields { .. } => ErrorCode::QueryTooComplex,
                 _ => ErrorCode::BadUserInput,
             };
@@ -112,13 +113,19 @@ impl RequestChecks {
         Ok(checked)
     }
 
-    /// What a checked request actually cost, counted from its answer; never more than it was
-    /// priced at.
+    /// What a checked request actually cost, counted from its answer. An answer with a field
+    /// error costs at least what it was priced at: the failed field may have nulled out (up to
+    /// the whole of `data`) what was resolved beside it, so the answer no longer shows the
+    /// work. A request refused before it ran costs nothing.
     pub fn actual_cost(&self, checked: &Checked, response: &Response) -> u64 {
-        checked.operation().map_or(0, |operation| {
+        let counted = checked.operation().map_or(0, |operation| {
             cost::actual(&checked.document, operation, &self.shape, &response.data)
-                .min(checked.cost)
-        })
+        });
+        if response.errors.iter().any(|error| !error.path.is_empty()) {
+            counted.max(checked.cost)
+        } else {
+            counted
+        }
     }
 
     /// Completes the answer to a checked request: failed fields are `null` beside their errors,

@@ -34,12 +34,19 @@ pub const INTROSPECTION_DEPTH: usize = 20;
 /// introspection query selects about 300): a few fragments spread into each other many times
 /// could otherwise make a short query select billions.
 pub const MAX_FIELDS: u64 = 2_000;
+/// The most `__schema` and `__type` fields one operation may select, fragments expanded:
+/// introspection costs no points, and each `__schema` answers the whole schema (about 90 KB),
+/// so aliases of it would make megabytes for nothing. Tools ask once.
+pub const MAX_INTROSPECTIONS: u64 = 10;
 
 /// Why a parsed query was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
     TooDeep {
         limit: usize,
+    },
+    TooMuchIntrospection {
+        limit: u64,
     },
     TooManyFields {
         limit: u64,
@@ -68,6 +75,7 @@ impl Problem {
         match self {
             Self::TooDeep { .. }
             | Self::IntrospectionTooDeep { .. }
+            | Self::TooMuchIntrospection { .. }
             | Self::TooManyFields { .. } => None,
             Self::RepeatedDirective { pos, .. }
             | Self::NullableVariable { pos, .. }
@@ -83,6 +91,10 @@ impl std::fmt::Display for Problem {
             Self::TooManyFields { limit } => write!(
                 f,
                 "the query selects more than {limit} fields once its fragments are expanded"
+            ),
+            Self::TooMuchIntrospection { limit } => write!(
+                f,
+                "the query selects `__schema` or `__type` more than {limit} times; ask once"
             ),
             Self::IntrospectionTooDeep { limit } => {
                 write!(f, "the introspection is nested deeper than {limit} fields")
@@ -149,6 +161,11 @@ pub fn check(
         if depth.fields > MAX_FIELDS {
             return Err(Problem::TooManyFields { limit: MAX_FIELDS });
         }
+        if depth.introspections > MAX_INTROSPECTIONS {
+            return Err(Problem::TooMuchIntrospection {
+                limit: MAX_INTROSPECTIONS,
+            });
+        }
         if depth.introspection > INTROSPECTION_DEPTH {
             return Err(Problem::IntrospectionTooDeep {
                 limit: INTROSPECTION_DEPTH,
@@ -165,6 +182,8 @@ struct Depth {
     regular: usize,
     introspection: usize,
     fields: u64,
+    /// The `__schema` and `__type` fields selected.
+    introspections: u64,
 }
 
 impl Depth {
@@ -174,6 +193,7 @@ impl Depth {
             regular: self.regular.max(other.regular),
             introspection: self.introspection.max(other.introspection),
             fields: self.fields.saturating_add(other.fields),
+            introspections: self.introspections.saturating_add(other.introspections),
         }
     }
 }
@@ -214,25 +234,28 @@ impl<'a> Walk<'a> {
                             self.value(&value.node, &expected.ty, expected.has_default, value.pos)?;
                         }
                     }
-                    let introspection =
-                        inside_introspection || matches!(name, "__schema" | "__type");
+                    let entry = !inside_introspection && matches!(name, "__schema" | "__type");
+                    let introspection = inside_introspection || entry;
                     let inner = self.selection_set(
                         &field.selection_set.node,
                         shape.map(|shape| named(&shape.ty)),
                         introspection,
                     )?;
                     let fields = inner.fields.saturating_add(1);
+                    let introspections = inner.introspections.saturating_add(u64::from(entry));
                     if introspection {
                         Depth {
                             regular: 0,
                             introspection: inner.introspection + 1,
                             fields,
+                            introspections,
                         }
                     } else {
                         Depth {
                             regular: inner.regular + 1,
                             introspection: inner.introspection,
                             fields,
+                            introspections,
                         }
                     }
                 }
@@ -422,6 +445,22 @@ mod tests {
                 limit: INTROSPECTION_DEPTH
             })
         );
+    }
+
+    #[test]
+    fn introspection_is_asked_for_a_few_times_at_most() {
+        let once = "{ __schema { queryType { name } } }";
+        assert!(checked(once, 12).is_ok());
+        let many = "{ ...s ...s } fragment s on Query { a: __schema { types { name } } \
+                    b: __schema { types { name } } c: __type(name: \"Query\") { name } \
+                    d: __type(name: \"Query\") { name } e: __type(name: \"Query\") { name } \
+                    f: __type(name: \"Query\") { name } }";
+        assert!(matches!(
+            checked(many, 12),
+            Err(Problem::TooMuchIntrospection {
+                limit: MAX_INTROSPECTIONS
+            })
+        ));
     }
 
     #[test]

@@ -29,8 +29,10 @@ use async_graphql::MergedObject;
 /// points, restoring 50 a second, unless the district set other limits for it), each
 /// signed-in account or person, and each source address of anonymous callers (500, restoring
 /// 25). A query runs only if the bucket holds its cost; otherwise it is refused with HTTP 429,
-/// `Retry-After` and `THROTTLED`, and nothing runs. After it ran, the points it did not use
-/// (pages that came back short, nulls) go back into the bucket. Every response says where the
+/// `Retry-After` and `THROTTLED`, and nothing runs. After it ran, it is charged what it
+/// returned, counted the same way: the points it did not use (pages that came back short,
+/// nulls) go back into the bucket, and a list that held more than it was priced at is charged
+/// for what it held, into debt if need be. An answer with a field error keeps its price. Every response says where the
 /// caller stands in `extensions.cost { requestedQueryCost actualQueryCost throttleStatus {
 /// maximumAvailable currentlyAvailable restoreRate } }` and the `RateLimit` /
 /// `RateLimit-Policy` headers; `rateLimit` answers the same.
