@@ -11,16 +11,12 @@ use std::collections::HashSet;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use axum::extract::{MatchedPath, Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use super::state::AppState;
 use crate::auth::{Principal, PrincipalKind, SubjectRef};
 use crate::db::StatementCounter;
 
@@ -211,7 +207,8 @@ impl Metrics {
         "other".to_owned()
     }
 
-    fn http_request(&self, route: String, status: u16, took: Duration) {
+    /// An HTTP request of `route` answered with `status` after `took`.
+    pub fn http_request(&self, route: String, status: u16, took: Duration) {
         self.http_seconds
             .get_or_create(&RouteLabel {
                 route: route.clone(),
@@ -231,17 +228,4 @@ fn is_plain_name(name: &str) -> bool {
             .next()
             .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-/// Counts every request of a route, with its status and the time it took.
-pub async fn track(State(app): State<AppState>, request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(String::new, |path| path.as_str().to_owned());
-    let started = std::time::Instant::now();
-    let response = next.run(request).await;
-    app.metrics
-        .http_request(route, response.status().as_u16(), started.elapsed());
-    response
 }

@@ -38,7 +38,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ops::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            metrics::track,
+            ops::track,
         ))
         .with_state(state)
         // A body not sent in time fails its reading, and the handler answers 408.

@@ -1,10 +1,11 @@
-//! The operational routes: health for load balancers, metrics for Prometheus, and the public
-//! keys that verify this server's tokens.
+//! The operational routes: health for load balancers, metrics for Prometheus (and the layer
+//! that counts every request for them), and the public keys that verify this server's tokens.
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::json;
@@ -65,4 +66,17 @@ async fn metrics(State(app): State<AppState>) -> Response {
 /// The public keys that verify this server's tokens (RFC 7517).
 async fn jwks(State(app): State<AppState>) -> Response {
     axum::Json(app.tokens.keys().jwks().clone()).into_response()
+}
+
+/// Counts every request of a route, with its status and the time it took.
+pub(super) async fn track(State(app): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(String::new, |path| path.as_str().to_owned());
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    app.metrics
+        .http_request(route, response.status().as_u16(), started.elapsed());
+    response
 }
