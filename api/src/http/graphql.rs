@@ -311,11 +311,13 @@ async fn execute(
         Some(meter) => match meter.charge(requested).await {
             Decision::Granted(standing) => Some(standing),
             Decision::Refused(standing) => {
-                let refused = throttle::refused(media_type, requested, standing);
-                if refused.status() == StatusCode::TOO_MANY_REQUESTS {
-                    app.metrics.throttled(&counted_as);
+                if let Some(refusal) = throttle::beyond_capacity(requested, standing) {
+                    let response = async_graphql::Response::from_errors(vec![refusal]);
+                    let cost = Some((requested, 0, standing));
+                    return metered(graphql_response, media_type, response, request_id, cost);
                 }
-                return refused;
+                app.metrics.throttled(&counted_as);
+                return throttle::throttled(media_type, requested, standing);
             }
         },
     };

@@ -1,9 +1,10 @@
 //! How a request's budget shows in its answer: `extensions.cost` in Shopify's shape, the IETF
 //! `RateLimit` and `RateLimit-Policy` headers (draft-ietf-httpapi-ratelimit-headers), and the
-//! 429 of a request its caller's bucket cannot pay for.
+//! refusal of a request its caller's bucket cannot pay for.
 
 use std::sync::Arc;
 
+use async_graphql::{ErrorExtensionValues, ServerError};
 use axum::http::header::RETRY_AFTER;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
@@ -102,58 +103,55 @@ pub fn with_headers(mut response: Response, standing: Standing) -> Response {
     response
 }
 
-/// The answer to a request whose cost (`requested`) the caller's bucket does not hold: 429
-/// `THROTTLED`, with `Retry-After` the whole seconds until it does — or, when it never can (the
-/// query costs more than the bucket holds), `QUERY_TOO_COSTLY`, naming the bucket's size.
-pub fn refused(media_type: &'static str, requested: u64, standing: Standing) -> Response {
+/// The refusal of a request that costs more (`requested`) than the caller's bucket holds at
+/// all, which waiting would not help: `QUERY_TOO_COSTLY`, naming the bucket's size. `None` when
+/// the bucket will hold it in time.
+pub fn beyond_capacity(requested: u64, standing: Standing) -> Option<ServerError> {
     let capacity = points(standing.limits.capacity);
-    let (status, message, code, wait) = if requested > capacity {
-        (
-            StatusCode::BAD_REQUEST,
-            format!(
-                "the query costs {requested} points, more than the {capacity} your budget holds: \
-                 ask for smaller pages (`first`/`last`) or fewer fields, or split it"
-            ),
-            ErrorCode::QueryTooCostly,
-            None,
-        )
-    } else {
-        let wait = standing
-            .until(requested as f64)
-            .as_secs_f64()
-            .ceil()
-            .max(1.0);
-        (
-            StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "the query costs {requested} points and your budget holds {available}: \
-                 try again in {wait} s (it restores {rate} points a second)",
-                available = points(standing.available),
-                rate = standing.limits.restore_rate,
-            ),
-            ErrorCode::Throttled,
-            Some(wait),
-        )
-    };
-    let mut extensions = json!({ "code": code.as_str() });
-    if code == ErrorCode::QueryTooCostly {
-        extensions["cost"] = json!(requested);
-        extensions["maximumCost"] = json!(capacity);
+    if requested <= capacity {
+        return None;
     }
+    let mut error = ServerError::new(
+        format!(
+            "the query costs {requested} points, more than the {capacity} your budget holds: ask \
+             for smaller pages (`first`/`last`) or fewer fields, or split it"
+        ),
+        None,
+    );
+    let mut extensions = ErrorExtensionValues::default();
+    extensions.set("code", ErrorCode::QueryTooCostly.as_str());
+    extensions.set("cost", requested);
+    extensions.set("maximumCost", capacity);
+    error.extensions = Some(extensions);
+    Some(error)
+}
+
+/// The answer to a request whose cost (`requested`) the caller's bucket does not hold yet: 429
+/// `THROTTLED`, with `Retry-After` the whole seconds until it does.
+pub fn throttled(media_type: &'static str, requested: u64, standing: Standing) -> Response {
+    let wait = standing
+        .until(requested as f64)
+        .as_secs_f64()
+        .ceil()
+        .max(1.0);
+    let message = format!(
+        "the query costs {requested} points and your budget holds {available}: try again in \
+         {wait} s (it restores {rate} points a second)",
+        available = points(standing.available),
+        rate = standing.limits.restore_rate,
+    );
     let body = json!({
-        "errors": [{ "message": message, "extensions": extensions }],
+        "errors": [{ "message": message, "extensions": { "code": ErrorCode::Throttled.as_str() } }],
         "extensions": { "cost": cost_extension(requested, 0, standing) },
     });
     let mut response = Response::new(body.to_string().into());
-    *response.status_mut() = status;
+    *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
     let headers = response.headers_mut();
     headers.insert(
         axum::http::header::CONTENT_TYPE,
         HeaderValue::from_static(media_type),
     );
-    if let Some(wait) = wait
-        && let Ok(value) = HeaderValue::from_str(&wait.to_string())
-    {
+    if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
         headers.insert(RETRY_AFTER, value);
     }
     with_headers(response, standing)

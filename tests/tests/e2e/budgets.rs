@@ -264,6 +264,20 @@ async fn a_client_that_empties_its_bucket_is_throttled_until_it_refills(app: Tes
     let extensions = &answer.body["errors"][0]["extensions"];
     assert_eq!(extensions["code"], "QUERY_TOO_COSTLY");
     assert_eq!(extensions["maximumCost"], 50);
+    assert_eq!(answer.cost()["requestedQueryCost"], 61);
+    // Like every request error, 200 for a client that asks for plain JSON.
+    let plain = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("accept", "application/json")
+        .bearer_auth(&token)
+        .json(&json!({ "query": "{ adminUnits(first: 60) { nodes { name } } }" }))
+        .send()
+        .await
+        .expect("the server answers");
+    assert_eq!(plain.status(), 200);
+    let plain: Value = plain.json().await.expect("a JSON body");
+    assert_eq!(plain["errors"][0]["extensions"]["code"], "QUERY_TOO_COSTLY");
 
     // Once the bucket has refilled as far as the wait said, the query runs.
     tokio::time::sleep(Duration::from_secs(wait)).await;
