@@ -61,6 +61,17 @@ pub struct ServerSettings {
     )]
     pub cors_origins: Vec<String>,
 
+    /// Proxies in front of the server (comma-separated addresses or CIDR ranges, such as
+    /// `10.0.0.0/8`) whose `X-Forwarded-For` names the client's address: the budgets of
+    /// anonymous callers and the limits on failed sign-ins are kept by that address. None by
+    /// default: the connection's peer is the client, and `X-Forwarded-For` is ignored.
+    #[arg(
+        long = "trusted-proxies",
+        env = "GONGZHI_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
     /// How the server logs: `text` (coloured only on a terminal) or `json`, one object a line
     /// with the request's id.
     #[arg(long = "log-format", env = "GONGZHI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]

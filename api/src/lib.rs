@@ -63,6 +63,7 @@ pub async fn prepare(config: &Config) -> Result<AppState, StartupError> {
         tokens: Arc::new(auth::TokenService::new(keys, &config.tokens)),
         refresh_token_ttl: config.tokens.refresh_token_ttl(),
         metrics: Arc::new(http::Metrics::new(&statements)),
+        trusted_proxies: config.server.trusted_proxies.clone().into(),
         statements,
         figures: Arc::default(),
         buckets: Arc::new(traffic::Budgets::new(

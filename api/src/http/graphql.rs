@@ -77,7 +77,8 @@ async fn get(
     connected: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
 ) -> Response {
-    let address = source_address(connected.as_ref().map(|Extension(peer)| peer));
+    let peer = connected.as_ref().map(|Extension(peer)| peer);
+    let address = source_address(&app.trusted_proxies, peer, &headers);
     let Some(query) = params.query else {
         if accepts_html(&headers) {
             return graphiql::page().into_response();
@@ -142,7 +143,7 @@ fn timed_out(rejection: &BytesRejection) -> bool {
 async fn post(State(app): State<AppState>, request: Request) -> Response {
     let (mut parts, body) = request.into_parts();
     let headers = std::mem::take(&mut parts.headers);
-    let address = source_address(parts.extensions.get());
+    let address = source_address(&app.trusted_proxies, parts.extensions.get(), &headers);
     let too_large = || {
         request_error(
             &headers,

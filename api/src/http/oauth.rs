@@ -111,7 +111,8 @@ async fn token(
              and `client_secret` in the body (client_secret_post)",
         )
     })?;
-    let address = source_address(connected.as_ref().map(|Extension(peer)| peer));
+    let peer = connected.as_ref().map(|Extension(peer)| peer);
+    let address = source_address(&app.trusted_proxies, peer, &headers);
     let credential = Credential::Client(&credentials.client_id);
     let attempts = Attempts::new(app.buckets.clone(), app.attempt_limits, credential, address);
     let reserved = attempts.reserve().await.map_err(OAuthError::slow_down)?;
@@ -168,7 +169,8 @@ async fn login(
     body: Bytes,
 ) -> Result<Response, OAuthError> {
     let request: LoginRequest = json_body(&body, r#"{"username": …, "password": …}"#)?;
-    let address = source_address(connected.as_ref().map(|Extension(peer)| peer));
+    let peer = connected.as_ref().map(|Extension(peer)| peer);
+    let address = source_address(&app.trusted_proxies, peer, &headers);
     let credential = Credential::Account(&request.username);
     let attempts = Attempts::new(app.buckets.clone(), app.attempt_limits, credential, address);
     let reserved = attempts.reserve().await.map_err(OAuthError::slow_down)?;
