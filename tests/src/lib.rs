@@ -306,6 +306,18 @@ impl TestApp {
             .0
     }
 
+    /// What `/metrics` shows now.
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(format!("{}/metrics", self.address))
+            .send()
+            .await
+            .expect("the server answers")
+            .text()
+            .await
+            .expect("the metrics")
+    }
+
     /// The number of SQL statements the server has run so far.
     pub fn statements(&self) -> u64 {
         self.state.statements.get()

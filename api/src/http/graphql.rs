@@ -303,7 +303,7 @@ async fn execute(
                 None => None,
             };
             let cost = standing.map(|standing| (0, 0, standing));
-            return metered(graphql_response, media_type, response, request_id, cost);
+            return metered(media_type, response, request_id, cost);
         }
     };
     let requested = checked.cost();
@@ -315,7 +315,7 @@ async fn execute(
                 if let Some(refusal) = throttle::beyond_capacity(requested, standing) {
                     let response = async_graphql::Response::from_errors(vec![refusal]);
                     let cost = Some((requested, 0, standing));
-                    return metered(graphql_response, media_type, response, request_id, cost);
+                    return metered(media_type, response, request_id, cost);
                 }
                 app.metrics.throttled(&counted_as);
                 return throttle::throttled(media_type, requested, standing);
@@ -363,27 +363,26 @@ async fn execute(
         }
         _ => None,
     };
-    metered(graphql_response, media_type, response, request_id, cost)
+    metered(media_type, response, request_id, cost)
 }
 
-/// `answer`'s response, with what the request cost (requested, actual, and the caller's
-/// standing after it) in `extensions.cost` and the `RateLimit` headers; as it is where budgets
-/// are off.
+/// [`graphql_response`], with what the request cost (requested, actual, and the caller's
+/// standing after it) in `extensions.cost` and the `RateLimit` headers; without them where
+/// budgets are off.
 fn metered(
-    answer: fn(&'static str, async_graphql::Response, &str) -> Response,
     media_type: &'static str,
     mut response: async_graphql::Response,
     request_id: &str,
     cost: Option<(u64, u64, Standing)>,
 ) -> Response {
     let Some((requested, actual, standing)) = cost else {
-        return answer(media_type, response, request_id);
+        return graphql_response(media_type, response, request_id);
     };
     response.extensions.insert(
         "cost".to_owned(),
         throttle::cost_extension(requested, actual, standing),
     );
-    throttle::with_headers(answer(media_type, response, request_id), standing)
+    throttle::with_headers(graphql_response(media_type, response, request_id), standing)
 }
 
 /// The media type of the answer: `application/graphql-response+json` when the client asks for

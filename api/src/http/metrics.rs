@@ -85,11 +85,10 @@ pub fn caller_label(principal: &Principal) -> String {
 impl Metrics {
     pub fn new(statements: &StatementCounter) -> Self {
         let mut registry = Registry::with_prefix("gongzhi");
-        let http_requests = Family::<HttpLabels, Counter>::default();
-        registry.register(
+        let http_requests = counters(
+            &mut registry,
             "http_requests",
             "HTTP requests answered, by route and status",
-            http_requests.clone(),
         );
         let http_seconds: Latencies =
             Family::new_with_constructor(|| Histogram::new(exponential_buckets(0.001, 2.0, 14)));
@@ -98,35 +97,30 @@ impl Metrics {
             "Time to answer an HTTP request, by route",
             http_seconds.clone(),
         );
-        let graphql_requests = Family::<OperationLabels, Counter>::default();
-        registry.register(
+        let graphql_requests = counters(
+            &mut registry,
             "graphql_requests",
             "GraphQL requests, by caller (an API client's id, or a kind of caller) and operation name",
-            graphql_requests.clone(),
         );
-        let requested_cost = Family::<CallerLabel, Counter>::default();
-        registry.register(
+        let requested_cost = counters(
+            &mut registry,
             "graphql_requested_cost_points",
             "Query-cost points requests asked for, by caller",
-            requested_cost.clone(),
         );
-        let actual_cost = Family::<CallerLabel, Counter>::default();
-        registry.register(
+        let actual_cost = counters(
+            &mut registry,
             "graphql_actual_cost_points",
             "Query-cost points requests spent once run, by caller",
-            actual_cost.clone(),
         );
-        let throttled = Family::<CallerLabel, Counter>::default();
-        registry.register(
+        let throttled = counters(
+            &mut registry,
             "graphql_throttled",
             "Requests refused with THROTTLED, by caller",
-            throttled.clone(),
         );
-        let failed_sign_ins = Family::<CredentialLabel, Counter>::default();
-        registry.register(
+        let failed_sign_ins = counters(
+            &mut registry,
             "failed_sign_ins",
             "Failed sign-ins: wrong passwords (account) and client secrets (api_client)",
-            failed_sign_ins.clone(),
         );
         registry.register(
             "db_statements",
@@ -218,6 +212,16 @@ impl Metrics {
             .get_or_create(&HttpLabels { route, status })
             .inc();
     }
+}
+
+/// A family of counters by the labels `L`, registered as `name`.
+fn counters<L>(registry: &mut Registry, name: &str, help: &str) -> Family<L, Counter>
+where
+    L: EncodeLabelSet + Clone + std::hash::Hash + Eq + std::fmt::Debug + Send + Sync + 'static,
+{
+    let family = Family::<L, Counter>::default();
+    registry.register(name, help, family.clone());
+    family
 }
 
 /// A GraphQL name of at most 64 characters, as operation names are.

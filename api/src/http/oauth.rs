@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Extension;
@@ -112,31 +112,11 @@ async fn token(
         )
     })?;
     let peer = connected.as_ref().map(|Extension(peer)| peer);
-    let address = source_address(&app.trusted_proxies, peer, &headers);
     let credential = Credential::Client(&credentials.client_id);
-    let attempts = Attempts::new(app.buckets.clone(), app.attempt_limits, credential, address);
-    let reserved = attempts.reserve().await.map_err(OAuthError::slow_down)?;
     let requested_scope = params.get("scope").map(String::as_str);
-    let subject = match clients::exchange(&app.db, &credentials, requested_scope).await {
-        Err(ClientError::InvalidCredentials) => {
-            let tried = &credentials.client_id;
-            let delay = attempts.failed(reserved);
-            failed(
-                &app,
-                "api_client",
-                tried,
-                address,
-                request_id(&headers),
-                delay,
-            )
-            .await;
-            return Err(ClientError::InvalidCredentials.into());
-        }
-        exchanged => {
-            attempts.succeeded();
-            exchanged?
-        }
-    };
+    let exchange = clients::exchange(&app.db, &credentials, requested_scope);
+    let wrong = |err: &ClientError| matches!(err, ClientError::InvalidCredentials);
+    let subject = guarded(&app, peer, &headers, credential, exchange, wrong).await?;
     let (access_token, claims) = app.tokens.issue(subject, None);
     Ok(no_store(
         StatusCode::OK,
@@ -170,22 +150,10 @@ async fn login(
 ) -> Result<Response, OAuthError> {
     let request: LoginRequest = json_body(&body, r#"{"username": …, "password": …}"#)?;
     let peer = connected.as_ref().map(|Extension(peer)| peer);
-    let address = source_address(&app.trusted_proxies, peer, &headers);
     let credential = Credential::Account(&request.username);
-    let attempts = Attempts::new(app.buckets.clone(), app.attempt_limits, credential, address);
-    let reserved = attempts.reserve().await.map_err(OAuthError::slow_down)?;
-    let account = match accounts::sign_in(&app.db, &request.username, &request.password).await {
-        Err(AccountError::WrongCredentials) => {
-            let tried = &request.username;
-            let delay = attempts.failed(reserved);
-            failed(&app, "account", tried, address, request_id(&headers), delay).await;
-            return Err(AccountError::WrongCredentials.into());
-        }
-        signed_in => {
-            attempts.succeeded();
-            signed_in?
-        }
-    };
+    let sign_in = accounts::sign_in(&app.db, &request.username, &request.password);
+    let wrong = |err: &AccountError| matches!(err, AccountError::WrongCredentials);
+    let account = guarded(&app, peer, &headers, credential, sign_in, wrong).await?;
     let subject = accounts::subject(&app.db, &account).await?;
     let refresh_token = sessions::start(&app.db, account.id, app.refresh_token_ttl).await?;
     Ok(signed_in(&app, subject, refresh_token))
@@ -213,23 +181,43 @@ async fn logout(State(app): State<AppState>, body: Bytes) -> Result<StatusCode, 
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// A wrong password or client secret (`credential`: "account" or "api_client"), for the
-/// username or client id `tried` from `address`: counted in `/metrics`, audited, and answered
-/// after `delay`.
-async fn failed(
+/// Runs `check` of `credential` (a password or a client secret) within the limits on failed
+/// attempts from the request's address: refused with 429 `slow_down` when they are used up;
+/// otherwise the attempt is counted before the check, given back if the credential was right,
+/// and when it was wrong (`wrong` says which errors mean that) counted in `/metrics`, audited,
+/// and answered the later the more failures came before it.
+async fn guarded<T, E: Into<OAuthError>>(
     app: &AppState,
-    credential: &'static str,
-    tried: &str,
-    address: IpAddr,
-    request_id: &str,
-    delay: Duration,
-) {
-    app.metrics.failed_sign_in(credential);
-    if let Err(err) = audit::failed_sign_in(&app.db, credential, tried, address, request_id).await {
-        // The refusal stands; only its record is missing, which the log says.
-        tracing::error!(error = %err, "cannot audit a failed sign-in");
+    peer: Option<&ConnectInfo<SocketAddr>>,
+    headers: &HeaderMap,
+    credential: Credential<'_>,
+    check: impl Future<Output = Result<T, E>>,
+    wrong: impl Fn(&E) -> bool,
+) -> Result<T, OAuthError> {
+    let address = source_address(&app.trusted_proxies, peer, headers);
+    let attempts = Attempts::new(app.buckets.clone(), app.attempt_limits, credential, address);
+    let reserved = attempts.reserve().await.map_err(OAuthError::slow_down)?;
+    match check.await {
+        Err(err) if wrong(&err) => {
+            let (kind, tried) = match credential {
+                Credential::Account(username) => ("account", username),
+                Credential::Client(client_id) => ("api_client", client_id),
+            };
+            app.metrics.failed_sign_in(kind);
+            let recorded =
+                audit::failed_sign_in(&app.db, kind, tried, address, request_id(headers)).await;
+            if let Err(err) = recorded {
+                // The refusal stands; only its record is missing, which the log says.
+                tracing::error!(error = %err, "cannot audit a failed sign-in");
+            }
+            tokio::time::sleep(attempts.failed(reserved)).await;
+            Err(err.into())
+        }
+        checked => {
+            attempts.succeeded();
+            checked.map_err(Into::into)
+        }
     }
-    tokio::time::sleep(delay).await;
 }
 
 fn signed_in(app: &AppState, subject: Subject, refresh_token: String) -> Response {

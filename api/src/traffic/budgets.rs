@@ -92,14 +92,24 @@ impl Budgets {
 
 /// Buckets in this process, on its monotonic clock.
 struct LocalBuckets {
-    levels: Mutex<HashMap<String, (Level, Limits)>>,
+    levels: Mutex<Levels>,
     epoch: Instant,
+}
+
+/// The buckets kept, and how many there may be before the full ones are forgotten: twice as
+/// many as were left last time, so that forgetting costs a constant share of each insertion.
+struct Levels {
+    buckets: HashMap<String, (Level, Limits)>,
+    forget_at: usize,
 }
 
 impl Default for LocalBuckets {
     fn default() -> Self {
         Self {
-            levels: Mutex::new(HashMap::new()),
+            levels: Mutex::new(Levels {
+                buckets: HashMap::new(),
+                forget_at: LOCAL_BUCKETS,
+            }),
             epoch: Instant::now(),
         }
     }
@@ -110,18 +120,23 @@ impl LocalBuckets {
         let now_ms = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
         // Every change below is one call, so a panic elsewhere leaves the map whole.
         let mut levels = self.levels.lock().unwrap_or_else(PoisonError::into_inner);
-        let known = levels.get(caller).map(|(level, _)| *level);
+        let known = levels.buckets.get(caller).map(|(level, _)| *level);
         let (decision, level) = bucket::take(known, limits, cost, taking, now_ms);
-        if levels.len() >= LOCAL_BUCKETS && known.is_none() {
-            levels.retain(|_, (level, limits)| {
+        // Reading a bucket changes nothing, as in Redis: no entry for a caller never charged.
+        if cost == 0.0 {
+            return decision;
+        }
+        if known.is_none() && levels.buckets.len() >= levels.forget_at {
+            levels.buckets.retain(|_, (level, limits)| {
                 bucket::take(Some(*level), *limits, 0.0, Taking::IfHeld, now_ms)
                     .0
                     .standing()
                     .available
                     < limits.capacity
             });
+            levels.forget_at = LOCAL_BUCKETS.max(levels.buckets.len() * 2);
         }
-        levels.insert(caller.to_owned(), (level, limits));
+        levels.buckets.insert(caller.to_owned(), (level, limits));
         decision
     }
 }

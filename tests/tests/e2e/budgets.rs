@@ -300,15 +300,7 @@ async fn a_client_that_empties_its_bucket_is_throttled_until_it_refills(app: Tes
 
     // Operators see it all per client: requests by operation, points asked for and spent, the
     // throttle, and the 429 among the HTTP statuses.
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .expect("the server answers")
-        .text()
-        .await
-        .expect("the metrics");
+    let metrics = app.metrics().await;
     let caller = format!("client:{}", credentials.client_id);
     for line in [
         format!(r#"gongzhi_graphql_requests_total{{caller="{caller}",operation="TwentyUnits"}} 3"#),

@@ -99,15 +99,7 @@ async fn recorded(app: &TestApp, credential: &str) -> (u64, String) {
         .count(app.db())
         .await
         .expect("count audit records");
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .expect("the server answers")
-        .text()
-        .await
-        .expect("the metrics");
+    let metrics = app.metrics().await;
     (audited, metrics)
 }
 
