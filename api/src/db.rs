@@ -35,14 +35,7 @@ pub async fn connect(
     settings: &DatabaseSettings,
     counter: &StatementCounter,
 ) -> Result<DatabaseConnection, DbErr> {
-    if let Some(path) = sqlite_file(&settings.url)
-        && let Some(dir) = Path::new(path)
-            .parent()
-            .filter(|dir| !dir.as_os_str().is_empty())
-    {
-        std::fs::create_dir_all(dir)
-            .map_err(|err| DbErr::Custom(format!("cannot create {}: {err}", dir.display())))?;
-    }
+    sqlite_directory(settings)?;
     let mut options = ConnectOptions::new(&settings.url);
     options
         .max_connections(settings.max_connections)
@@ -77,6 +70,19 @@ pub async fn begin_immediate(pool: &DatabaseConnection) -> Result<DatabaseTransa
     .await
 }
 
+/// Creates the directory of an SQLite file when it is missing.
+fn sqlite_directory(settings: &DatabaseSettings) -> Result<(), DbErr> {
+    if let Some(path) = sqlite_file(&settings.url)
+        && let Some(dir) = Path::new(path)
+            .parent()
+            .filter(|dir| !dir.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir)
+            .map_err(|err| DbErr::Custom(format!("cannot create {}: {err}", dir.display())))?;
+    }
+    Ok(())
+}
+
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
@@ -102,6 +108,7 @@ impl StartupLock {
     /// Waits for the lock.
     pub async fn acquire(settings: &DatabaseSettings) -> Result<Self, DbErr> {
         if let Some(path) = sqlite_file(&settings.url) {
+            sqlite_directory(settings)?;
             let path = format!("{path}.lock");
             let file = tokio::task::spawn_blocking(move || {
                 let file = std::fs::File::create(&path)?;

@@ -38,11 +38,11 @@ pub enum StartupError {
 /// Connects to the database, brings its schema up to date, loads the token keys and (on an
 /// empty database, when configured) the demo district: everything a server needs.
 pub async fn prepare(config: &Config) -> Result<AppState, StartupError> {
+    // Instances starting together take turns: the first opens the database (on SQLite, switching
+    // a new file to WAL, which two at once cannot), migrates and seeds; the rest find it done.
+    let lock = db::StartupLock::acquire(&config.database).await?;
     let statements = db::StatementCounter::default();
     let db = db::connect(&config.database, &statements).await?;
-    // Instances starting together take turns: the first migrates and seeds, the rest find it
-    // done.
-    let lock = db::StartupLock::acquire(&config.database).await?;
     db::migrate(&db).await?;
     if config.server.seed_demo && seed::is_empty(&db).await? {
         tracing::info!("empty database: loading the demo district");
