@@ -24,9 +24,8 @@ ROOT = BENCH.parent
 DATABASE = "gongzhi_bench"
 GONGZHI_PORT = 18080
 POSTGRAPHILE_PORT = 18081
-# The same build with budgets off (GONGZHI_BUDGETS=false), for the first-20 A/B.
-UNMETERED_PORT = 18083
-UNMETERED_OPERATION = "first-20-open-wishes"
+# The operation on which each feature is measured against the same build without it.
+AB_OPERATION = "first-20-open-wishes"
 POOL_SIZE = 10
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -41,6 +40,27 @@ class Operation:
     postgraphile: str | None = None
     sql: str | None = None  # pgbench script
     contested: bool = False
+
+
+@dataclass
+class Variant:
+    """The same build with one feature off, measured against `gongzhi` on AB_OPERATION."""
+
+    target: str
+    port: int
+    env: dict
+    feature: str
+
+
+VARIANTS = [
+    Variant("gongzhi-unmetered", 18083, {"GONGZHI_BUDGETS": "false"}, "Budgets: cost accounting and the bucket check (in process)"),
+    Variant(
+        "gongzhi-uncached",
+        18084,
+        {"GONGZHI_DOCUMENT_CACHE_BYTES": "0"},
+        "Document cache: a document seen before is neither parsed nor checked again",
+    ),
+]
 
 
 @dataclass
@@ -100,13 +120,14 @@ def main() -> None:
         ]
         if not operations:
             sys.exit(f"no operation is named {args.only}")
-        # The same build without budgets, to measure what cost accounting and the bucket check
-        # cost on the first-20 read.
-        unmetered_env = dict(env, GONGZHI_BUDGETS="false", GONGZHI_LISTEN=f"127.0.0.1:{UNMETERED_PORT}")
-        unmetered = start(processes, [binary, "serve"], unmetered_env, workdir / "gongzhi-unmetered.log")
-        wait_for(f"http://127.0.0.1:{UNMETERED_PORT}/health")
+        # The same build with one feature off each, to measure what the feature costs or saves.
+        variants = {}
+        for variant in VARIANTS:
+            variant_env = dict(env, GONGZHI_LISTEN=f"127.0.0.1:{variant.port}", **variant.env)
+            variants[variant.target] = start(processes, [binary, "serve"], variant_env, workdir / f"{variant.target}.log")
+            wait_for(f"http://127.0.0.1:{variant.port}/health")
         check_answers(operations, fixtures, workdir)
-        results = measure(operations, fixtures, workdir, database_url, gongzhi, postgraphile, unmetered, duration, rounds)
+        results = measure(operations, fixtures, workdir, database_url, gongzhi, postgraphile, variants, duration, rounds)
         peak_rss = {
             "gongzhi": peak_rss_mib(gongzhi.pid),
             "postgraphile": peak_rss_mib(postgraphile.pid),
@@ -532,13 +553,14 @@ def write_soak_section(section: str) -> None:
 # --- measuring ----------------------------------------------------------------------------
 
 
-def measure(operations, fixtures, workdir, database_url, gongzhi, postgraphile, unmetered, duration, rounds) -> list:
+def measure(operations, fixtures, workdir, database_url, gongzhi, postgraphile, variants, duration, rounds) -> list:
     results = []
     for concurrency in (16, 64):
         for operation in operations:
             targets = [("gongzhi", GONGZHI_PORT, operation.gongzhi, gongzhi)]
-            if operation.name == UNMETERED_OPERATION:
-                targets.append(("gongzhi-unmetered", UNMETERED_PORT, operation.gongzhi, unmetered))
+            if operation.name == AB_OPERATION:
+                for variant in VARIANTS:
+                    targets.append((variant.target, variant.port, operation.gongzhi, variants[variant.target]))
             if operation.postgraphile:
                 targets.append(("postgraphile", POSTGRAPHILE_PORT, operation.postgraphile, postgraphile))
             for round_number in range(rounds):
@@ -736,20 +758,22 @@ def render(results, peak_rss, seed_seconds, duration, rounds, smoke) -> str:
                 f"{cell(s and s.requests_per_second, 0)} | {ratio(g and g.requests_per_second, p and p.requests_per_second)} | "
                 f"{ratio(g and g.requests_per_second, s and s.requests_per_second)} | {ratio(g and g.p99_ms, p and p.p99_ms)} |"
             )
-    budgets = []
-    for concurrency in (16, 64):
-        metered, unmetered = (best(t, UNMETERED_OPERATION, concurrency) for t in ("gongzhi", "gongzhi-unmetered"))
-        if metered and unmetered:
-            budgets.append(
-                f"{ratio(metered.requests_per_second, unmetered.requests_per_second)} at c{concurrency} "
-                f"(server CPU {cell(metered.server_cpu_ms_per_request, 3)} against {cell(unmetered.server_cpu_ms_per_request, 3)} ms a request)"
-            )
-    if budgets:
-        lines += [
-            "",
-            f"Budgets: {UNMETERED_OPERATION} with cost accounting and the bucket check (in process) ÷ the same build "
-            f"with `GONGZHI_BUDGETS=false`, requests per second: {'; '.join(budgets)}.",
-        ]
+    for variant in VARIANTS:
+        figures = []
+        for concurrency in (16, 64):
+            with_it, without = (best(t, AB_OPERATION, concurrency) for t in ("gongzhi", variant.target))
+            if with_it and without:
+                figures.append(
+                    f"{ratio(with_it.requests_per_second, without.requests_per_second)} at c{concurrency} "
+                    f"(server CPU {cell(with_it.server_cpu_ms_per_request, 3)} against {cell(without.server_cpu_ms_per_request, 3)} ms a request)"
+                )
+        if figures:
+            switch = ", ".join(f"`{name}={value}`" for name, value in variant.env.items())
+            lines += [
+                "",
+                f"{variant.feature}: {AB_OPERATION} with it ÷ the same build with {switch}, "
+                f"requests per second: {'; '.join(figures)}.",
+            ]
     lines += [
         "",
         "Raw figures (every run): latency in ms; CPU in ms per request of the server, of PostgreSQL (all its processes) and of the load tool; SQL statements per request from the server's own counter (pgbench: the script's).",

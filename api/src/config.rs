@@ -363,6 +363,16 @@ pub struct QueryLimits {
         default_value_t = 1_000
     )]
     pub max_cost: u64,
+
+    /// Bytes of query text whose checked documents each instance keeps, by their SHA-256, so that
+    /// a document it has seen costs no parsing or checking, and for automatic persisted queries;
+    /// 0 keeps none.
+    #[arg(
+        long = "document-cache-bytes",
+        env = "GONGZHI_DOCUMENT_CACHE_BYTES",
+        default_value_t = 2 * 1024 * 1024
+    )]
+    pub document_cache_bytes: usize,
 }
 
 /// Every caller's budget of query-cost points: a leaky bucket, as the `Query` type's

@@ -23,6 +23,14 @@ pub enum ErrorCode {
     QueryTooComplex,
     /// The query costs more than one query may (see the `Query` type's description).
     QueryTooCostly,
+    /// The request names its document by an id (`documentId`, or Apollo's
+    /// `extensions.persistedQuery`) that this server does not know: send the document's text
+    /// with the id once (automatic persisted queries), or register it as a trusted document.
+    /// The message is `PersistedQueryNotFound`, which Apollo's clients recognise.
+    PersistedQueryNotFound,
+    /// The caller is an API client that runs trusted documents only, and the request is not
+    /// one of them: its text, or an id that is not registered for the client.
+    PersistedQueryNotAllowed,
     /// The caller's budget of query-cost points does not hold this query's cost: nothing was
     /// done, and the same request may be sent again after the HTTP `Retry-After` seconds
     /// (`extensions.cost.throttleStatus` says where the budget stands).
@@ -44,6 +52,8 @@ impl ErrorCode {
             Self::Conflict => "CONFLICT",
             Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
             Self::QueryTooCostly => "QUERY_TOO_COSTLY",
+            Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            Self::PersistedQueryNotAllowed => "PERSISTED_QUERY_NOT_ALLOWED",
             Self::Throttled => "THROTTLED",
             Self::ServiceUnavailable => "SERVICE_UNAVAILABLE",
             Self::Internal => "INTERNAL",

@@ -119,7 +119,12 @@ pub fn rules(config: &Config) -> domain::Rules {
 
 /// The schema, with the configured rules.
 pub fn build_schema(config: &Config) -> graphql::GongzhiSchema {
-    graphql::build_schema(rules(config))
+    graphql::build_schema(rules(config), &config.query_limits)
+}
+
+/// A validator of documents against the schema, with the configured rules and limits.
+pub fn validator(config: &Config) -> graphql::Validator {
+    graphql::build_validator(rules(config), &config.query_limits)
 }
 
 /// The origins of `GONGZHI_CORS_ORIGINS`, checked: `scheme://host[:port]`, nothing more.

@@ -10,6 +10,7 @@ use entities::api_client::ApiClientStatus;
 use entities::role_grant::Role;
 use gongzhi::auth::clients::{self, Credentials, NewClient};
 use gongzhi::auth::{Grant, KeySet, PrincipalKind, Subject, TokenService, UnitRef, accounts};
+use gongzhi::domain::trusted_documents::{self, DocumentId};
 use gongzhi::{Config, db, seed};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
@@ -57,6 +58,26 @@ enum Command {
     /// Manage login accounts.
     #[command(subcommand)]
     Account(AccountCommand),
+    /// Manage API clients' trusted documents (persisted operations).
+    #[command(subcommand)]
+    Documents(DocumentsCommand),
+}
+
+#[derive(Subcommand)]
+enum DocumentsCommand {
+    /// Register GraphQL documents for a client, each checked against the schema, and print
+    /// their ids (`sha256:…`): the client sends `{"documentId": "sha256:…"}` instead of the
+    /// text. A `.graphql` file is one document, byte for byte; a `.json` file is a manifest of
+    /// several: an object of id → text (graphql-codegen's persisted documents, with SHA-256) or
+    /// Apollo's persisted query manifest. Registering a document again changes nothing.
+    Push {
+        /// The client's id (`gz_…`).
+        #[arg(long)]
+        client: String,
+        /// The files.
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -73,6 +94,10 @@ enum ClientCommand {
         /// The scopes it may ask for, space-separated, e.g. "wishes:read volunteering:read".
         #[arg(long)]
         scopes: String,
+        /// The client is a third-party app's (a WeChat mini-program, say), whose credentials
+        /// are in users' hands: it runs trusted documents only (see `gongzhi documents push`).
+        #[arg(long)]
+        app: bool,
     },
     /// Revoke a client for good; its tokens stop working at once.
     Revoke { client_id: String },
@@ -91,6 +116,12 @@ enum ClientCommand {
         /// Points the bucket restores a second.
         #[arg(long, value_parser = clap::value_parser!(i32).range(1..))]
         restore_rate: Option<i32>,
+    },
+    /// Let a client run only its trusted documents (`true`), or any document (`false`).
+    SetTrustedDocumentsOnly {
+        client_id: String,
+        #[arg(action = clap::ArgAction::Set)]
+        only: bool,
     },
 }
 
@@ -180,6 +211,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Client(command) => client(&config, command).await,
         Command::Account(AccountCommand::Password { username }) => {
             password(&config, &username).await
+        }
+        Command::Documents(DocumentsCommand::Push { client, files }) => {
+            push_documents(&config, &client, &files).await
         }
     }
 }
@@ -294,11 +328,17 @@ async fn token(config: &Config, args: TokenArgs) -> anyhow::Result<()> {
 async fn client(config: &Config, command: ClientCommand) -> anyhow::Result<()> {
     let db = db::connect(&config.database, &Default::default()).await?;
     let (client_id, status, now) = match command {
-        ClientCommand::Create { org, name, scopes } => {
+        ClientCommand::Create {
+            org,
+            name,
+            scopes,
+            app,
+        } => {
             let new = NewClient {
                 organization_id: org,
                 name,
                 scopes,
+                trusted_documents_only: app,
             };
             let Credentials { client_id, secret } = clients::create(&db, new).await?;
             println!("client_id:     {client_id}");
@@ -334,10 +374,108 @@ async fn client(config: &Config, command: ClientCommand) -> anyhow::Result<()> {
             );
             return Ok(());
         }
+        ClientCommand::SetTrustedDocumentsOnly { client_id, only } => {
+            clients::set_trusted_documents_only(&db, &client_id, only).await?;
+            let runs = if only {
+                "runs trusted documents only"
+            } else {
+                "runs any document"
+            };
+            println!("client {client_id} {runs}");
+            return Ok(());
+        }
     };
     clients::set_status(&db, &client_id, status).await?;
     println!("client {client_id} is {now}");
     Ok(())
+}
+
+async fn push_documents(
+    config: &Config,
+    client_id: &str,
+    files: &[std::path::PathBuf],
+) -> anyhow::Result<()> {
+    let validator = gongzhi::validator(config);
+    let mut documents = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+        let is_manifest = file
+            .extension()
+            .is_some_and(|extension| extension == "json");
+        let found = if is_manifest {
+            manifest_documents(&text).with_context(|| format!("{}", file.display()))?
+        } else {
+            vec![text]
+        };
+        for text in found {
+            let problems = validator.problems(&text).await;
+            if let Some(problem) = problems.first() {
+                anyhow::bail!(
+                    "{}: {} is not valid: {}",
+                    file.display(),
+                    DocumentId::of(&text),
+                    problem.message
+                );
+            }
+            documents.push(text);
+        }
+    }
+    let db = db::connect(&config.database, &Default::default()).await?;
+    let db = gongzhi::domain::transaction::Db::Pool(db);
+    let mut registered = 0;
+    for chunk in documents.chunks(trusted_documents::MAX_PER_CALL) {
+        let outcome = trusted_documents::register_as_operator(&db, client_id, chunk).await?;
+        if let Some(refusal) = outcome.refusals.first() {
+            anyhow::bail!("client {client_id}: {refusal}");
+        }
+        for document in outcome.changed.unwrap_or_default() {
+            println!("{}", document.document_id);
+            registered += 1;
+        }
+    }
+    println!("client {client_id}: {registered} trusted documents registered");
+    Ok(())
+}
+
+/// The documents of a manifest: an object of id → text (graphql-codegen's persisted documents),
+/// or Apollo's `{"format": "apollo-persisted-query-manifest", "operations": [{"id", "body"}…]}`.
+/// Each id must be the SHA-256 of its text, or the app would send an id Gongzhi does not know.
+fn manifest_documents(manifest: &str) -> anyhow::Result<Vec<String>> {
+    let manifest: serde_json::Value =
+        serde_json::from_str(manifest).context("not a JSON manifest")?;
+    let entries: Vec<(String, String)> = match manifest.get("operations") {
+        Some(operations) => operations
+            .as_array()
+            .context("`operations` is not a list")?
+            .iter()
+            .map(|operation| {
+                let field = |name: &str| operation.get(name).and_then(|value| value.as_str());
+                Some((field("id")?.to_owned(), field("body")?.to_owned()))
+            })
+            .collect::<Option<_>>()
+            .context("an operation without a string `id` and `body`")?,
+        None => manifest
+            .as_object()
+            .context("neither an object of id → text nor Apollo's manifest")?
+            .iter()
+            .map(|(id, text)| Some((id.clone(), text.as_str()?.to_owned())))
+            .collect::<Option<_>>()
+            .context("a document that is not a string")?,
+    };
+    entries
+        .into_iter()
+        .map(|(id, text)| {
+            let expected = DocumentId::of(&text);
+            let given = DocumentId::parse(&id).or_else(|| DocumentId::from_hex(&id));
+            anyhow::ensure!(
+                given == Some(expected),
+                "`{id}` is not the SHA-256 of its text ({expected}): generate the manifest with \
+                 SHA-256"
+            );
+            Ok(text)
+        })
+        .collect()
 }
 
 async fn password(config: &Config, username: &str) -> anyhow::Result<()> {
@@ -376,4 +514,38 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WISHES: &str = "{ microWishes { totalCount } }";
+    const TYPENAME: &str = "{ __typename }";
+
+    #[test]
+    fn manifests_of_either_tool_give_their_documents() {
+        let id = |text: &str| DocumentId::of(text).to_string();
+        let hex = |text: &str| id(text)["sha256:".len()..].to_owned();
+        let codegen = serde_json::json!({ hex(WISHES): WISHES, id(TYPENAME): TYPENAME });
+        let found = manifest_documents(&codegen.to_string()).expect("a manifest");
+        assert_eq!(found.len(), 2);
+        assert!(found.contains(&WISHES.to_owned()) && found.contains(&TYPENAME.to_owned()));
+        let apollo = serde_json::json!({
+            "format": "apollo-persisted-query-manifest",
+            "version": 1,
+            "operations": [{ "id": hex(WISHES), "name": "W", "type": "query", "body": WISHES }],
+        });
+        let found = manifest_documents(&apollo.to_string()).expect("a manifest");
+        assert_eq!(found, [WISHES]);
+    }
+
+    #[test]
+    fn a_manifest_whose_ids_are_not_sha256_is_refused() {
+        let sha1_like = serde_json::json!({ "3f786850e387550fdab836ed7e6dc881de23001b": WISHES });
+        let refused = manifest_documents(&sha1_like.to_string()).expect_err("refused");
+        assert!(refused.to_string().contains("SHA-256"), "{refused}");
+        assert!(manifest_documents("[1, 2]").is_err());
+        assert!(manifest_documents(r#"{"operations": [{"id": "x"}]}"#).is_err());
+    }
 }

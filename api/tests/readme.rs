@@ -66,6 +66,7 @@ fn run_walkthroughs(dir: &Path, database_url: &str) {
         r#""status":"RECORDS_CONFIRMED""#,
         r#""appliedCount":1,"refusedCount":0"#,
         r#""verifyServiceCertificate":{"organization":{"#,
+        "PERSISTED_QUERY_NOT_ALLOWED",
     ] {
         assert!(stdout.contains(end), "no answer holds {end}\n{report}");
     }

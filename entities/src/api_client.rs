@@ -45,6 +45,8 @@ pub struct Model {
     pub budget_capacity: Option<i32>,
     /// Points the client's bucket restores a second; null for the server's default.
     pub budget_restore_rate: Option<i32>,
+    /// Whether the client may run only its trusted documents (see `trusted_document`).
+    pub trusted_documents_only: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -52,6 +52,7 @@ pub mod service_post;
 pub mod service_record;
 pub mod staff_assignment;
 pub mod team_member;
+pub mod trusted_document;
 pub mod volunteer_activity;
 pub mod volunteer_team;
 pub mod wish_claim;

@@ -17,6 +17,7 @@ mod m20261128_000009_create_member_reports;
 mod m20261128_000010_add_post_claim_closed_at;
 mod m20261129_000011_add_updated_at;
 mod m20261130_000012_add_api_client_budget;
+mod m20261130_000013_create_trusted_documents;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000010_add_post_claim_closed_at::Migration),
             Box::new(m20261129_000011_add_updated_at::Migration),
             Box::new(m20261130_000012_add_api_client_budget::Migration),
+            Box::new(m20261130_000013_create_trusted_documents::Migration),
         ]
     }
 }

@@ -9,6 +9,16 @@ use crate::demo::partner_organization;
 
 /// A new client of the partner organisation, with `scopes` (space-separated).
 pub async fn new_client(app: &TestApp, scopes: &str) -> Credentials {
+    create(app, scopes, false).await
+}
+
+/// A new client of the partner organisation for a third-party app, as `gongzhi client create
+/// --app` makes it: it runs trusted documents only.
+pub async fn new_app_client(app: &TestApp, scopes: &str) -> Credentials {
+    create(app, scopes, true).await
+}
+
+async fn create(app: &TestApp, scopes: &str, trusted_documents_only: bool) -> Credentials {
     let organization = partner_organization(app).await;
     clients::create(
         app.db(),
@@ -16,6 +26,7 @@ pub async fn new_client(app: &TestApp, scopes: &str) -> Credentials {
             organization_id: organization.id,
             name: "test partner".to_owned(),
             scopes: scopes.to_owned(),
+            trusted_documents_only,
         },
     )
     .await

@@ -28,6 +28,9 @@ pub struct NewClient {
     pub name: String,
     /// Space-separated scopes, as OAuth2 writes them.
     pub scopes: String,
+    /// Whether it may run only its trusted documents: what a third-party app's client should
+    /// be, since the app and its credentials are in users' hands.
+    pub trusted_documents_only: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -92,6 +95,7 @@ pub async fn create(db: &impl ConnectionTrait, new: NewClient) -> Result<Credent
         scopes: Set(scopes.join(" ")),
         status: Set(ApiClientStatus::Active),
         created_at: Set(Utc::now()),
+        trusted_documents_only: Set(new.trusted_documents_only),
         ..Default::default()
     };
     api_client::Entity::insert(client).exec(db).await?;
@@ -154,6 +158,15 @@ pub async fn set_limits(
         budget_restore_rate: Set(limits.restore_rate),
         ..Default::default()
     };
+    update(db, client_id, changes).await
+}
+
+/// Sets `changes` on the client with this id.
+async fn update(
+    db: &impl ConnectionTrait,
+    client_id: &str,
+    changes: api_client::ActiveModel,
+) -> Result<(), ClientError> {
     let updated = api_client::Entity::update_many()
         .set(changes)
         .filter(api_client::Column::ClientId.eq(client_id))
@@ -163,6 +176,20 @@ pub async fn set_limits(
         return Err(ClientError::UnknownClient(client_id.to_owned()));
     }
     Ok(())
+}
+
+/// Lets a client run only its trusted documents, or any document again; it holds from the
+/// client's next request, on every instance.
+pub async fn set_trusted_documents_only(
+    db: &impl ConnectionTrait,
+    client_id: &str,
+    only: bool,
+) -> Result<(), ClientError> {
+    let changes = api_client::ActiveModel {
+        trusted_documents_only: Set(only),
+        ..Default::default()
+    };
+    update(db, client_id, changes).await
 }
 
 /// The client with this id if it and its organisation are active, in one indexed query (the

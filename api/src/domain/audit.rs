@@ -22,6 +22,18 @@ pub struct Actor {
     subject: Option<String>,
 }
 
+impl Actor {
+    /// An operator at the server's command line (`gongzhi …`).
+    pub fn operator() -> Self {
+        Self {
+            kind: ActorKind::System,
+            id: None,
+            organization_id: None,
+            subject: Some("command line".to_owned()),
+        }
+    }
+}
+
 impl From<&Principal> for Actor {
     fn from(principal: &Principal) -> Self {
         let account = match principal.subject.as_deref().and_then(SubjectRef::parse) {
@@ -129,7 +141,8 @@ pub struct Transition {
     entity_id: i64,
     /// `None` when the change created the object.
     from: Option<String>,
-    to: String,
+    /// `None` for an object without states.
+    to: Option<String>,
 }
 
 impl Transition {
@@ -146,7 +159,7 @@ impl Transition {
             entity_type,
             entity_id,
             from: Some(from.to_value()),
-            to: to.to_value(),
+            to: Some(to.to_value()),
         }
     }
 
@@ -162,7 +175,18 @@ impl Transition {
             entity_type,
             entity_id,
             from: None,
-            to: state.to_value(),
+            to: Some(state.to_value()),
+        }
+    }
+
+    /// `action` on `entity_type` row `entity_id`, an object without states.
+    pub fn on(action: &'static str, entity_type: &'static str, entity_id: i64) -> Self {
+        Self {
+            action,
+            entity_type,
+            entity_id,
+            from: None,
+            to: None,
         }
     }
 
@@ -203,7 +227,7 @@ impl Transition {
             entity_type: Set(self.entity_type.to_owned()),
             entity_id: Set(Some(self.entity_id)),
             from_state: Set(self.from),
-            to_state: Set(Some(self.to)),
+            to_state: Set(self.to),
             detail: Set(Some(detail)),
             ..Default::default()
         }

@@ -11,6 +11,7 @@ pub mod rows;
 pub mod scope;
 pub mod statistics;
 pub mod transaction;
+pub mod trusted_documents;
 pub mod volunteering;
 pub mod wishes;
 

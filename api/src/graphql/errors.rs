@@ -1,9 +1,18 @@
 //! [`ApiError`] as GraphQL errors: the message, and its code (and the offending argument, for
 //! bad input) in `extensions`.
 
-use async_graphql::ErrorExtensions;
+use async_graphql::{ErrorExtensionValues, ErrorExtensions, Pos, ServerError};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
+
+/// An error of the request as a whole, raised before it runs, with its code.
+pub fn request_error(message: impl Into<String>, code: ErrorCode, pos: Option<Pos>) -> ServerError {
+    let mut error = ServerError::new(message, pos);
+    let mut extensions = ErrorExtensionValues::default();
+    extensions.set("code", code.as_str());
+    error.extensions = Some(extensions);
+    error
+}
 
 impl ErrorExtensions for ApiError {
     fn extend(&self) -> async_graphql::Error {

@@ -2,6 +2,7 @@
 //! browsers: a request is checked, its caller authenticated, executed with a context of its own,
 //! and answered with a code on every error.
 
+use async_graphql::ServerError;
 use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::rejection::BytesRejection;
@@ -22,12 +23,14 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
+use super::documents::{self, Unresolved};
 use super::graphiql;
 use super::metrics;
 use super::state::{AppState, RETRY_UNAVAILABLE_AFTER, request_id, source_address};
 use super::throttle::{self, Meter};
 use crate::auth::{self, AuthError, TokenError};
 use crate::domain::audit::{Actor, PersonalDataReads};
+use crate::domain::trusted_documents::DocumentId;
 use crate::error::{ApiError, ErrorCode};
 use crate::graphql::RateLimit;
 use crate::graphql::RequestContext;
@@ -66,6 +69,7 @@ async fn schema(State(app): State<AppState>) -> Response {
 #[serde(rename_all = "camelCase")]
 struct GetParams {
     query: Option<String>,
+    document_id: Option<String>,
     operation_name: Option<String>,
     variables: Option<String>,
     extensions: Option<String>,
@@ -79,16 +83,13 @@ async fn get(
 ) -> Response {
     let peer = connected.as_ref().map(|Extension(peer)| peer);
     let address = source_address(&app.trusted_proxies, peer, &headers);
-    let Some(query) = params.query else {
-        if accepts_html(&headers) {
-            return graphiql::page().into_response();
-        }
-        return request_error(
-            &headers,
-            StatusCode::BAD_REQUEST,
-            "the `query` parameter is missing",
-        );
-    };
+    if params.query.is_none()
+        && params.document_id.is_none()
+        && params.extensions.is_none()
+        && accepts_html(&headers)
+    {
+        return graphiql::page().into_response();
+    }
     let json_object = |name: &str, text: Option<String>| -> Result<Option<Value>, String> {
         text.map(|text| {
             serde_json::from_str::<Value>(&text)
@@ -98,34 +99,21 @@ async fn get(
         })
         .transpose()
     };
-    let (variables, extensions) = match (
-        json_object("variables", params.variables),
-        json_object("extensions", params.extensions),
-    ) {
-        (Ok(variables), Ok(extensions)) => (variables, extensions),
-        (Err(message), _) | (_, Err(message)) => {
-            return request_error(&headers, StatusCode::BAD_REQUEST, &message);
-        }
-    };
-    // GET must never change anything (it may be cached or prefetched): mutations go by POST.
-    if is_mutation(&query, params.operation_name.as_deref()) {
-        let mut response = request_error(
-            &headers,
-            StatusCode::METHOD_NOT_ALLOWED,
-            "mutations must be sent with POST",
-        );
-        response
-            .headers_mut()
-            .insert(ALLOW, HeaderValue::from_static("POST"));
-        return response;
+    let request = json_object("variables", params.variables).and_then(|variables| {
+        let extensions = json_object("extensions", params.extensions)?;
+        GraphqlParams::new(
+            params.query,
+            params.document_id.map(Value::String),
+            params.operation_name,
+            variables,
+            extensions,
+        )
+    });
+    match request {
+        // GET must never change anything (it may be cached or prefetched): mutations go by POST.
+        Ok(request) => execute(app, headers, address, request, Method::Get).await,
+        Err(message) => request_error(&headers, StatusCode::BAD_REQUEST, &message),
     }
-    let request = GraphqlParams {
-        query,
-        operation_name: params.operation_name,
-        variables,
-        extensions,
-    };
-    execute(app, headers, address, request).await
 }
 
 /// Whether reading the body failed because its deadline passed (see `router`).
@@ -191,14 +179,25 @@ async fn post(State(app): State<AppState>, request: Request) -> Response {
         );
     }
     match GraphqlParams::from_body(&body) {
-        Ok(request) => execute(app, headers, address, request).await,
+        Ok(request) => execute(app, headers, address, request, Method::Post).await,
         Err(message) => request_error(&headers, StatusCode::BAD_REQUEST, &message),
     }
 }
 
+/// How a request came: a GET may only read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Get,
+    Post,
+}
+
 /// A GraphQL-over-HTTP request, checked.
 struct GraphqlParams {
-    query: String,
+    /// The document's text, or
+    query: Option<String>,
+    /// its id: `documentId`, or Apollo's `extensions.persistedQuery.sha256Hash`; with both,
+    /// the id must be the text's.
+    document_id: Option<DocumentId>,
     operation_name: Option<String>,
     variables: Option<Value>,
     extensions: Option<Value>,
@@ -212,8 +211,10 @@ impl GraphqlParams {
         let Value::Object(mut body) = body else {
             return Err("the body must be a JSON object".to_owned());
         };
-        let Some(Value::String(query)) = body.remove("query") else {
-            return Err("`query` must be a string".to_owned());
+        let query = match body.remove("query") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(query)) => Some(query),
+            Some(_) => return Err("`query` must be a string".to_owned()),
         };
         let operation_name = match body.remove("operationName") {
             None | Some(Value::Null) => None,
@@ -227,8 +228,56 @@ impl GraphqlParams {
         };
         let variables = object("variables", body.remove("variables"))?;
         let extensions = object("extensions", body.remove("extensions"))?;
+        Self::new(
+            query,
+            body.remove("documentId"),
+            operation_name,
+            variables,
+            extensions,
+        )
+    }
+
+    /// The request, once its document is named one way or another: by its text, by its id
+    /// (`documentId: "sha256:…"`), or by Apollo's persisted-query extension
+    /// (`{"persistedQuery": {"version": 1, "sha256Hash": "…"}}`).
+    fn new(
+        query: Option<String>,
+        document_id: Option<Value>,
+        operation_name: Option<String>,
+        variables: Option<Value>,
+        extensions: Option<Value>,
+    ) -> Result<Self, String> {
+        let document_id = match document_id {
+            None | Some(Value::Null) => None,
+            Some(Value::String(id)) => Some(DocumentId::parse(&id).ok_or(
+                "`documentId` must be `sha256:` and the 64 hex digits of the document's SHA-256",
+            )?),
+            Some(_) => return Err("`documentId` must be a string".to_owned()),
+        };
+        let persisted = match extensions.as_ref().and_then(|e| e.get("persistedQuery")) {
+            None | Some(Value::Null) => None,
+            Some(persisted) => {
+                if persisted.get("version") != Some(&json!(1)) {
+                    return Err("`persistedQuery` must be of `version` 1".to_owned());
+                }
+                let hash = persisted.get("sha256Hash").and_then(Value::as_str);
+                Some(hash.and_then(DocumentId::from_hex).ok_or(
+                    "`persistedQuery.sha256Hash` must be the 64 hex digits of the document's SHA-256",
+                )?)
+            }
+        };
+        let document_id = match (document_id, persisted) {
+            (Some(id), Some(hash)) if id != hash => {
+                return Err("`documentId` and `persistedQuery` name different documents".to_owned());
+            }
+            (id, hash) => id.or(hash),
+        };
+        if query.is_none() && document_id.is_none() {
+            return Err("send the document as `query`, or its id as `documentId`".to_owned());
+        }
         Ok(Self {
             query,
+            document_id,
             operation_name,
             variables,
             extensions,
@@ -241,6 +290,7 @@ async fn execute(
     headers: HeaderMap,
     address: IpAddr,
     params: GraphqlParams,
+    method: Method,
 ) -> Response {
     let Some(media_type) = negotiate(&headers) else {
         return (
@@ -276,9 +326,47 @@ async fn execute(
         personal_data_reads.clone(),
         app.figures.clone(),
     );
-    let operation = params.operation_name.clone();
     let request_id = request_id(&headers);
-    let mut request = async_graphql::Request::new(params.query).data(context);
+    // Refused before it ran: nothing is spent, and the answer still says where the caller stands.
+    let unrun = async |refusal: ServerError| {
+        let response = async_graphql::Response::from_errors(vec![refusal]);
+        let standing = match &meter {
+            Some(meter) => Some(meter.standing().await),
+            None => None,
+        };
+        metered(
+            media_type,
+            response,
+            request_id,
+            standing.map(|standing| (0, 0, standing)),
+        )
+    };
+    let document = documents::resolve(
+        &app,
+        caller.client.as_ref(),
+        params.query,
+        params.document_id,
+    )
+    .await;
+    let prepared = match document {
+        Ok(prepared) => prepared,
+        Err(Unresolved::Refused(refusal)) => return unrun(refusal).await,
+        Err(Unresolved::Database(err)) => return database_failure(media_type, &err, request_id),
+    };
+    let operation = params.operation_name.clone();
+    if method == Method::Get && prepared.has_mutation(operation.as_deref()) {
+        // GET must never change anything (it may be cached or prefetched).
+        let mut response = request_error(
+            &headers,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "mutations must be sent with POST",
+        );
+        response
+            .headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    let mut request = prepared.request().data(context);
     request.operation_name = params.operation_name;
     if let Some(variables) = params.variables {
         request.variables = async_graphql::Variables::from_json(variables);
@@ -293,18 +381,9 @@ async fn execute(
                 .collect(),
         );
     }
-    let checked = match app.checks.check(&mut request) {
+    let checked = match app.checks.check(prepared, &request) {
         Ok(checked) => checked,
-        Err(refusal) => {
-            // Nothing ran, and nothing is spent; the answer still says where the caller stands.
-            let response = async_graphql::Response::from_errors(vec![refusal]);
-            let standing = match &meter {
-                Some(meter) => Some(meter.standing().await),
-                None => None,
-            };
-            let cost = standing.map(|standing| (0, 0, standing));
-            return metered(media_type, response, request_id, cost);
-        }
+        Err(refusal) => return unrun(refusal).await,
     };
     let requested = checked.cost();
     let charged = match &meter {
@@ -426,25 +505,6 @@ fn accepts_html(headers: &HeaderMap) -> bool {
         .get(ACCEPT)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"))
-}
-
-fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
-    use async_graphql::parser::types::{DocumentOperations, OperationType};
-    let Ok(document) = async_graphql::parser::parse_query(query) else {
-        return false;
-    };
-    let mutation = |ty: OperationType| ty == OperationType::Mutation;
-    match document.operations {
-        DocumentOperations::Single(operation) => mutation(operation.node.ty),
-        DocumentOperations::Multiple(operations) => match operation_name {
-            Some(name) => operations
-                .get(name)
-                .is_some_and(|operation| mutation(operation.node.ty)),
-            None => operations
-                .values()
-                .any(|operation| mutation(operation.node.ty)),
-        },
-    }
 }
 
 /// A refused token: HTTP 401 with the RFC 6750 challenge and the reason as a code.

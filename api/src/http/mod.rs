@@ -2,6 +2,7 @@
 //! ([`graphql`]), the token endpoints ([`oauth`]) and the operational routes ([`ops`]: health,
 //! metrics, the token keys). Everything below it knows nothing of HTTP.
 
+mod documents;
 mod graphiql;
 mod graphql;
 mod metrics;

@@ -4,13 +4,14 @@
 
 use std::sync::Arc;
 
-use async_graphql::{ErrorExtensionValues, ServerError};
+use async_graphql::ServerError;
 use axum::http::header::RETRY_AFTER;
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde_json::json;
 
 use crate::error::ErrorCode;
+use crate::graphql::errors::request_error;
 use crate::graphql::points;
 use crate::traffic::{Budgets, Decision, Limits, Standing};
 
@@ -111,18 +112,18 @@ pub fn beyond_capacity(requested: u64, standing: Standing) -> Option<ServerError
     if requested <= capacity {
         return None;
     }
-    let mut error = ServerError::new(
+    let mut error = request_error(
         format!(
             "the query costs {requested} points, more than the {capacity} your budget holds: ask \
              for smaller pages (`first`/`last`) or fewer fields, or split it"
         ),
+        ErrorCode::QueryTooCostly,
         None,
     );
-    let mut extensions = ErrorExtensionValues::default();
-    extensions.set("code", ErrorCode::QueryTooCostly.as_str());
-    extensions.set("cost", requested);
-    extensions.set("maximumCost", capacity);
-    error.extensions = Some(extensions);
+    if let Some(extensions) = error.extensions.as_mut() {
+        extensions.set("cost", requested);
+        extensions.set("maximumCost", capacity);
+    }
     Some(error)
 }
 

@@ -186,6 +186,7 @@ impl Seeder<'_> {
                 revoked_at: None,
                 budget_capacity: None,
                 budget_restore_rate: None,
+                trusted_documents_only: false,
             });
         }
         self.out

@@ -208,6 +208,7 @@ async fn a_new_client_exchanges_its_credentials_for_a_token(app: TestApp) {
             organization_id: stored.organization_id,
             name: "typo".to_owned(),
             scopes: "wishes:raed".to_owned(),
+            trusted_documents_only: false,
         },
     )
     .await;

@@ -20,6 +20,7 @@ mod identity_tokens;
 mod query_cost;
 mod schema;
 mod sync;
+mod trusted_documents;
 mod user_errors;
 mod volunteering;
 mod wishes;

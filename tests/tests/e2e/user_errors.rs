@@ -99,6 +99,7 @@ async fn every_mutation_answers_its_areas_user_errors(app: TestApp) {
             "MicroWishUserError",
             "OrgRegistrationUserError",
             "ServicePostUserError",
+            "TrustedDocumentUserError",
             "VolunteerTeamUserError",
             "VolunteeringUserError",
         ]

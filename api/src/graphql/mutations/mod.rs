@@ -3,6 +3,7 @@
 //! [`user_errors`]); mutations partners retry take an `idempotencyKey` ([`run_once`]).
 
 mod dual_reporting;
+mod trusted_documents;
 mod user_errors;
 mod volunteering;
 mod wishes;
@@ -25,6 +26,7 @@ use crate::graphql::errors::OrGql;
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     dual_reporting::DualReportingMutation,
+    trusted_documents::TrustedDocumentMutation,
     volunteering::VolunteeringMutation,
     wishes::WishMutation,
 );

@@ -27,6 +27,7 @@ use crate::domain::dual_reporting::org_registrations::OrgRegistrationRefusal;
 use crate::domain::dual_reporting::registrations::RegistrationRefusal;
 use crate::domain::dual_reporting::service_posts::ServicePostRefusal;
 use crate::domain::outcome::Refusal;
+use crate::domain::trusted_documents::TrustedDocumentRefusal;
 use crate::domain::volunteering::TeamRefusal;
 use crate::domain::volunteering::VolunteeringRefusal;
 use crate::domain::wishes::WishRefusal;
@@ -126,6 +127,7 @@ pub enum AnyUserError {
     ServicePost(UserError<ServicePostRefusal>),
     FeedbackReport(UserError<FeedbackReportRefusal>),
     MemberReport(UserError<MemberReportRefusal>),
+    TrustedDocument(UserError<TrustedDocumentRefusal>),
 }
 
 /// The code of a refusal, as a value of its area's enum `{Area}UserErrorCode`.
@@ -208,6 +210,7 @@ mod tests {
         check_table::<ServicePostRefusal>();
         check_table::<FeedbackReportRefusal>();
         check_table::<MemberReportRefusal>();
+        check_table::<TrustedDocumentRefusal>();
     }
 
     #[test]

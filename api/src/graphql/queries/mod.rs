@@ -32,10 +32,18 @@ use async_graphql::MergedObject;
 /// `Retry-After` and `THROTTLED`, and nothing runs. After it ran, it is charged what it
 /// returned, counted the same way: the points it did not use (pages that came back short,
 /// nulls) go back into the bucket, and a list that held more than it was priced at is charged
-/// for what it held, into debt if need be. An answer with a field error keeps its price. Every response says where the
-/// caller stands in `extensions.cost { requestedQueryCost actualQueryCost throttleStatus {
-/// maximumAvailable currentlyAvailable restoreRate } }` and the `RateLimit` /
-/// `RateLimit-Policy` headers; `rateLimit` answers the same.
+/// for what it held, into debt if need be. An answer with a field error keeps its price.
+/// Every response says where the caller stands in `extensions.cost { requestedQueryCost
+/// actualQueryCost throttleStatus { maximumAvailable currentlyAvailable restoreRate } }` and
+/// the `RateLimit` / `RateLimit-Policy` headers; `rateLimit` answers the same.
+///
+/// **Documents by id.** A request may name its document by the SHA-256 of its text instead of
+/// sending it: `{"documentId": "sha256:<64 hex digits>"}`, or Apollo's
+/// `extensions.persistedQuery { version: 1, sha256Hash }`. The server runs a trusted document
+/// of the calling API client (see `registerTrustedDocuments`), or a document it has seen
+/// lately; otherwise it answers `PERSISTED_QUERY_NOT_FOUND` (message `PersistedQueryNotFound`)
+/// and the client sends the text with the id once. An API client that runs trusted documents
+/// only (a third-party app's) is refused anything else with `PERSISTED_QUERY_NOT_ALLOWED`.
 #[derive(MergedObject, Default)]
 pub struct Query(
     node::NodeQuery,

@@ -15,5 +15,5 @@ pub use nodes::{
     ServicePost, ServiceRecord, StaffAssignment, TeamMembership, VolunteerActivity, VolunteerTeam,
     WishClaim,
 };
-pub use traffic::{RateLimit, points};
+pub use traffic::{RateLimit, TrustedDocument, points};
 pub use volunteering::{PointsAccount, PointsEntry, ServiceCertificate, ServiceHours};

@@ -1,7 +1,9 @@
-//! The caller's budget of query-cost points, as the request found it.
+//! The caller's budget of query-cost points, as the request found it, and the trusted
+//! documents of an API client.
 
 use async_graphql::Object;
 use chrono::{DateTime, Utc};
+use entities::trusted_document;
 
 use crate::traffic::Standing;
 
@@ -52,4 +54,29 @@ impl RateLimit {
 pub fn points(points: f64) -> u64 {
     // A float to an integer saturates in Rust, and the bucket's points are never negative.
     points.floor() as u64
+}
+
+/// A GraphQL document registered for an API client (a persisted operation).
+pub struct TrustedDocument(pub trusted_document::Model);
+
+/// A GraphQL document registered for an API client (a persisted operation): the client sends
+/// `{"documentId": "sha256:…"}` (or Apollo's `persistedQuery` extension) instead of the text.
+/// A client that runs trusted documents only runs nothing else.
+#[Object]
+impl TrustedDocument {
+    /// `sha256:` and the 64 lowercase hex digits of the SHA-256 of `body`, byte for byte: what
+    /// the client sends as `documentId`.
+    async fn document_id(&self) -> &str {
+        &self.0.document_id
+    }
+
+    /// The document's text, exactly as registered.
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+
+    /// When it was registered.
+    async fn registered_at(&self) -> DateTime<Utc> {
+        self.0.registered_at
+    }
 }
