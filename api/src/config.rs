@@ -364,13 +364,13 @@ pub struct QueryLimits {
     )]
     pub max_cost: u64,
 
-    /// Bytes of query text whose checked documents each instance keeps, by their SHA-256, so that
-    /// a document it has seen costs no parsing or checking, and for automatic persisted queries;
-    /// 0 keeps none.
+    /// Bytes of memory (estimated from each document's text and tokens) each instance gives to
+    /// the checked documents it keeps by their SHA-256, so that a document it has seen costs no
+    /// parsing or checking, and for automatic persisted queries; 0 keeps none.
     #[arg(
         long = "document-cache-bytes",
         env = "GONGZHI_DOCUMENT_CACHE_BYTES",
-        default_value_t = 2 * 1024 * 1024
+        default_value_t = 16 * 1024 * 1024
     )]
     pub document_cache_bytes: usize,
 }

@@ -434,7 +434,9 @@ async fn push_documents(
             registered += 1;
         }
     }
-    println!("client {client_id}: {registered} trusted documents registered");
+    println!(
+        "client {client_id}: {registered} trusted documents registered (new or already there)"
+    );
     Ok(())
 }
 

@@ -47,15 +47,20 @@ impl DocumentId {
         Self::from_hex(id.strip_prefix(Self::PREFIX)?)
     }
 
-    /// An id as Apollo's `persistedQuery.sha256Hash` writes it: 64 hex digits.
+    /// An id as Apollo's `persistedQuery.sha256Hash` writes it: 64 lowercase hex digits.
     pub fn from_hex(hex: &str) -> Option<Self> {
         if hex.len() != 64 {
             return None;
         }
+        // Lowercase digits only, as the id is written: one document has one id.
+        let digit = |c: u8| match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            _ => None,
+        };
         let mut bytes = [0; 32];
         for (byte, pair) in bytes.iter_mut().zip(hex.as_bytes().chunks(2)) {
-            let pair = std::str::from_utf8(pair).ok()?;
-            *byte = u8::from_str_radix(pair, 16).ok()?;
+            *byte = digit(pair[0])? << 4 | digit(pair[1])?;
         }
         Some(Self(bytes))
     }
@@ -72,7 +77,7 @@ refusals! {
     /// Why a change to a client's trusted documents was refused.
     pub enum TrustedDocumentRefusal for "TrustedDocument" {
         ClientNotFound => CLIENT_NOT_FOUND @ "clientId":
-            "no active API client of an organisation the caller administers has this id",
+            "no API client (not revoked) of an organisation the caller administers has this id",
         WrongNumber => WRONG_NUMBER_OF_DOCUMENTS @ "documents":
             "give between 1 and 100 documents",
         InvalidDocument => INVALID_DOCUMENT:
@@ -286,5 +291,8 @@ mod tests {
         assert_eq!(DocumentId::from_hex("zz"), None);
         assert_eq!(DocumentId::from_hex(&"g".repeat(64)), None);
         assert_eq!(DocumentId::from_hex(&"é".repeat(32)), None);
+        assert_eq!(DocumentId::from_hex(&written[7..].to_uppercase()), None);
+        let signed = format!("+{}", &written[8..]);
+        assert_eq!(DocumentId::from_hex(&signed), None);
     }
 }

@@ -15,7 +15,9 @@ use futures::channel::mpsc;
 use futures::future::BoxFuture;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr};
 
+use super::errors::OrGql;
 use super::ids::NodeType;
+use super::lists::List;
 use super::loaders::{ById, ChildrenOf, Loaders};
 use crate::auth::{Principal, STAFF_ROLES};
 use crate::domain::audit::PersonalDataReads;
@@ -110,21 +112,34 @@ impl RequestContext {
         Ok(unit.is_some_and(|unit| grants_cover(&self.principal, STAFF_ROLES, &unit)))
     }
 
-    /// The rows whose `column` references `parent`, in id order, as the caller may see them.
+    /// The rows whose `column` references `parent`, in id order, as the caller may see them:
+    /// the first `first` (see [`List::items`]) of at most `list`'s maximum.
     pub async fn children<N: NodeType>(
         &self,
         column: <N::Entity as sea_orm::EntityTrait>::Column,
         parent: i64,
+        list: List,
+        first: Option<i32>,
     ) -> async_graphql::Result<Vec<N>>
     where
         <N::Entity as sea_orm::EntityTrait>::Column: ColumnTrait,
     {
-        let rows = self
-            .fetch(ChildrenOf::<N::Entity>::new(column, parent))
-            .await?;
+        let items = list.items(first).or_gql()?;
+        self.first_children(ChildrenOf::new(column, parent, list.limit()), items)
+            .await
+    }
+
+    /// The first `items` of the rows `key` names (see [`ChildrenOf`]).
+    pub async fn first_children<N: NodeType>(
+        &self,
+        key: ChildrenOf<N::Entity>,
+        items: usize,
+    ) -> async_graphql::Result<Vec<N>> {
+        let rows = self.fetch(key).await?;
         Ok(rows
             .unwrap_or_default()
             .into_iter()
+            .take(items)
             .map(N::from_model)
             .collect())
     }

@@ -7,9 +7,14 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
+use entities::wish_claim::{self, ClaimStatus};
 use entities::{audit_log, household};
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, IdenStatic, ModelTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoTableRef, Query, SelectStatement};
+use sea_orm::{
+    ColumnTrait, Condition, DbErr, EntityTrait, IdenStatic, ModelTrait, QueryFilter, QueryOrder,
+};
 
+use super::lists;
 use crate::auth::Principal;
 use crate::db::{id_column, row_id};
 use crate::domain::scope::Scoped;
@@ -81,15 +86,40 @@ where
     }
 }
 
-/// The rows of `E` whose `column` references `parent`.
+/// The rows of `E` whose `column` references `parent`, the oldest `limit` of them; only those
+/// whose `ended` column is null, when it is given (current posts and members, say).
 pub struct ChildrenOf<E: EntityTrait> {
     column: E::Column,
     parent: i64,
+    ended: Option<E::Column>,
+    limit: usize,
 }
 
 impl<E: EntityTrait> ChildrenOf<E> {
-    pub fn new(column: E::Column, parent: i64) -> Self {
-        Self { column, parent }
+    pub fn new(column: E::Column, parent: i64, limit: usize) -> Self {
+        Self {
+            column,
+            parent,
+            ended: None,
+            limit,
+        }
+    }
+
+    /// Only the rows whose `ended` column is null.
+    pub fn current(self, ended: E::Column) -> Self {
+        Self {
+            ended: Some(ended),
+            ..self
+        }
+    }
+
+    /// What the rows of one query have in common: all but the parent.
+    fn relation(&self) -> (&'static str, Option<&'static str>, usize) {
+        (
+            self.column.as_str(),
+            self.ended.map(|ended| ended.as_str()),
+            self.limit,
+        )
     }
 }
 
@@ -98,18 +128,20 @@ impl<E: EntityTrait> Clone for ChildrenOf<E> {
         Self {
             column: self.column,
             parent: self.parent,
+            ended: self.ended,
+            limit: self.limit,
         }
     }
 }
 impl<E: EntityTrait> PartialEq for ChildrenOf<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.parent == other.parent && self.column.as_str() == other.column.as_str()
+        self.parent == other.parent && self.relation() == other.relation()
     }
 }
 impl<E: EntityTrait> Eq for ChildrenOf<E> {}
 impl<E: EntityTrait> Hash for ChildrenOf<E> {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.column.as_str().hash(state);
+        self.relation().hash(state);
         self.parent.hash(state);
     }
 }
@@ -127,34 +159,89 @@ where
         &self,
         keys: &[ChildrenOf<E>],
     ) -> Result<HashMap<ChildrenOf<E>, Vec<E::Model>>, Self::Error> {
-        // One query per relation (column) asked for, whatever the number of parents.
-        let mut by_column: HashMap<&'static str, (E::Column, Vec<i64>)> = HashMap::new();
+        // One query per relation asked for, whatever the number of parents.
+        let mut by_relation: HashMap<_, (ChildrenOf<E>, Vec<i64>)> = HashMap::new();
         for key in keys {
-            by_column
-                .entry(key.column.as_str())
-                .or_insert_with(|| (key.column, Vec::new()))
+            by_relation
+                .entry(key.relation())
+                .or_insert_with(|| (key.clone(), Vec::new()))
                 .1
                 .push(key.parent);
         }
         let mut children: HashMap<ChildrenOf<E>, Vec<E::Model>> = HashMap::new();
-        for (column, parents) in by_column.into_values() {
+        for (relation, parents) in by_relation.into_values() {
             let rows = E::find()
-                .filter(column.is_in(parents))
-                .filter(E::visible_to(&self.principal))
+                .filter(id_column::<E>().in_subquery(self.first_children(&relation, parents)))
                 .order_by_asc(id_column::<E>())
                 .all(&self.db)
                 .await?;
             for row in rows {
-                if let sea_orm::Value::BigInt(Some(parent)) = row.get(column) {
-                    children
-                        .entry(ChildrenOf::new(column, parent))
-                        .or_default()
-                        .push(row);
+                if let sea_orm::Value::BigInt(Some(parent)) = row.get(relation.column) {
+                    let key = ChildrenOf {
+                        parent,
+                        ..relation.clone()
+                    };
+                    children.entry(key).or_default().push(row);
                 }
             }
         }
         Ok(children)
     }
+}
+
+impl Loaders {
+    /// The ids of the oldest `relation.limit` rows of each of `parents` that the caller may
+    /// see.
+    fn first_children<E: Scoped>(
+        &self,
+        relation: &ChildrenOf<E>,
+        parents: Vec<i64>,
+    ) -> SelectStatement {
+        let mut condition = Condition::all()
+            .add(relation.column.is_in(parents))
+            .add(E::visible_to(&self.principal));
+        if let Some(ended) = relation.ended {
+            condition = condition.add(ended.is_null());
+        }
+        let id = id_column::<E>().as_str();
+        first_of_each(
+            E::default(),
+            id,
+            relation.column.as_str(),
+            id,
+            condition,
+            relation.limit,
+        )
+    }
+}
+
+/// The ids of the first `limit` rows of `table` in each group of rows that agree on
+/// `partition`, in `order`, among those that meet `condition`: however many rows a group has,
+/// no more are read into the answer.
+fn first_of_each(
+    table: impl IntoTableRef,
+    id: &str,
+    partition: &str,
+    order: &str,
+    condition: Condition,
+    limit: usize,
+) -> SelectStatement {
+    let mut ranked = Query::select();
+    ranked
+        .column(Alias::new(id))
+        .expr_as(
+            Expr::cust(format!(
+                "ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY {order})"
+            )),
+            Alias::new("place"),
+        )
+        .from(table)
+        .cond_where(condition);
+    Query::select()
+        .column(Alias::new(id))
+        .from_subquery(ranked, Alias::new("ranked"))
+        .and_where(Expr::col(Alias::new("place")).lte(limit as u64))
+        .to_owned()
 }
 
 /// A person's household, for deciding what of their data a caller sees. Not exposed itself, so
@@ -178,7 +265,7 @@ impl Loader<HomeOf> for Loaders {
     }
 }
 
-/// The audit trail of a wish, oldest first.
+/// The audit trail of a wish, oldest first: its first [`lists::WISH_HISTORY`] events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct WishHistory(pub i64);
 
@@ -190,9 +277,19 @@ impl Loader<WishHistory> for Loaders {
         &self,
         keys: &[WishHistory],
     ) -> Result<HashMap<WishHistory, Vec<audit_log::Model>>, Self::Error> {
+        let of_wishes = Condition::all()
+            .add(audit_log::Column::EntityType.eq("micro_wish"))
+            .add(audit_log::Column::EntityId.is_in(keys.iter().map(|key| key.0)));
+        let first = first_of_each(
+            audit_log::Entity,
+            "id",
+            "entity_id",
+            "occurred_at, id",
+            of_wishes,
+            lists::WISH_HISTORY.limit(),
+        );
         let events = audit_log::Entity::find()
-            .filter(audit_log::Column::EntityType.eq("micro_wish"))
-            .filter(audit_log::Column::EntityId.is_in(keys.iter().map(|key| key.0)))
+            .filter(audit_log::Column::Id.in_subquery(first))
             .order_by_asc(audit_log::Column::OccurredAt)
             .order_by_asc(audit_log::Column::Id)
             .all(&self.db)
@@ -204,6 +301,32 @@ impl Loader<WishHistory> for Loaders {
             }
         }
         Ok(history)
+    }
+}
+
+/// The claim of a wish now being fulfilled (active or delivered), as the caller may see it: a
+/// wish has one at most (a unique index holds it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ActiveClaimOf(pub i64);
+
+impl Loader<ActiveClaimOf> for Loaders {
+    type Value = wish_claim::Model;
+    type Error = Arc<DbErr>;
+
+    async fn load(
+        &self,
+        keys: &[ActiveClaimOf],
+    ) -> Result<HashMap<ActiveClaimOf, wish_claim::Model>, Self::Error> {
+        let claims = wish_claim::Entity::find()
+            .filter(wish_claim::Column::WishId.is_in(keys.iter().map(|key| key.0)))
+            .filter(wish_claim::Column::Status.is_in([ClaimStatus::Active, ClaimStatus::Delivered]))
+            .filter(wish_claim::Entity::visible_to(&self.principal))
+            .all(&self.db)
+            .await?;
+        Ok(claims
+            .into_iter()
+            .map(|claim| (ActiveClaimOf(claim.wish_id), claim))
+            .collect())
     }
 }
 

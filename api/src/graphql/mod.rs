@@ -7,6 +7,7 @@ mod context;
 pub mod errors;
 mod guards;
 pub mod ids;
+pub mod lists;
 mod loaders;
 mod mutations;
 mod ordering;

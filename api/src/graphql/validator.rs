@@ -35,6 +35,13 @@ impl Validator {
     /// What keeps a document from running, as request errors: none when it is valid. Every
     /// operation of it is validated; no variables are needed.
     pub async fn problems(&self, text: &str) -> Vec<ServerError> {
+        // Valid GraphQL may hold one in a comment, but PostgreSQL cannot store it.
+        if text.contains('\0') {
+            return vec![ServerError::new(
+                "a document may not contain NUL characters",
+                None,
+            )];
+        }
         let prepared = match self.checks.prepare(text.to_owned()) {
             Ok(prepared) => prepared,
             Err(problem) => return vec![problem],

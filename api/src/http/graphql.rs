@@ -5,7 +5,7 @@
 use async_graphql::ServerError;
 use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::header::{
     ACCEPT, ALLOW, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE,
@@ -77,10 +77,17 @@ struct GetParams {
 
 async fn get(
     State(app): State<AppState>,
-    Query(params): Query<GetParams>,
+    params: Result<Query<GetParams>, QueryRejection>,
     connected: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
 ) -> Response {
+    let params = match params {
+        Ok(Query(params)) => params,
+        // A parameter given twice, say: answered like every other refusal, with a code.
+        Err(rejection) => {
+            return request_error(&headers, StatusCode::BAD_REQUEST, &rejection.body_text());
+        }
+    };
     let peer = connected.as_ref().map(|Extension(peer)| peer);
     let address = source_address(&app.trusted_proxies, peer, &headers);
     if params.query.is_none()
@@ -258,7 +265,11 @@ impl GraphqlParams {
             None | Some(Value::Null) => None,
             Some(persisted) => {
                 if persisted.get("version") != Some(&json!(1)) {
-                    return Err("`persistedQuery` must be of `version` 1".to_owned());
+                    return Err(
+                        "`persistedQuery` must be an object of `version` 1 with the document's \
+                         `sha256Hash`"
+                            .to_owned(),
+                    );
                 }
                 let hash = persisted.get("sha256Hash").and_then(Value::as_str);
                 Some(hash.and_then(DocumentId::from_hex).ok_or(
@@ -273,7 +284,11 @@ impl GraphqlParams {
             (id, hash) => id.or(hash),
         };
         if query.is_none() && document_id.is_none() {
-            return Err("send the document as `query`, or its id as `documentId`".to_owned());
+            return Err(
+                "send the document as `query`, or its id as `documentId` (or Apollo's \
+                 `extensions.persistedQuery`)"
+                    .to_owned(),
+            );
         }
         Ok(Self {
             query,

@@ -48,7 +48,7 @@ const PROTECTED: &[(&str, &str)] = &[
     ),
     (
         "partyMembers",
-        "unit { id } person { id } registrations { community { id } grid { id } }",
+        "unit { id } person { id } registrations(first: 5) { community { id } grid { id } }",
     ),
     (
         "memberRegistrations",
@@ -148,7 +148,7 @@ fn collect_ids<'a>(value: &'a Value, ids: &mut Vec<&'a str>) {
 
 /// Wishes: everyone sees the open ones; beyond them, only what is in the caller's scope.
 async fn check_wishes(app: &TestApp, caller: &Caller) {
-    let query = "{ microWishes(first: 50) { nodes { status community { id } grid { id } claims { claimantOrganization { id } claimantPerson { id } } beneficiary { id } } } }";
+    let query = "{ microWishes(first: 50) { nodes { status community { id } grid { id } claims(first: 5) { claimantOrganization { id } claimantPerson { id } } beneficiary { id } } } }";
     let data = app
         .query_as(caller.token.as_deref(), query, json!({}))
         .await;

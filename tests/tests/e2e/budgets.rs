@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 e2e!(
     every_answer_says_what_it_cost_and_where_the_budget_stands,
     a_client_that_empties_its_bucket_is_throttled_until_it_refills,
-    work_beyond_the_price_is_charged_and_failed_fields_are_not_refunded,
+    short_lists_are_refunded_and_failed_fields_are_not,
 );
 
 // Anonymous callers get a small bucket, signed-in ones the default.
@@ -102,8 +102,12 @@ async fn every_answer_says_what_it_cost_and_where_the_budget_stands(app: TestApp
             1 + 100,
         ),
         (
-            "{ adminUnits(first: 10) { nodes { children { name } } } }",
+            "{ adminUnits(first: 10) { nodes { children(first: 5) { name } } } }",
             1 + 10 * (1 + 5),
+        ),
+        (
+            "{ adminUnits(first: 10) { nodes { children { name } } } }",
+            1 + 10 * (1 + gongzhi::graphql::lists::UNIT_CHILDREN.max),
         ),
         (
             "{ a: adminUnits(first: 3) { nodes { name } } b: adminUnits(first: 4) { nodes { name } } }",
@@ -315,11 +319,12 @@ async fn a_client_that_empties_its_bucket_is_throttled_until_it_refills(app: Tes
     }
 }
 
-/// A list that is not a connection is priced at 5 items; one that holds more is charged for
-/// what it held, into debt if need be. A field error keeps the price: it may have nulled out
-/// work done beside it.
-async fn work_beyond_the_price_is_charged_and_failed_fields_are_not_refunded(app: TestApp) {
+/// A list that is not a connection is priced at what it may hold — its `first`, or its declared
+/// maximum — and what it did not hold goes back. A field error keeps the price: it may have
+/// nulled out work done beside it.
+async fn short_lists_are_refunded_and_failed_fields_are_not(app: TestApp) {
     use entities::activity_signup;
+    use gongzhi::graphql::lists::ACTIVITY_SIGNUPS;
     use sea_orm::{ColumnTrait, EntityTrait, QueryOrder, QuerySelect};
     let staff = app.staff_token(Role::DistrictStaff, DISTRICT).await;
     let (activity, signups): (i64, i64) = activity_signup::Entity::find()
@@ -334,24 +339,37 @@ async fn work_beyond_the_price_is_charged_and_failed_fields_are_not_refunded(app
         .expect("count sign-ups")
         .expect("an activity with sign-ups");
     assert!(
-        signups > 5,
+        (6..100).contains(&signups),
         "the demo's busiest activity has {signups} sign-ups"
     );
-    let query = format!(
-        r#"{{ node(id: "{}") {{ ... on VolunteerActivity {{ signups {{ id }} }} }} }}"#,
-        gongzhi::graphql::ids::global_id("VolunteerActivity", activity).0
-    );
-    let answer = ask(&app, Some(&staff), &query).await;
+    let query = |first: &str| {
+        format!(
+            r#"{{ node(id: "{}") {{ ... on VolunteerActivity {{ signups{first} {{ id }} }} }} }}"#,
+            gongzhi::graphql::ids::global_id("VolunteerActivity", activity).0
+        )
+    };
+    let answer = ask(&app, Some(&staff), &query("")).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     let cost = answer.cost();
-    assert_eq!(cost["requestedQueryCost"], 1 + 5);
+    assert_eq!(
+        cost["requestedQueryCost"].as_u64(),
+        Some(1 + ACTIVITY_SIGNUPS.max)
+    );
     assert_eq!(
         cost["actualQueryCost"].as_i64(),
         Some(1 + signups),
         "{cost}"
     );
-    let available = cost["throttleStatus"]["currentlyAvailable"].as_i64();
-    assert!(available <= Some(1_000_000 - 1 - signups), "{cost}");
+    let answer = ask(&app, Some(&staff), &query("(first: 2)")).await;
+    let cost = answer.cost();
+    assert_eq!(
+        (
+            cost["requestedQueryCost"].as_u64(),
+            cost["actualQueryCost"].as_u64()
+        ),
+        (Some(3), Some(3)),
+        "{cost}"
+    );
 
     // `first: 101` fails when the field runs, after its sibling did its work.
     let failing =

@@ -19,7 +19,7 @@ async fn the_demo_district_answers_a_nested_query(app: TestApp) {
     let data = app
         .query(
             r#"{
-                adminUnits(filter: { level: COMMUNITY, nameContains: "七一" }) {
+                adminUnits(filter: { level: COMMUNITY, nameContains: "七一" }, first: 1) {
                     totalCount
                     nodes {
                         name

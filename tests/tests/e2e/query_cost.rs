@@ -9,6 +9,7 @@ e2e!(
     a_costly_query_is_refused_before_it_runs,
     many_aliases_are_refused_before_they_run,
     fragments_spread_into_each_other_are_refused_at_once,
+    a_plain_list_holds_its_declared_maximum_and_is_priced_at_it,
 );
 
 // One request may use two connections of twenty at once.
@@ -130,4 +131,96 @@ async fn one_request_uses_a_bounded_share_of_the_pool(app: TestApp) {
         "the pool grew from {before} to {} connections for one request",
         app.pool_size()
     );
+}
+
+/// A list that is not a connection holds at most its declared maximum for each parent (a
+/// wish's claims: 20), takes `first` for fewer, and is priced at what it may hold.
+async fn a_plain_list_holds_its_declared_maximum_and_is_priced_at_it(app: TestApp) {
+    use entities::micro_wish;
+    use entities::wish_claim::{self, ClaimStatus, ClaimantKind};
+    use gongzhi::graphql::ids::global_id;
+    use gongzhi_tests::demo::{DISTRICT, partner_organization};
+    use sea_orm::{ActiveValue::Set, EntityTrait, QueryOrder, QuerySelect};
+
+    // Two wishes with 25 claims each, released one after another.
+    let partner = partner_organization(&app).await;
+    let wishes = micro_wish::Entity::find()
+        .order_by_asc(micro_wish::Column::Id)
+        .limit(2)
+        .all(app.db())
+        .await
+        .expect("two wishes");
+    let now = chrono::Utc::now();
+    for wish in &wishes {
+        let claims = (0..25).map(|_| wish_claim::ActiveModel {
+            wish_id: Set(wish.id),
+            claimant_kind: Set(ClaimantKind::Organization),
+            claimant_organization_id: Set(Some(partner.id)),
+            status: Set(ClaimStatus::Released),
+            due_at: Set(now),
+            closed_at: Set(Some(now)),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        });
+        wish_claim::Entity::insert_many(claims)
+            .exec(app.db())
+            .await
+            .expect("claims inserted");
+    }
+    let ids: Vec<String> = wishes
+        .iter()
+        .map(|wish| global_id("MicroWish", wish.id).0)
+        .collect();
+    let staff = app
+        .staff_token(gongzhi_tests::Role::DistrictStaff, DISTRICT)
+        .await;
+    let claims_of = |data: &serde_json::Value| -> Vec<usize> {
+        data["nodes"]
+            .as_array()
+            .expect("the wishes")
+            .iter()
+            .map(|wish| wish["claims"].as_array().map_or(0, Vec::len))
+            .collect()
+    };
+
+    // Each wish holds its first 20 (the limit is per wish); the price says 20 each.
+    let query = "query($ids: [ID!]!, $first: Int) { nodes(ids: $ids) { ... on MicroWish { claims(first: $first) { id status } } } }";
+    let (status, body) = app.post(Some(&staff), query, json!({ "ids": ids })).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(claims_of(&body["data"]), [20, 20], "{body}");
+    assert_eq!(
+        body["extensions"]["cost"]["requestedQueryCost"],
+        2 * (1 + 20)
+    );
+    // `first` asks for fewer, and is priced so.
+    let (_, body) = app
+        .post(Some(&staff), query, json!({ "ids": ids, "first": 3 }))
+        .await;
+    assert_eq!(claims_of(&body["data"]), [3, 3], "{body}");
+    assert_eq!(
+        body["extensions"]["cost"]["requestedQueryCost"],
+        2 * (1 + 3)
+    );
+    // Out of range, it is refused.
+    for first in [0, 21] {
+        let (_, errors) = app
+            .errors(Some(&staff), query, json!({ "ids": ids, "first": first }))
+            .await;
+        assert_eq!(
+            errors[0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{errors:?}"
+        );
+    }
+    // Under a page of 100, the maximum makes the query too costly; `first` makes it fit.
+    let nested =
+        "query($first: Int) { microWishes(first: 100) { nodes { claims(first: $first) { id } } } }";
+    let (_, body) = app.post(Some(&staff), nested, json!({})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "QUERY_TOO_COSTLY",
+        "{body}"
+    );
+    assert_eq!(body["errors"][0]["extensions"]["cost"], 1 + 100 * (1 + 20));
+    let (status, body) = app.post(Some(&staff), nested, json!({ "first": 5 })).await;
+    assert_eq!(status, 200, "{body}");
 }

@@ -204,6 +204,22 @@ async fn a_trusted_documents_only_client_runs_its_documents_and_nothing_else(app
     )
     .await;
     assert_eq!(code(&body), "PERSISTED_QUERY_NOT_ALLOWED", "{body}");
+    // An empty list, or one that is not an id, is about `documentIds`.
+    for (ids, code) in [
+        (json!([]), "WRONG_NUMBER_OF_DOCUMENTS"),
+        (json!(["nonsense"]), "DOCUMENT_NOT_FOUND"),
+    ] {
+        let input = json!({ "clientId": credentials.client_id, "documentIds": ids });
+        let removed = app
+            .query_as(Some(&admin), REMOVE, json!({ "input": input }))
+            .await;
+        let error = &removed["removeTrustedDocuments"]["userErrors"][0];
+        assert_eq!(
+            (&error["code"], &error["field"]),
+            (&json!(code), &json!(["input", "documentIds"])),
+            "{removed}"
+        );
+    }
     // Removing it again removes nothing.
     let removed = app
         .query_as(Some(&admin), REMOVE, json!({ "input": input }))
@@ -253,6 +269,9 @@ async fn only_the_organisation_s_admins_register_and_each_document_is_checked(ap
         unparsable["userErrors"][0]["code"], "INVALID_DOCUMENT",
         "{unparsable}"
     );
+    // PostgreSQL cannot store a NUL, though GraphQL allows one in a comment.
+    let nul = register(&admin, json!(["{ __typename } #\u{0}"])).await;
+    assert_eq!(nul["userErrors"][0]["code"], "INVALID_DOCUMENT", "{nul}");
     let none = register(&admin, json!([])).await;
     assert_eq!(
         none["userErrors"][0]["code"], "WRONG_NUMBER_OF_DOCUMENTS",
@@ -403,7 +422,21 @@ async fn automatic_persisted_queries_follow_apollo_s_handshake(app: TestApp) {
         let (status, body) = send(&app, None, json!({ "extensions": extensions })).await;
         assert_eq!((status, code(&body)), (400, "BAD_USER_INPUT"), "{body}");
     }
-    let (status, body) = send(&app, None, json!({ "documentId": "sha256:xyz" })).await;
+    // An id is written one way only: lowercase hex digits.
+    for id in [
+        "sha256:xyz".to_owned(),
+        document_id(query).to_uppercase(),
+        format!("sha256:+{}", &hash(query)[1..]),
+    ] {
+        let (status, body) = send(&app, None, json!({ "documentId": id })).await;
+        assert_eq!((status, code(&body)), (400, "BAD_USER_INPUT"), "{body}");
+    }
+    // A parameter given twice is a request error with a code too.
+    let twice = [
+        ("documentId", document_id(query)),
+        ("documentId", document_id(query)),
+    ];
+    let (status, body) = get(&app, None, &twice).await;
     assert_eq!((status, code(&body)), (400, "BAD_USER_INPUT"), "{body}");
 
     // A mutation known by its hash still goes by POST only.

@@ -7,7 +7,7 @@ use entities::service_record::{self, RecordStatus};
 use entities::{household, points_entry};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use crate::auth::{Principal, Scope};
@@ -142,12 +142,13 @@ pub async fn redeem_points(
     Ok(Outcome::done(entry))
 }
 
-/// A volunteer's ledger, newest first, for the volunteer and the staff of where they live; not
-/// for their Party unit ([`self_or_their_staff`]).
+/// A volunteer's ledger, its newest `limit` entries first, for the volunteer and the staff of
+/// where they live; not for their Party unit ([`self_or_their_staff`]).
 pub async fn points_ledger(
     db: &impl ConnectionTrait,
     principal: &Principal,
     person_id: i64,
+    limit: u64,
 ) -> Result<Option<Vec<points_entry::Model>>, DbErr> {
     let visible = person::Entity::find_by_id(person_id)
         .filter(self_or_their_staff(principal))
@@ -160,6 +161,7 @@ pub async fn points_ledger(
     points_entry::Entity::find()
         .filter(points_entry::Column::PersonId.eq(person_id))
         .order_by_desc(points_entry::Column::Id)
+        .limit(limit)
         .all(db)
         .await
         .map(Some)

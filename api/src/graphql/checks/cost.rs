@@ -8,7 +8,8 @@
 //! - a field of an object type costs 1 plus the cost of its selection;
 //! - a list of objects costs its selection once per item it may hold: a connection's `nodes`
 //!   and `edges` hold its page (`first` or `last`, [`DEFAULT_PAGE_SIZE`] when neither is
-//!   given), `nodes(ids:)` as many as it is given ids, any other list [`LIST_ITEMS`];
+//!   given), `nodes(ids:)` as many as it is given ids, a list of [`lists::ALL`] its `first` or
+//!   its declared maximum, any other list (a mutation payload's) [`LIST_ITEMS`];
 //! - each mutation field costs [`MUTATION_COST`] on top;
 //! - the fields of [`FIELD_COSTS`] cost what it says instead of 1 (or 0 for a scalar);
 //! - fragments count where they are spread, every type condition included.
@@ -29,9 +30,10 @@ use async_graphql::{Name, Value, Variables};
 
 use super::shape::{Shape, inline_type, named};
 use crate::graphql::connection::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use crate::graphql::lists::{self, List};
 
-/// The items a list that is not a connection counts as: such lists (a unit's staff, a
-/// member's registrations, a wish's history) hold a handful.
+/// The items any other list counts as: the lists of a mutation's payload, which its own input
+/// bounds (its user errors, the rows of a bulk call).
 pub const LIST_ITEMS: u64 = 5;
 
 /// The fixed cost of a mutation field, for the transaction, audit record and idempotency key it
@@ -179,6 +181,8 @@ impl<'a> Pricing<'a> {
             page
         } else if parent == Some("Query") && name == "nodes" {
             self.ids(field)
+        } else if let Some(list) = parent.and_then(|parent| lists::declared(parent, name)) {
+            self.list_items(field, list)
         } else {
             LIST_ITEMS
         };
@@ -188,7 +192,26 @@ impl<'a> Pricing<'a> {
     /// The page a connection field asks for: `first` or `last`, within the page limit (a larger
     /// one is refused when the field runs), or the default page.
     fn page(&self, field: &Field) -> u64 {
-        ["first", "last"]
+        self.asked(
+            field,
+            &["first", "last"],
+            DEFAULT_PAGE_SIZE as u64,
+            MAX_PAGE_SIZE as u64,
+        )
+    }
+
+    /// The items a declared list may hold: its `first`, within its maximum (a larger one is
+    /// refused when the field runs), or its maximum.
+    fn list_items(&self, field: &Field, list: List) -> u64 {
+        if !list.paged {
+            return list.max;
+        }
+        self.asked(field, &["first"], list.max, list.max)
+    }
+
+    /// The largest of the counts `arguments` ask for, at most `max`; `default` when none does.
+    fn asked(&self, field: &Field, arguments: &[&str], default: u64, max: u64) -> u64 {
+        arguments
             .iter()
             .filter_map(|argument| self.argument(field, argument))
             .filter_map(|value| match value {
@@ -196,9 +219,7 @@ impl<'a> Pricing<'a> {
                 _ => None,
             })
             .max()
-            .map_or(DEFAULT_PAGE_SIZE as u64, |size| {
-                size.min(MAX_PAGE_SIZE as u64)
-            })
+            .map_or(default, |size| size.min(max))
     }
 
     /// How many ids `nodes(ids:)` is given.
@@ -379,9 +400,11 @@ mod tests {
 
     const SDL: &str = "
         type Query { units(first: Int, last: Int): UnitConnection! unit: Unit
+                     adminUnit: AdminUnit
                      nodes(ids: [ID!]!): [Unit]! rateLimit: RateLimit! }
         type RateLimit { remaining: Int! }
-        type AdminUnit { wishStatistics: Figures! }
+        type AdminUnit { name: String! wishStatistics: Figures!
+                         children(first: Int): [AdminUnit!]! }
         type Figures { total: Int! }
         type Mutation { rename(name: String!): Unit }
         type UnitConnection { nodes: [Unit!]! edges: [UnitEdge!]! totalCount: Int! }
@@ -470,6 +493,26 @@ mod tests {
                 serde_json::json!({})
             ),
             3
+        );
+    }
+
+    #[test]
+    fn a_declared_list_costs_its_first_or_its_maximum() {
+        let max = lists::UNIT_CHILDREN.max;
+        let priced = |query: &str| cost(query, serde_json::json!({ "n": 3 }));
+        assert_eq!(priced("{ adminUnit { children { name } } }"), 1 + max);
+        assert_eq!(
+            priced("{ adminUnit { children(first: 2) { name } } }"),
+            1 + 2
+        );
+        assert_eq!(
+            priced("query($n: Int) { adminUnit { children(first: $n) { name } } }"),
+            1 + 3
+        );
+        // Above the maximum, it is refused when it runs; priced at the maximum.
+        assert_eq!(
+            priced("{ adminUnit { children(first: 1000) { name } } }"),
+            1 + max
         );
     }
 

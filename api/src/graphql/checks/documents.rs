@@ -1,5 +1,5 @@
 //! The documents an instance checked lately, by their SHA-256: least recently used first out,
-//! within a budget of text bytes. A document is immutable under its hash, so what one request
+//! within a budget of (estimated) bytes of memory. A document is immutable under its hash, so what one request
 //! checked is as good for every later one, whoever sends it; each instance keeps its own, and
 //! one that has not seen a document checks it (or, sent by its hash alone, asks for its text).
 
@@ -9,10 +9,6 @@ use lru::LruCache;
 
 use super::Prepared;
 use crate::domain::trusted_documents::DocumentId;
-
-/// What a document weighs beyond its text: its parsed form and the cache's own bookkeeping
-/// (a small query's parsed form takes a few kilobytes).
-const OVERHEAD_BYTES: usize = 4096;
 
 #[derive(Debug)]
 pub(super) struct Documents {
@@ -45,20 +41,20 @@ impl Documents {
     /// Remembers a document, forgetting the least recently used ones to make room; one larger
     /// than the whole budget is not remembered.
     pub(super) fn put(&self, prepared: Arc<Prepared>) {
-        let added = weight(&prepared);
+        let added = prepared.weight();
         if added > self.budget {
             return;
         }
         let mut remembered = self.lock();
         if let Some(replaced) = remembered.documents.put(prepared.id(), prepared) {
-            remembered.bytes -= weight(&replaced);
+            remembered.bytes -= replaced.weight();
         }
         remembered.bytes += added;
         while remembered.bytes > self.budget {
             let Some((_, forgotten)) = remembered.documents.pop_lru() else {
                 break;
             };
-            remembered.bytes -= weight(&forgotten);
+            remembered.bytes -= forgotten.weight();
         }
     }
 
@@ -68,8 +64,4 @@ impl Documents {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
-}
-
-fn weight(prepared: &Prepared) -> usize {
-    prepared.text().len() + OVERHEAD_BYTES
 }

@@ -75,23 +75,24 @@ impl RequestChecks {
     }
 
     fn checked(&self, id: DocumentId, text: String) -> Result<Prepared, ServerError> {
-        lexical::check(&text, MAX_TOKENS, MAX_DIRECTIVES).map_err(|problem| match problem {
-            TextProblem::TooManyTokens { limit } => refusal(
-                format!("the query has more than {limit} tokens"),
-                ErrorCode::QueryTooComplex,
-                None,
-            ),
-            TextProblem::TooManyDirectives { limit } => refusal(
-                format!("the query has more than {limit} directives"),
-                ErrorCode::QueryTooComplex,
-                None,
-            ),
-            TextProblem::DuplicateInputField { name, line, column } => refusal(
-                format!("the input object field `{name}` is given more than once"),
-                ErrorCode::BadUserInput,
-                Some(async_graphql::Pos { line, column }),
-            ),
-        })?;
+        let tokens =
+            lexical::check(&text, MAX_TOKENS, MAX_DIRECTIVES).map_err(|problem| match problem {
+                TextProblem::TooManyTokens { limit } => refusal(
+                    format!("the query has more than {limit} tokens"),
+                    ErrorCode::QueryTooComplex,
+                    None,
+                ),
+                TextProblem::TooManyDirectives { limit } => refusal(
+                    format!("the query has more than {limit} directives"),
+                    ErrorCode::QueryTooComplex,
+                    None,
+                ),
+                TextProblem::DuplicateInputField { name, line, column } => refusal(
+                    format!("the input object field `{name}` is given more than once"),
+                    ErrorCode::BadUserInput,
+                    Some(async_graphql::Pos { line, column }),
+                ),
+            })?;
         let document = async_graphql::parser::parse_query(&text)?;
         validation::check(&document, &self.shape, self.max_depth).map_err(|problem| {
             let code = match problem {
@@ -103,7 +104,12 @@ impl RequestChecks {
             };
             refusal(problem.to_string(), code, problem.pos())
         })?;
-        Ok(Prepared { id, text, document })
+        Ok(Prepared {
+            id,
+            text,
+            tokens,
+            document,
+        })
     }
 
     /// Prices the operation a request of a prepared document runs, with the request's
@@ -183,6 +189,8 @@ impl RequestChecks {
 pub struct Prepared {
     id: DocumentId,
     text: String,
+    /// How many tokens the text has: what its parsed form weighs grows with them.
+    tokens: usize,
     document: ExecutableDocument,
 }
 
@@ -195,6 +203,14 @@ impl Prepared {
     /// The document's text.
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// About how many bytes the document takes in memory, parsed: a few hundred a token (each
+    /// becomes a node with its position and name), measured on selections of thousands of
+    /// fields.
+    pub fn weight(&self) -> usize {
+        const BYTES_PER_TOKEN: usize = 256;
+        self.text.len() + self.tokens * BYTES_PER_TOKEN
     }
 
     /// A request of the document, parsed already, so that the schema does not parse it again.

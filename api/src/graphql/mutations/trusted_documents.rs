@@ -105,20 +105,22 @@ impl TrustedDocumentMutation {
         input: RemoveTrustedDocumentsInput,
     ) -> Result<TrustedDocumentsPayload> {
         let request = ctx.request()?;
-        let mut ids = Vec::with_capacity(input.document_ids.len());
-        for (index, id) in input.document_ids.iter().enumerate() {
-            let Some(id) = DocumentId::parse(id) else {
-                let error = UserError::under(
-                    TrustedDocumentRefusal::DocumentNotFound,
-                    &["documentIds", &index.to_string()],
-                );
-                return Ok(TrustedDocumentsPayload {
-                    documents: None,
-                    user_errors: vec![error],
-                });
-            };
-            ids.push(id);
+        let refused = |refusal| TrustedDocumentsPayload {
+            documents: None,
+            user_errors: vec![UserError::new(refusal).about("documentIds")],
+        };
+        if input.document_ids.is_empty() || input.document_ids.len() > MAX_PER_CALL {
+            return Ok(refused(TrustedDocumentRefusal::WrongNumber));
         }
+        let Some(ids) = input
+            .document_ids
+            .iter()
+            .map(|id| DocumentId::parse(id))
+            .collect::<Option<Vec<_>>>()
+        else {
+            // Not an id at all: no document of the client has it.
+            return Ok(refused(TrustedDocumentRefusal::DocumentNotFound));
+        };
         let (client_id, ids) = (&input.client_id, &ids);
         let remove = |db: Db| async move {
             trusted_documents::remove(&db, &request.principal, client_id, ids).await

@@ -19,7 +19,8 @@ use async_graphql::MergedObject;
 /// of a scalar or enum type costs 0, as does introspection; a field of an object type costs 1
 /// plus its selection; a connection's `nodes` and `edges` cost their selection once per item
 /// of the page asked for (`first` or `last`, 20 when neither is given), `nodes(ids:)` once per
-/// id, any other list 5 times; each mutation field adds 10. Aliases and fragments count
+/// id, any other list once per item it may hold (its `first`, or the maximum its description
+/// states; a list of a mutation's payload 5 times); each mutation field adds 10. Aliases and fragments count
 /// where they appear. Some fields cost more: `AdminUnit.wishStatistics` and
 /// `AdminUnit.registrationStatistics` 10 (plus their selection), `FeedbackReport.csv` 5; and
 /// `rateLimit` costs 0. So `microWishes(first: 50) { nodes { id title grid { name } } }` costs
@@ -30,9 +31,10 @@ use async_graphql::MergedObject;
 /// signed-in account or person, and each source address of anonymous callers (500, restoring
 /// 25). A query runs only if the bucket holds its cost; otherwise it is refused with HTTP 429,
 /// `Retry-After` and `THROTTLED`, and nothing runs. After it ran, it is charged what it
-/// returned, counted the same way: the points it did not use (pages that came back short,
-/// nulls) go back into the bucket, and a list that held more than it was priced at is charged
-/// for what it held, into debt if need be. An answer with a field error keeps its price.
+/// returned, counted the same way: the points it did not use (pages and lists that came back
+/// short, nulls) go back into the bucket, and a mutation payload's list that held more than
+/// it was priced at is charged for what it held, into debt if need be. An answer with a field
+/// error keeps its price.
 /// Every response says where the caller stands in `extensions.cost { requestedQueryCost
 /// actualQueryCost throttleStatus { maximumAvailable currentlyAvailable restoreRate } }` and
 /// the `RateLimit` / `RateLimit-Policy` headers; `rateLimit` answers the same.

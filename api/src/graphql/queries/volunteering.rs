@@ -16,6 +16,7 @@ use crate::graphql::errors::OrGql;
 use crate::graphql::guards::Needs;
 use crate::graphql::ids::decode_as;
 use crate::graphql::ids::optional_id;
+use crate::graphql::lists;
 use crate::graphql::ordering::{
     ActivityOrderField, CreatedOrderField, OrderBy, ServiceRecordOrderField,
 };
@@ -298,7 +299,8 @@ impl VolunteeringQuery {
     ) -> Result<Option<PointsAccount>> {
         let request = ctx.request()?;
         let person = decode_as::<Person>("volunteer", &volunteer).or_gql()?;
-        let ledger = volunteering::points_ledger(&request.db, &request.principal, person)
+        let limit = lists::POINTS_ENTRIES.max;
+        let ledger = volunteering::points_ledger(&request.db, &request.principal, person, limit)
             .await
             .or_gql()?;
         Ok(ledger.map(PointsAccount))

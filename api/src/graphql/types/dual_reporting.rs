@@ -17,6 +17,7 @@ use crate::domain::permissions::{ORGANISATION_ADMINS, acts_for};
 use crate::error::ApiError;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::NodeType;
+use crate::graphql::lists;
 
 /// An in-office Party organisation's registration (报到) with a community: what it offers,
 /// what it needs, and the projects they build together. Reviewed yearly.
@@ -234,10 +235,20 @@ impl ServicePost {
         self.0.status
     }
 
-    /// The claims of the post the caller may see, oldest first.
-    async fn claims(&self, ctx: &Context<'_>) -> Result<Vec<PostClaim>> {
+    /// The claims of the post the caller may see, oldest first: at most 50 (all of them
+    /// through `postClaims`).
+    async fn claims(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most this many, 1 to 50; 50 when left out.")] first: Option<i32>,
+    ) -> Result<Vec<PostClaim>> {
         ctx.request()?
-            .children(post_claim::Column::PostId, self.0.id)
+            .children(
+                post_claim::Column::PostId,
+                self.0.id,
+                lists::POST_CLAIMS,
+                first,
+            )
             .await
     }
 

@@ -11,7 +11,8 @@ use super::nodes::{
 use crate::domain::scope::may_see_personal_data;
 use crate::graphql::context::ContextExt;
 use crate::graphql::ids::NodeType;
-use crate::graphql::loaders::HomeOf;
+use crate::graphql::lists;
+use crate::graphql::loaders::{ChildrenOf, HomeOf};
 
 impl Person {
     async fn home(&self, ctx: &Context<'_>) -> Result<Option<household::Model>> {
@@ -125,10 +126,9 @@ impl Person {
 
     /// The person's Party membership, if they are a Party member the caller may see.
     async fn party_member(&self, ctx: &Context<'_>) -> Result<Option<PartyMember>> {
-        let memberships: Vec<PartyMember> = ctx
-            .request()?
-            .children(party_member::Column::PersonId, self.0.id)
-            .await?;
+        // A person is a Party member once at most.
+        let membership = ChildrenOf::new(party_member::Column::PersonId, self.0.id, 1);
+        let memberships: Vec<PartyMember> = ctx.request()?.first_children(membership, 1).await?;
         Ok(memberships.into_iter().next())
     }
 
@@ -245,26 +245,54 @@ impl PartyMember {
         self.0.joined_party_on
     }
 
-    /// The member's registrations with residential communities, oldest first.
-    async fn registrations(&self, ctx: &Context<'_>) -> Result<Vec<MemberRegistration>> {
+    /// The member's registrations with residential communities, oldest first: at most 20
+    /// (all of them through `memberRegistrations`).
+    async fn registrations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most this many, 1 to 20; 20 when left out.")] first: Option<i32>,
+    ) -> Result<Vec<MemberRegistration>> {
         ctx.request()?
-            .children(member_registration::Column::PartyMemberId, self.0.id)
+            .children(
+                member_registration::Column::PartyMemberId,
+                self.0.id,
+                lists::MEMBER_REGISTRATIONS,
+                first,
+            )
             .await
     }
 
     /// The member's applications for and holdings of service posts the caller may see,
-    /// oldest first.
-    async fn post_claims(&self, ctx: &Context<'_>) -> Result<Vec<PostClaim>> {
+    /// oldest first: at most 20 (all of them through `postClaims`).
+    async fn post_claims(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most this many, 1 to 20; 20 when left out.")] first: Option<i32>,
+    ) -> Result<Vec<PostClaim>> {
         ctx.request()?
-            .children(post_claim::Column::PartyMemberId, self.0.id)
+            .children(
+                post_claim::Column::PartyMemberId,
+                self.0.id,
+                lists::MEMBER_POST_CLAIMS,
+                first,
+            )
             .await
     }
 
     /// The member's half-yearly self-reports the caller may see (drafts only to the member),
-    /// oldest first.
-    async fn self_reports(&self, ctx: &Context<'_>) -> Result<Vec<MemberReport>> {
+    /// oldest first: at most 20 (all of them through `memberReports`).
+    async fn self_reports(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most this many, 1 to 20; 20 when left out.")] first: Option<i32>,
+    ) -> Result<Vec<MemberReport>> {
         ctx.request()?
-            .children(member_report::Column::PartyMemberId, self.0.id)
+            .children(
+                member_report::Column::PartyMemberId,
+                self.0.id,
+                lists::MEMBER_SELF_REPORTS,
+                first,
+            )
             .await
     }
 }

@@ -11,8 +11,12 @@ use entities::{admin_unit, service_centre, staff_assignment};
 use super::nodes::{AdminUnit, Department, Person, ServiceCentre, StaffAssignment};
 use crate::domain::statistics::{UnitRegistrationFigures, UnitWishFigures};
 use crate::graphql::context::ContextExt;
+use crate::graphql::errors::OrGql;
 use crate::graphql::ids::NodeType;
-use crate::graphql::loaders::{OpenWishCount, OpenWishesInGrid, RegistrationFigures, WishFigures};
+use crate::graphql::lists;
+use crate::graphql::loaders::{
+    ChildrenOf, OpenWishCount, OpenWishesInGrid, RegistrationFigures, WishFigures,
+};
 
 /// A unit of the district's organisation: the district, a sub-district (街道), a community (社区)
 /// or a grid (网格). Units nest strictly in that order.
@@ -58,31 +62,42 @@ impl AdminUnit {
         ctx.request()?.load_opt(self.0.parent_id).await
     }
 
-    /// The units directly below this one, in id order.
-    async fn children(&self, ctx: &Context<'_>) -> Result<Vec<AdminUnit>> {
+    /// The units directly below this one, in id order: at most 30.
+    async fn children(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most this many, 1 to 30; 30 when left out.")] first: Option<i32>,
+    ) -> Result<Vec<AdminUnit>> {
         ctx.request()?
-            .children(admin_unit::Column::ParentId, self.0.id)
+            .children(
+                admin_unit::Column::ParentId,
+                self.0.id,
+                lists::UNIT_CHILDREN,
+                first,
+            )
             .await
     }
 
     /// A community's service centres (one of each of the seven kinds).
     async fn service_centres(&self, ctx: &Context<'_>) -> Result<Vec<ServiceCentre>> {
+        let column = service_centre::Column::CommunityId;
         ctx.request()?
-            .children(service_centre::Column::CommunityId, self.0.id)
+            .children(column, self.0.id, lists::SERVICE_CENTRES, None)
             .await
     }
 
     /// The posts currently held at this unit (for a grid: its leader, Party-building instructor
-    /// and administrator).
-    async fn staff(&self, ctx: &Context<'_>) -> Result<Vec<StaffAssignment>> {
-        let all: Vec<StaffAssignment> = ctx
-            .request()?
-            .children(staff_assignment::Column::UnitId, self.0.id)
-            .await?;
-        Ok(all
-            .into_iter()
-            .filter(|post| post.0.ended_on.is_none())
-            .collect())
+    /// and administrator): at most 10.
+    async fn staff(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most this many, 1 to 10; 10 when left out.")] first: Option<i32>,
+    ) -> Result<Vec<StaffAssignment>> {
+        use staff_assignment::Column;
+        let items = lists::UNIT_STAFF.items(first).or_gql()?;
+        let current = ChildrenOf::new(Column::UnitId, self.0.id, lists::UNIT_STAFF.limit())
+            .current(Column::EndedOn);
+        ctx.request()?.first_children(current, items).await
     }
 
     /// How many wishes are open in this unit and everything below it.

@@ -13,7 +13,10 @@ use super::nodes::{
     VolunteerActivity, VolunteerTeam,
 };
 use crate::graphql::context::ContextExt;
+use crate::graphql::errors::OrGql;
 use crate::graphql::ids::NodeType;
+use crate::graphql::lists;
+use crate::graphql::loaders::ChildrenOf;
 
 /// A volunteer service team in one of six areas, based in a community and run by an
 /// organisation.
@@ -49,16 +52,17 @@ impl VolunteerTeam {
         self.0.status
     }
 
-    /// The team's current members the caller may see.
-    async fn members(&self, ctx: &Context<'_>) -> Result<Vec<TeamMembership>> {
-        let all: Vec<TeamMembership> = ctx
-            .request()?
-            .children(team_member::Column::TeamId, self.0.id)
-            .await?;
-        Ok(all
-            .into_iter()
-            .filter(|member| member.0.left_at.is_none())
-            .collect())
+    /// The team's current members the caller may see, longest-standing first: at most 100.
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most this many, 1 to 100; 100 when left out.")] first: Option<i32>,
+    ) -> Result<Vec<TeamMembership>> {
+        use team_member::Column;
+        let items = lists::TEAM_MEMBERS.items(first).or_gql()?;
+        let current = ChildrenOf::new(Column::TeamId, self.0.id, lists::TEAM_MEMBERS.limit())
+            .current(Column::LeftAt);
+        ctx.request()?.first_children(current, items).await
     }
 
     /// When the team was founded.
@@ -192,10 +196,16 @@ impl VolunteerActivity {
         self.0.status
     }
 
-    /// The sign-ups the caller may see, oldest first.
-    async fn signups(&self, ctx: &Context<'_>) -> Result<Vec<ActivitySignup>> {
+    /// The sign-ups the caller may see, oldest first: at most 100 (all of them through
+    /// `activitySignups`).
+    async fn signups(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most this many, 1 to 100; 100 when left out.")] first: Option<i32>,
+    ) -> Result<Vec<ActivitySignup>> {
+        let column = activity_signup::Column::ActivityId;
         ctx.request()?
-            .children(activity_signup::Column::ActivityId, self.0.id)
+            .children(column, self.0.id, lists::ACTIVITY_SIGNUPS, first)
             .await
     }
 
@@ -344,16 +354,22 @@ impl ServiceHours {
         self.0.total_minutes
     }
 
-    /// By calendar month in China Standard Time, oldest first.
-    async fn by_month(&self) -> Vec<MonthlyServiceHours> {
-        self.0
+    /// By calendar month in China Standard Time, oldest first: at most 100 months.
+    async fn by_month(
+        &self,
+        #[graphql(desc = "At most this many, 1 to 100; 100 when left out.")] first: Option<i32>,
+    ) -> Result<Vec<MonthlyServiceHours>> {
+        let items = lists::HOURS_BY_MONTH.items(first).or_gql()?;
+        Ok(self
+            .0
             .by_month
             .iter()
+            .take(items)
             .map(|(month, minutes)| MonthlyServiceHours {
                 month: month.clone(),
                 minutes: *minutes,
             })
-            .collect()
+            .collect())
     }
 
     /// By volunteer area.
@@ -368,16 +384,22 @@ impl ServiceHours {
             .collect()
     }
 
-    /// By recording organisation.
-    async fn by_organization(&self) -> Vec<OrganizationServiceHours> {
-        self.0
+    /// By recording organisation: at most 100 organisations.
+    async fn by_organization(
+        &self,
+        #[graphql(desc = "At most this many, 1 to 100; 100 when left out.")] first: Option<i32>,
+    ) -> Result<Vec<OrganizationServiceHours>> {
+        let items = lists::HOURS_BY_ORGANIZATION.items(first).or_gql()?;
+        Ok(self
+            .0
             .by_organization
             .iter()
+            .take(items)
             .map(|(organization_id, minutes)| OrganizationServiceHours {
                 organization_id: *organization_id,
                 minutes: *minutes,
             })
-            .collect()
+            .collect())
     }
 }
 
@@ -459,11 +481,18 @@ impl ServiceCertificate {
         self.0.certificate.issued_at
     }
 
-    /// The services behind it, oldest first.
-    async fn services(&self) -> Vec<CertifiedService> {
-        self.0
+    /// The services behind it, oldest first: at most the first 100 (`totalMinutes` counts
+    /// them all).
+    async fn services(
+        &self,
+        #[graphql(desc = "At most this many, 1 to 100; 100 when left out.")] first: Option<i32>,
+    ) -> Result<Vec<CertifiedService>> {
+        let items = lists::CERTIFIED_SERVICES.items(first).or_gql()?;
+        Ok(self
+            .0
             .services
             .iter()
+            .take(items)
             .map(|service| CertifiedService {
                 activity_title: service.activity_title.clone(),
                 area: service.area,
@@ -471,7 +500,7 @@ impl ServiceCertificate {
                 ended_at: service.ended_at,
                 minutes: service.minutes,
             })
-            .collect()
+            .collect())
     }
 }
 
@@ -537,8 +566,18 @@ impl PointsAccount {
         self.0.first().map_or(0, |latest| latest.balance)
     }
 
-    /// Every entry, newest first.
-    async fn entries(&self) -> Vec<PointsEntry> {
-        self.0.iter().cloned().map(PointsEntry).collect()
+    /// The entries, newest first: at most the newest 100.
+    async fn entries(
+        &self,
+        #[graphql(desc = "At most this many, 1 to 100; 100 when left out.")] first: Option<i32>,
+    ) -> Result<Vec<PointsEntry>> {
+        let items = lists::POINTS_ENTRIES.items(first).or_gql()?;
+        Ok(self
+            .0
+            .iter()
+            .take(items)
+            .cloned()
+            .map(PointsEntry)
+            .collect())
     }
 }

@@ -8,8 +8,10 @@ use sea_orm::ActiveEnum;
 
 use super::nodes::{AdminUnit, MicroWish, Organization, Person, WishClaim};
 use crate::graphql::context::ContextExt;
+use crate::graphql::errors::OrGql;
 use crate::graphql::ids::NodeType;
-use crate::graphql::loaders::WishHistory;
+use crate::graphql::lists;
+use crate::graphql::loaders::{ActiveClaimOf, WishHistory};
 
 /// A resident's small, concrete wish (微心愿): posted through the grid or community, reviewed
 /// and published by staff, claimed and fulfilled by a partner organisation or a Party member,
@@ -78,19 +80,24 @@ impl MicroWish {
 
     /// The claim now being fulfilled (active or delivered), if the caller may see it.
     async fn active_claim(&self, ctx: &Context<'_>) -> Result<Option<WishClaim>> {
-        let claims: Vec<WishClaim> = ctx
-            .request()?
-            .children(wish_claim::Column::WishId, self.0.id)
-            .await?;
-        Ok(claims
-            .into_iter()
-            .find(|claim| matches!(claim.0.status, ClaimStatus::Active | ClaimStatus::Delivered)))
+        let claim = ctx.request()?.fetch(ActiveClaimOf(self.0.id)).await?;
+        Ok(claim.map(WishClaim::from_model))
     }
 
-    /// Every claim of the wish the caller may see, oldest first.
-    async fn claims(&self, ctx: &Context<'_>) -> Result<Vec<WishClaim>> {
+    /// The claims of the wish the caller may see, oldest first: at most 20 (all of them through
+    /// `wishClaims`).
+    async fn claims(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most this many, 1 to 20; 20 when left out.")] first: Option<i32>,
+    ) -> Result<Vec<WishClaim>> {
         ctx.request()?
-            .children(wish_claim::Column::WishId, self.0.id)
+            .children(
+                wish_claim::Column::WishId,
+                self.0.id,
+                lists::WISH_CLAIMS,
+                first,
+            )
             .await
     }
 
@@ -109,11 +116,16 @@ impl MicroWish {
         self.0.created_at
     }
 
-    /// Who did what to the wish, and when, oldest first. Only staff of the wish's own grid or
-    /// a unit above it see which organisation acted; everyone else sees what kind of caller it
-    /// was.
-    async fn history(&self, ctx: &Context<'_>) -> Result<Vec<WishEvent>> {
+    /// Who did what to the wish, and when, oldest first: at most 50 events. Only staff of the
+    /// wish's own grid or a unit above it see which organisation acted; everyone else sees
+    /// what kind of caller it was.
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "At most this many, 1 to 50; 50 when left out.")] first: Option<i32>,
+    ) -> Result<Vec<WishEvent>> {
         let request = ctx.request()?;
+        let items = lists::WISH_HISTORY.items(first).or_gql()?;
         let staff = request.staff_covers(self.0.grid_id).await?;
         let events = request
             .fetch(WishHistory(self.0.id))
@@ -121,6 +133,7 @@ impl MicroWish {
             .unwrap_or_default();
         Ok(events
             .into_iter()
+            .take(items)
             .map(|event| WishEvent {
                 event,
                 identified: staff,
