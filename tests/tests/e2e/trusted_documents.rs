@@ -20,6 +20,7 @@ e2e!(
     only_the_organisation_s_admins_register_and_each_document_is_checked,
     the_cap_on_a_client_s_documents_holds_against_concurrent_registrations,
     automatic_persisted_queries_follow_apollo_s_handshake,
+    apollo_client_s_persisted_query_link_works,
 );
 
 const OPEN_WISHES: &str = "query OpenWishes($first: Int!) { microWishes(filter: {status: [OPEN]}, first: $first) { nodes { id title } } }";
@@ -460,4 +461,91 @@ async fn automatic_persisted_queries_follow_apollo_s_handshake(app: TestApp) {
     )
     .await;
     assert_eq!(status, 405);
+}
+
+/// Apollo Client's own persisted-query link: its handshake with any caller (the hash, then the
+/// text once, then the hash alone), and an app client that runs trusted documents only, whose
+/// registered document runs by its hash at the first request.
+async fn apollo_client_s_persisted_query_link_works(app: TestApp) {
+    let dir = gongzhi_tests::install_node_packages("apollo", "@apollo/client");
+    let url = format!("{}/graphql", app.address);
+    let run = |token: Option<String>| {
+        let (dir, url) = (dir.clone(), url.clone());
+        async move {
+            let output = tokio::task::spawn_blocking(move || {
+                let mut command = std::process::Command::new("node");
+                command
+                    .arg("persisted-queries.mjs")
+                    .arg(url)
+                    .current_dir(dir);
+                if let Some(token) = token {
+                    command.arg(token);
+                }
+                command.output()
+            })
+            .await
+            .expect("the client runs")
+            .expect("node is installed");
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            serde_json::from_slice::<Value>(&output.stdout).expect("one JSON line")
+        }
+    };
+    let nodes =
+        |result: &Value, run: usize| result["answers"][run]["data"]["microWishes"]["nodes"].clone();
+
+    // Anonymous: not found, the text with its hash, then the hash alone.
+    let anonymous = run(None).await;
+    let sent = anonymous["sent"].as_array().expect("the requests");
+    let carried: Vec<(bool, bool)> = sent
+        .iter()
+        .map(|request| (request["query"].is_string(), request["hash"].is_string()))
+        .collect();
+    assert_eq!(
+        carried,
+        [(false, true), (true, true), (false, true)],
+        "{anonymous}"
+    );
+    assert_eq!(
+        nodes(&anonymous, 0).as_array().map(Vec::len),
+        Some(2),
+        "{anonymous}"
+    );
+    assert_eq!(nodes(&anonymous, 0), nodes(&anonymous, 1));
+
+    // An app client: what Apollo sends (its printed document) is registered, and runs at once.
+    let text = sent[1]["query"].as_str().expect("the text Apollo sends");
+    let credentials = new_app_client(&app, "wishes:read").await;
+    let token = issued_token(&app, &credentials).await;
+    let before = run(Some(token.clone())).await;
+    assert_eq!(
+        before["answers"][0]["codes"],
+        json!(["PERSISTED_QUERY_NOT_ALLOWED"]),
+        "{before}"
+    );
+    let input = json!({ "clientId": credentials.client_id, "documents": [text] });
+    let admin = admin_token(&app).await;
+    let registered = app
+        .query_as(Some(&admin), REGISTER, json!({ "input": input }))
+        .await;
+    assert_eq!(
+        registered["registerTrustedDocuments"]["userErrors"],
+        json!([])
+    );
+    let trusted = run(Some(token)).await;
+    assert_eq!(nodes(&trusted, 0), nodes(&anonymous, 0), "{trusted}");
+    let carried: Vec<bool> = trusted["sent"]
+        .as_array()
+        .expect("the requests")
+        .iter()
+        .map(|request| request["query"].is_string())
+        .collect();
+    assert_eq!(
+        carried,
+        [false, false],
+        "the hash alone, each time: {trusted}"
+    );
 }
