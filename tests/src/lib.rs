@@ -184,11 +184,18 @@ impl TestApp {
     /// Posts a GraphQL request, anonymously or with `token`, and returns the HTTP status and
     /// the JSON body.
     pub async fn post(&self, token: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
+        self.post_body(token, json!({ "query": query, "variables": variables }))
+            .await
+    }
+
+    /// Posts a GraphQL-over-HTTP body as it is (a `documentId`, `extensions`, …), anonymously
+    /// or with `token`, and returns the HTTP status and the JSON body.
+    pub async fn post_body(&self, token: Option<&str>, body: Value) -> (u16, Value) {
         let mut request = self
             .client
             .post(format!("{}/graphql", self.address))
             .header("accept", "application/graphql-response+json")
-            .json(&json!({ "query": query, "variables": variables }));
+            .json(&body);
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }

@@ -5,6 +5,17 @@ use async_graphql::{ErrorExtensionValues, ErrorExtensions, Pos, ServerError};
 
 use crate::error::{ApiError, ErrorCode};
 
+/// `QUERY_TOO_COSTLY`: the query's `cost` in points is more than the `maximum`, both in
+/// `extensions`.
+pub fn too_costly(message: String, cost: u64, maximum: u64) -> ServerError {
+    let mut error = request_error(message, ErrorCode::QueryTooCostly, None);
+    if let Some(extensions) = error.extensions.as_mut() {
+        extensions.set("cost", cost);
+        extensions.set("maximumCost", maximum);
+    }
+    error
+}
+
 /// An error of the request as a whole, raised before it runs, with its code.
 pub fn request_error(message: impl Into<String>, code: ErrorCode, pos: Option<Pos>) -> ServerError {
     let mut error = ServerError::new(message, pos);

@@ -44,7 +44,7 @@ pub fn build_schema(rules: Rules, limits: &QueryLimits) -> GongzhiSchema {
 
 /// A [`Validator`] of documents against the schema, for the command line.
 pub fn build_validator(rules: Rules, limits: &QueryLimits) -> Validator {
-    Validator::new(builder(rules), limits)
+    Validator::new(rules, limits)
 }
 
 fn builder(rules: Rules) -> SchemaBuilder<Query, Mutation, EmptySubscription> {

@@ -2,34 +2,43 @@
 //! document asks, so that a document that could never run is refused when it is registered
 //! rather than when the app sends it.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
-use async_graphql::{EmptySubscription, Response, SchemaBuilder, ServerError};
+use async_graphql::{Response, ServerError};
 
-use super::{GongzhiSchema, Mutation, Query, RequestChecks};
+use super::{GongzhiSchema, RequestChecks, builder};
 use crate::config::QueryLimits;
+use crate::domain::Rules;
 
 /// The schema's own validation and [`RequestChecks`]'s, on a copy of the schema that stops
-/// each request once it is validated.
+/// each request once it is validated. The copy is built when the first document is validated,
+/// not when the server starts: most instances never register a document.
 pub struct Validator {
-    schema: GongzhiSchema,
-    checks: RequestChecks,
+    rules: Rules,
+    limits: QueryLimits,
+    built: OnceLock<(GongzhiSchema, RequestChecks)>,
 }
 
 impl Validator {
-    pub(super) fn new(
-        builder: SchemaBuilder<Query, Mutation, EmptySubscription>,
-        limits: &QueryLimits,
-    ) -> Self {
-        let schema = builder.extension(ValidateOnly).finish();
-        // It checks each document once: nothing to remember.
-        let limits = QueryLimits {
-            document_cache_bytes: 0,
-            ..limits.clone()
-        };
-        let checks = RequestChecks::new(&schema, &limits);
-        Self { schema, checks }
+    pub(super) fn new(rules: Rules, limits: &QueryLimits) -> Self {
+        Self {
+            rules,
+            // It checks each document once: nothing to remember.
+            limits: QueryLimits {
+                document_cache_bytes: 0,
+                ..limits.clone()
+            },
+            built: OnceLock::new(),
+        }
+    }
+
+    fn built(&self) -> &(GongzhiSchema, RequestChecks) {
+        self.built.get_or_init(|| {
+            let schema = builder(self.rules).extension(ValidateOnly).finish();
+            let checks = RequestChecks::new(&schema, &self.limits);
+            (schema, checks)
+        })
     }
 
     /// What keeps a document from running, as request errors: none when it is valid. Every
@@ -42,7 +51,8 @@ impl Validator {
                 None,
             )];
         }
-        let prepared = match self.checks.prepare(text.to_owned()) {
+        let (schema, checks) = self.built();
+        let prepared = match checks.prepare(text.to_owned()) {
             Ok(prepared) => prepared,
             Err(problem) => return vec![problem],
         };
@@ -50,7 +60,7 @@ impl Validator {
         // A document of several operations passes validation only with one of them named; the
         // validation covers them all either way.
         request.operation_name = prepared.operation_names().next().map(str::to_owned);
-        self.schema.execute(request).await.errors
+        schema.execute(request).await.errors
     }
 }
 

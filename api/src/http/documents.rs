@@ -43,8 +43,10 @@ pub(super) async fn resolve(
     text: Option<String>,
     id: Option<DocumentId>,
 ) -> Result<Arc<Prepared>, Unresolved> {
-    if let (Some(text), Some(id)) = (&text, id)
-        && DocumentId::of(text) != id
+    // The text's own id, computed once: it must be the id sent beside it.
+    let text = text.map(|text| (DocumentId::of(&text), text));
+    if let (Some((own, _)), Some(id)) = (&text, id)
+        && *own != id
     {
         return Err(request_error(
             format!("the document's SHA-256 is not {id}"),
@@ -78,10 +80,10 @@ pub(super) async fn resolve(
             )
             .into());
         };
-        return Ok(app.checks.prepare(text)?);
+        return Ok(app.checks.prepare_as(id, text)?);
     }
-    if let Some(text) = text {
-        return Ok(app.checks.prepare(text)?);
+    if let Some((id, text)) = text {
+        return Ok(app.checks.prepare_as(id, text)?);
     }
     let Some(id) = id else {
         unreachable!("a request names its document by text or by id");
@@ -92,7 +94,7 @@ pub(super) async fn resolve(
     if let Some(client) = client
         && let Some(text) = trusted_documents::find(&app.db, client.id, id).await?
     {
-        return Ok(app.checks.prepare(text)?);
+        return Ok(app.checks.prepare_as(id, text)?);
     }
     // Apollo's clients recognise this message and send the text.
     Err(request_error(

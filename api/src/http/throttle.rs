@@ -11,7 +11,7 @@ use axum::response::Response;
 use serde_json::json;
 
 use crate::error::ErrorCode;
-use crate::graphql::errors::request_error;
+use crate::graphql::errors::too_costly;
 use crate::graphql::points;
 use crate::traffic::{Budgets, Decision, Limits, Standing};
 
@@ -112,19 +112,14 @@ pub fn beyond_capacity(requested: u64, standing: Standing) -> Option<ServerError
     if requested <= capacity {
         return None;
     }
-    let mut error = request_error(
+    Some(too_costly(
         format!(
             "the query costs {requested} points, more than the {capacity} your budget holds: ask \
              for smaller pages (`first`/`last`) or fewer fields, or split it"
         ),
-        ErrorCode::QueryTooCostly,
-        None,
-    );
-    if let Some(extensions) = error.extensions.as_mut() {
-        extensions.set("cost", requested);
-        extensions.set("maximumCost", capacity);
-    }
-    Some(error)
+        requested,
+        capacity,
+    ))
 }
 
 /// The answer to a request whose cost (`requested`) the caller's bucket does not hold yet: 429

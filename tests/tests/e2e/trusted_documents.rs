@@ -47,21 +47,6 @@ fn hash(text: &str) -> String {
         .collect()
 }
 
-/// Posts a GraphQL-over-HTTP body as it is, with `token`: the status and the JSON answer.
-async fn send(app: &TestApp, token: Option<&str>, body: Value) -> (u16, Value) {
-    let mut request = app
-        .client
-        .post(format!("{}/graphql", app.address))
-        .header("accept", "application/graphql-response+json")
-        .json(&body);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.expect("the server answers");
-    let status = response.status().as_u16();
-    (status, response.json().await.expect("a JSON body"))
-}
-
 /// A GET of `/graphql` with `parameters`: the status and the JSON answer.
 async fn get(app: &TestApp, token: Option<&str>, parameters: &[(&str, String)]) -> (u16, Value) {
     let mut request = app
@@ -95,24 +80,24 @@ async fn a_trusted_documents_only_client_runs_its_documents_and_nothing_else(app
     let id = document_id(OPEN_WISHES);
 
     // Before it is registered, the app can run nothing: not its text, not its id.
-    let (status, body) = send(
-        &app,
-        Some(&token),
-        json!({ "query": OPEN_WISHES, "variables": {"first": 2} }),
-    )
-    .await;
+    let (status, body) = app
+        .post_body(
+            Some(&token),
+            json!({ "query": OPEN_WISHES, "variables": {"first": 2} }),
+        )
+        .await;
     assert_eq!(
         (status, code(&body)),
         (400, "PERSISTED_QUERY_NOT_ALLOWED"),
         "{body}"
     );
     assert!(body.get("data").is_none(), "{body}");
-    let (_, body) = send(
-        &app,
-        Some(&token),
-        json!({ "documentId": id, "variables": {"first": 2} }),
-    )
-    .await;
+    let (_, body) = app
+        .post_body(
+            Some(&token),
+            json!({ "documentId": id, "variables": {"first": 2} }),
+        )
+        .await;
     assert_eq!(code(&body), "PERSISTED_QUERY_NOT_ALLOWED", "{body}");
 
     let input = json!({ "clientId": credentials.client_id, "documents": [OPEN_WISHES] });
@@ -125,19 +110,19 @@ async fn a_trusted_documents_only_client_runs_its_documents_and_nothing_else(app
     assert_eq!(payload["documents"][0]["body"], json!(OPEN_WISHES));
 
     // By id, in either form, by POST or GET, the document runs with the app's variables.
-    let by_id = send(
-        &app,
-        Some(&token),
-        json!({ "documentId": id, "variables": {"first": 2} }),
-    )
-    .await;
+    let by_id = app
+        .post_body(
+            Some(&token),
+            json!({ "documentId": id, "variables": {"first": 2} }),
+        )
+        .await;
     let apollo = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash(OPEN_WISHES) } });
-    let by_hash = send(
-        &app,
-        Some(&token),
-        json!({ "extensions": apollo, "variables": {"first": 2} }),
-    )
-    .await;
+    let by_hash = app
+        .post_body(
+            Some(&token),
+            json!({ "extensions": apollo, "variables": {"first": 2} }),
+        )
+        .await;
     let by_get = get(
         &app,
         Some(&token),
@@ -160,33 +145,30 @@ async fn a_trusted_documents_only_client_runs_its_documents_and_nothing_else(app
     }
     // The text with its id is the registered document; any other text is refused, even
     // with a registered id beside it.
-    let (status, body) = send(
-        &app,
-        Some(&token),
-        json!({ "query": OPEN_WISHES, "documentId": id, "variables": {"first": 1} }),
-    )
-    .await;
+    let (status, body) = app
+        .post_body(
+            Some(&token),
+            json!({ "query": OPEN_WISHES, "documentId": id, "variables": {"first": 1} }),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     let other = "{ microWishes(first: 100) { nodes { id title description } } }";
-    let (_, body) = send(&app, Some(&token), json!({ "query": other })).await;
+    let (_, body) = app.post_body(Some(&token), json!({ "query": other })).await;
     assert_eq!(code(&body), "PERSISTED_QUERY_NOT_ALLOWED", "{body}");
-    let (_, body) = send(
-        &app,
-        Some(&token),
-        json!({ "query": other, "documentId": id }),
-    )
-    .await;
+    let (_, body) = app
+        .post_body(Some(&token), json!({ "query": other, "documentId": id }))
+        .await;
     assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
 
     // Another client of the same organisation has documents of its own.
     let sibling = new_app_client(&app, "wishes:read").await;
     let sibling_token = issued_token(&app, &sibling).await;
-    let (_, body) = send(
-        &app,
-        Some(&sibling_token),
-        json!({ "documentId": id, "variables": {"first": 2} }),
-    )
-    .await;
+    let (_, body) = app
+        .post_body(
+            Some(&sibling_token),
+            json!({ "documentId": id, "variables": {"first": 2} }),
+        )
+        .await;
     assert_eq!(code(&body), "PERSISTED_QUERY_NOT_ALLOWED", "{body}");
 
     // Removed, it no longer runs, from the next request on.
@@ -198,12 +180,12 @@ async fn a_trusted_documents_only_client_runs_its_documents_and_nothing_else(app
         removed["removeTrustedDocuments"]["documents"][0]["documentId"],
         json!(id)
     );
-    let (_, body) = send(
-        &app,
-        Some(&token),
-        json!({ "documentId": id, "variables": {"first": 2} }),
-    )
-    .await;
+    let (_, body) = app
+        .post_body(
+            Some(&token),
+            json!({ "documentId": id, "variables": {"first": 2} }),
+        )
+        .await;
     assert_eq!(code(&body), "PERSISTED_QUERY_NOT_ALLOWED", "{body}");
     // An empty list, or one that is not an id, is about `documentIds`.
     for (ids, code) in [
@@ -319,12 +301,12 @@ async fn only_the_organisation_s_admins_register_and_each_document_is_checked(ap
 
     // A client that may run any document still runs its registered ones by id.
     let token = issued_token(&app, &credentials).await;
-    let (status, body) = send(
-        &app,
-        Some(&token),
-        json!({ "documentId": document_id(several), "operationName": "B" }),
-    )
-    .await;
+    let (status, body) = app
+        .post_body(
+            Some(&token),
+            json!({ "documentId": document_id(several), "operationName": "B" }),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert!(
         body["data"]["microWishes"]["totalCount"].is_number(),
@@ -377,7 +359,7 @@ async fn automatic_persisted_queries_follow_apollo_s_handshake(app: TestApp) {
     let apollo = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash(query) } });
 
     // 1. The hash alone: not found, in Apollo's words, and nothing charged.
-    let (status, body) = send(&app, None, json!({ "extensions": apollo })).await;
+    let (status, body) = app.post_body(None, json!({ "extensions": apollo })).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(
         body["errors"][0]["message"], "PersistedQueryNotFound",
@@ -386,12 +368,14 @@ async fn automatic_persisted_queries_follow_apollo_s_handshake(app: TestApp) {
     assert_eq!(code(&body), "PERSISTED_QUERY_NOT_FOUND");
     assert_eq!(body["extensions"]["cost"]["actualQueryCost"], 0, "{body}");
     // 2. The text with the hash: it runs, and the server remembers it.
-    let (status, body) = send(&app, None, json!({ "query": query, "extensions": apollo })).await;
+    let (status, body) = app
+        .post_body(None, json!({ "query": query, "extensions": apollo }))
+        .await;
     assert_eq!(status, 200, "{body}");
     let nodes = body["data"]["microWishes"]["nodes"].clone();
     assert_eq!(nodes.as_array().map(Vec::len), Some(3), "{body}");
     // 3. From then on the hash alone runs it, by POST or by GET, for anyone.
-    let (status, body) = send(&app, None, json!({ "extensions": apollo })).await;
+    let (status, body) = app.post_body(None, json!({ "extensions": apollo })).await;
     assert_eq!(
         (status, &body["data"]["microWishes"]["nodes"]),
         (200, &nodes),
@@ -404,23 +388,24 @@ async fn automatic_persisted_queries_follow_apollo_s_handshake(app: TestApp) {
         "{body}"
     );
     let person = app.person_token(gongzhi_tests::demo::new_person(&app).await);
-    let (status, _) = send(
-        &app,
-        Some(&person),
-        json!({ "documentId": document_id(query) }),
-    )
-    .await;
+    let (status, _) = app
+        .post_body(Some(&person), json!({ "documentId": document_id(query) }))
+        .await;
     assert_eq!(status, 200);
 
     // A hash that is not the text's is refused, and so is a malformed one or another version.
     let wrong = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash("{ __typename }") } });
-    let (_, body) = send(&app, None, json!({ "query": query, "extensions": wrong })).await;
+    let (_, body) = app
+        .post_body(None, json!({ "query": query, "extensions": wrong }))
+        .await;
     assert_eq!(code(&body), "BAD_USER_INPUT", "{body}");
     for extensions in [
         json!({ "persistedQuery": { "version": 1, "sha256Hash": "abc" } }),
         json!({ "persistedQuery": { "version": 2, "sha256Hash": hash(query) } }),
     ] {
-        let (status, body) = send(&app, None, json!({ "extensions": extensions })).await;
+        let (status, body) = app
+            .post_body(None, json!({ "extensions": extensions }))
+            .await;
         assert_eq!((status, code(&body)), (400, "BAD_USER_INPUT"), "{body}");
     }
     // An id is written one way only: lowercase hex digits.
@@ -429,7 +414,7 @@ async fn automatic_persisted_queries_follow_apollo_s_handshake(app: TestApp) {
         document_id(query).to_uppercase(),
         format!("sha256:+{}", &hash(query)[1..]),
     ] {
-        let (status, body) = send(&app, None, json!({ "documentId": id })).await;
+        let (status, body) = app.post_body(None, json!({ "documentId": id })).await;
         assert_eq!((status, code(&body)), (400, "BAD_USER_INPUT"), "{body}");
     }
     // A parameter given twice is a request error with a code too.
@@ -444,12 +429,12 @@ async fn automatic_persisted_queries_follow_apollo_s_handshake(app: TestApp) {
     let mutation = "mutation Nothing($input: RemoveTrustedDocumentsInput!) { removeTrustedDocuments(input: $input) { documents { documentId } } }";
     let known = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash(mutation) } });
     let variables = json!({ "input": { "clientId": "gz_none", "documentIds": [] } });
-    let (status, _) = send(
-        &app,
-        None,
-        json!({ "query": mutation, "extensions": known, "variables": variables }),
-    )
-    .await;
+    let (status, _) = app
+        .post_body(
+            None,
+            json!({ "query": mutation, "extensions": known, "variables": variables }),
+        )
+        .await;
     assert_eq!(status, 200);
     let (status, _) = get(
         &app,

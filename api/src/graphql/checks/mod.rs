@@ -26,7 +26,7 @@ use crate::config::QueryLimits;
 use crate::domain::trusted_documents::DocumentId;
 use crate::error::ErrorCode;
 use crate::graphql::GongzhiSchema;
-use crate::graphql::errors::request_error as refusal;
+use crate::graphql::errors::{request_error as refusal, too_costly};
 use lexical::TextProblem;
 use shape::Shape;
 
@@ -65,7 +65,11 @@ impl RequestChecks {
     /// schema checks, its depth) once while it is remembered, and parses it. A refusal is a
     /// request error with its code.
     pub fn prepare(&self, text: String) -> Result<Arc<Prepared>, ServerError> {
-        let id = DocumentId::of(&text);
+        self.prepare_as(DocumentId::of(&text), text)
+    }
+
+    /// [`prepare`](Self::prepare) for a text whose id the caller has computed already.
+    pub fn prepare_as(&self, id: DocumentId, text: String) -> Result<Arc<Prepared>, ServerError> {
         if let Some(prepared) = self.documents.get(id) {
             return Ok(prepared);
         }
@@ -132,20 +136,15 @@ impl RequestChecks {
                 &request.variables,
             );
             if cost > self.max_cost {
-                let mut error = refusal(
+                return Err(too_costly(
                     format!(
                         "the query costs {cost} points, more than the {max} one query may cost: \
                          ask for smaller pages (`first`/`last`) or fewer fields, or split it",
                         max = self.max_cost
                     ),
-                    ErrorCode::QueryTooCostly,
-                    None,
-                );
-                if let Some(extensions) = error.extensions.as_mut() {
-                    extensions.set("cost", cost);
-                    extensions.set("maximumCost", self.max_cost);
-                }
-                return Err(error);
+                    cost,
+                    self.max_cost,
+                ));
             }
             checked.cost = cost;
         }
